@@ -1,0 +1,100 @@
+//! Deterministic secrets and blinding factors from a BIP-39 mnemonic (NUT-13).
+//!
+//! Keyset version `01`: `HMAC-SHA256(seed, "Cashu_KDF_HMAC_SHA256" || id || BE64(counter) || type)`.
+//! Keyset version `00` (legacy): BIP-32 paths `m/129372'/0'/{id_int}'/{counter}'/{0|1}`.
+
+pub use bip39::Mnemonic;
+use hmac::{Hmac, KeyInit, Mac};
+use k256::elliptic_curve::ops::Reduce;
+use k256::{FieldBytes, Scalar};
+use sha2::Sha256;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::{Error, Id, Secret, SecretKey};
+
+/// Domain separator of the version 01 derivation.
+const KDF_TAG: &[u8] = b"Cashu_KDF_HMAC_SHA256";
+
+/// The 64-byte BIP-39 seed of a wallet. Zeroized on drop.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct WalletSeed([u8; 64]);
+
+impl std::fmt::Debug for WalletSeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WalletSeed(..)")
+    }
+}
+
+/// A fresh 12-word English mnemonic from the platform's random number generator.
+pub fn generate_mnemonic() -> Result<Mnemonic, Error> {
+    let mut entropy: [u8; 16] = crate::util::random_bytes()?;
+    let mnemonic = Mnemonic::from_entropy(&entropy).map_err(|e| Error::InvalidMnemonic(e.to_string()));
+    entropy.zeroize();
+    mnemonic
+}
+
+/// Parse a mnemonic typed by a person (any case and spacing).
+pub fn parse_mnemonic(phrase: &str) -> Result<Mnemonic, Error> {
+    let normalized = phrase.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ");
+    Mnemonic::parse_normalized(&normalized).map_err(|e| Error::InvalidMnemonic(e.to_string()))
+}
+
+impl WalletSeed {
+    /// The seed of a mnemonic (empty passphrase, as NUT-13 wallets use).
+    pub fn from_mnemonic(mnemonic: &Mnemonic) -> Self {
+        WalletSeed(mnemonic.to_seed_normalized(""))
+    }
+
+    /// Raw seed bytes.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
+    /// The secret and blinding factor for `counter` in a keyset, by the method its version requires.
+    pub fn derive(&self, keyset_id: &Id, counter: u32) -> Result<(Secret, SecretKey), Error> {
+        match keyset_id {
+            Id::V2(_) => self.derive_hmac(keyset_id, u64::from(counter)),
+            Id::V1(_) => self.derive_bip32(keyset_id, counter),
+        }
+    }
+
+    fn hmac(&self, keyset_id: &Id, counter: u64, kind: u8) -> Result<[u8; 32], Error> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).map_err(|e| Error::Derivation(e.to_string()))?;
+        mac.update(KDF_TAG);
+        mac.update(keyset_id.as_bytes());
+        mac.update(&counter.to_be_bytes());
+        mac.update(&[kind]);
+        Ok(mac.finalize().into_bytes().into())
+    }
+
+    fn derive_hmac(&self, keyset_id: &Id, counter: u64) -> Result<(Secret, SecretKey), Error> {
+        let mut secret_bytes = self.hmac(keyset_id, counter, 0x00)?;
+        let secret = Secret::new(hex::encode(secret_bytes));
+        secret_bytes.zeroize();
+        let mut r_bytes = self.hmac(keyset_id, counter, 0x01)?;
+        let r = SecretKey::from_scalar(<Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(r_bytes)))
+            .map_err(|_| Error::Derivation("derived blinding factor is zero".into()));
+        r_bytes.zeroize();
+        Ok((secret, r?))
+    }
+
+    fn derive_bip32(&self, keyset_id: &Id, counter: u32) -> Result<(Secret, SecretKey), Error> {
+        let id_int = legacy_keyset_int(keyset_id);
+        let derive = |leaf: u32| -> Result<SecretKey, Error> {
+            let path = format!("m/129372'/0'/{id_int}'/{counter}'/{leaf}");
+            let path: bip32::DerivationPath = path.parse().map_err(|e: bip32::Error| Error::Derivation(e.to_string()))?;
+            let key = bip32::XPrv::derive_from_path(&self.0, &path).map_err(|e| Error::Derivation(e.to_string()))?;
+            SecretKey::from_slice(&key.private_key().to_bytes())
+        };
+        let secret_key = derive(0)?;
+        let secret = Secret::new(secret_key.to_hex());
+        Ok((secret, derive(1)?))
+    }
+}
+
+/// The legacy integer form of a keyset id: its first 8 bytes as a big-endian integer mod 2^31 - 1.
+pub fn legacy_keyset_int(keyset_id: &Id) -> u32 {
+    let value = u64::from_be_bytes(keyset_id.short());
+    // The result is below 2^31 - 1, so it fits a u32.
+    u32::try_from(value % ((1u64 << 31) - 1)).unwrap_or(0)
+}

@@ -1,0 +1,105 @@
+//! NUT-04 (+ NUT-23 for `bolt11`): mint quotes and minting.
+
+use serde::{Deserialize, Serialize};
+
+use super::nut00::{BlindSignature, BlindedMessage};
+use crate::{Amount, CurrencyUnit, PublicKey};
+
+/// State of a mint quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MintQuoteState {
+    /// The request is not paid yet.
+    Unpaid,
+    /// Paid; the notes are not issued yet.
+    Paid,
+    /// Paid and issued.
+    Issued,
+}
+
+/// Body of `POST /v1/mint/quote/bolt11`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintQuoteBolt11Request {
+    /// Amount to mint.
+    pub amount: Amount,
+    /// Unit.
+    pub unit: CurrencyUnit,
+    /// Invoice description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// NUT-20 lock key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pubkey: Option<PublicKey>,
+}
+
+/// Response of `POST /v1/mint/quote/bolt11` and `GET /v1/mint/quote/bolt11/{quote}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintQuoteBolt11Response {
+    /// Quote id (secret between wallet and mint).
+    pub quote: String,
+    /// The payment request (bolt11 invoice).
+    pub request: String,
+    /// Amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Amount>,
+    /// Unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<CurrencyUnit>,
+    /// State.
+    pub state: MintQuoteState,
+    /// Unix time until which the request can be paid.
+    #[serde(default)]
+    pub expiry: Option<u64>,
+    /// NUT-20 lock key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pubkey: Option<PublicKey>,
+}
+
+/// Body of `POST /v1/mint/{method}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintRequest {
+    /// Quote id.
+    pub quote: String,
+    /// Outputs whose sum is the quote's amount.
+    pub outputs: Vec<BlindedMessage>,
+    /// NUT-20 signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// Response of `POST /v1/mint/{method}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintResponse {
+    /// One signature per output.
+    pub signatures: Vec<BlindSignature>,
+}
+
+/// One method-unit pair in the mint's NUT-04 settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MintMethodSettings {
+    /// Payment method, e.g. `bolt11`.
+    pub method: String,
+    /// Unit.
+    pub unit: CurrencyUnit,
+    /// Human-readable method name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method_name: Option<String>,
+    /// Smallest amount per quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_amount: Option<Amount>,
+    /// Largest amount per quote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_amount: Option<Amount>,
+    /// Method-specific options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<serde_json::Value>,
+}
+
+/// NUT-04 settings in the mint's info.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MintSettings {
+    /// Supported method-unit pairs.
+    pub methods: Vec<MintMethodSettings>,
+    /// Whether minting is disabled.
+    pub disabled: bool,
+}
