@@ -18,6 +18,8 @@ impl Amount {
     pub const ZERO: Amount = Amount(0);
     /// The largest amount.
     pub const MAX: Amount = Amount(u64::MAX);
+    /// The most parts [`Amount::split_with_max`] makes.
+    pub const MAX_SPLIT_PARTS: u64 = 10_000;
 
     /// Wrap a raw `u64`.
     pub const fn from_u64(value: u64) -> Self {
@@ -60,24 +62,27 @@ impl Amount {
     /// Ascending order is what NUT-03 asks wallets to send, so the mint cannot tell the payment from
     /// the change.
     pub fn split(self) -> Vec<Amount> {
-        (0..64)
-            .map(|bit| 1u64 << bit)
-            .filter(|value| self.0 & value != 0)
-            .map(Amount)
-            .collect()
+        (0..64).map(|bit| 1u64 << bit).filter(|value| self.0 & value != 0).map(Amount).collect()
     }
 
     /// Split into powers of two that each are at most `max_denomination` (a power of two), smallest first.
     ///
-    /// Used when a keyset does not sign every power of two up to 2^63.
+    /// Used when a keyset does not sign every power of two up to 2^63. Refuses to make more than
+    /// [`Amount::MAX_SPLIT_PARTS`] parts, so a small keyset and a huge amount cannot exhaust memory.
     pub fn split_with_max(self, max_denomination: Amount) -> Result<Vec<Amount>, Error> {
         if !max_denomination.is_power_of_two() {
             return Err(Error::NotPowerOfTwo(max_denomination.0));
         }
         let max = max_denomination.0;
         let high_count = self.0 / max;
+        if high_count > Self::MAX_SPLIT_PARTS {
+            return Err(Error::AmountOverflow);
+        }
         let mut parts = Amount(self.0 % max).split();
-        parts.extend(std::iter::repeat_n(max_denomination, usize::try_from(high_count).map_err(|_| Error::AmountOverflow)?));
+        parts.extend(std::iter::repeat_n(
+            max_denomination,
+            usize::try_from(high_count).map_err(|_| Error::AmountOverflow)?,
+        ));
         Ok(parts)
     }
 }
@@ -117,6 +122,7 @@ mod tests {
         let parts = Amount(2 * 1024 + 5).split_with_max(Amount(1024)).unwrap();
         assert_eq!(parts, vec![Amount(1), Amount(4), Amount(1024), Amount(1024)]);
         assert!(Amount(5).split_with_max(Amount(3)).is_err());
+        assert_eq!(Amount(u64::MAX).split_with_max(Amount(1)), Err(Error::AmountOverflow));
     }
 
     #[test]

@@ -59,7 +59,8 @@ impl WalletSeed {
     }
 
     fn hmac(&self, keyset_id: &Id, counter: u64, kind: u8) -> Result<[u8; 32], Error> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).map_err(|e| Error::Derivation(e.to_string()))?;
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).map_err(|e| Error::Derivation(e.to_string()))?;
         mac.update(KDF_TAG);
         mac.update(keyset_id.as_bytes());
         mac.update(&counter.to_be_bytes());
@@ -82,7 +83,8 @@ impl WalletSeed {
         let id_int = legacy_keyset_int(keyset_id);
         let derive = |leaf: u32| -> Result<SecretKey, Error> {
             let path = format!("m/129372'/0'/{id_int}'/{counter}'/{leaf}");
-            let path: bip32::DerivationPath = path.parse().map_err(|e: bip32::Error| Error::Derivation(e.to_string()))?;
+            let path: bip32::DerivationPath =
+                path.parse().map_err(|e: bip32::Error| Error::Derivation(e.to_string()))?;
             let key = bip32::XPrv::derive_from_path(&self.0, &path).map_err(|e| Error::Derivation(e.to_string()))?;
             SecretKey::from_slice(&key.private_key().to_bytes())
         };

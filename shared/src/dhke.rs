@@ -49,7 +49,11 @@ pub fn sign_message(k: &SecretKey, blinded_message: &PublicKey) -> Result<Public
 }
 
 /// Unblind: `C = C' - r K`.
-pub fn unblind_message(blinded_signature: &PublicKey, r: &SecretKey, mint_pubkey: &PublicKey) -> Result<PublicKey, Error> {
+pub fn unblind_message(
+    blinded_signature: &PublicKey,
+    r: &SecretKey,
+    mint_pubkey: &PublicKey,
+) -> Result<PublicKey, Error> {
     PublicKey::from_projective(blinded_signature.to_projective() - mint_pubkey.to_projective() * r.as_scalar())
 }
 

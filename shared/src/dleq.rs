@@ -28,7 +28,12 @@ pub fn hash_e(points: &[&PublicKey]) -> [u8; 32] {
 
 /// The deterministic nonce `r = HMAC-SHA256(ser32(k), tag || K || B' || C' || ctr)`, retried with the next
 /// counter while `r` is 0 or >= q.
-fn deterministic_nonce(k: &SecretKey, mint_pubkey: &PublicKey, blinded: &PublicKey, signature: &PublicKey) -> Result<Scalar, Error> {
+fn deterministic_nonce(
+    k: &SecretKey,
+    mint_pubkey: &PublicKey,
+    blinded: &PublicKey,
+    signature: &PublicKey,
+) -> Result<Scalar, Error> {
     let key_bytes = k.to_bytes();
     let (mint_pubkey, blinded, signature) =
         (mint_pubkey.to_uncompressed_bytes(), blinded.to_uncompressed_bytes(), signature.to_uncompressed_bytes());
@@ -83,12 +88,19 @@ pub fn verify_dleq(
 
 /// Check the proof carried by a note (with the sender's blinding factor r): rebuild `B' = Y + r G` and
 /// `C' = C + r K`, then verify as above. This is how a payee checks a note offline.
-pub fn verify_proof_dleq(dleq: &ProofDleq, mint_pubkey: &PublicKey, secret: &[u8], signature: &PublicKey) -> Result<(), Error> {
+pub fn verify_proof_dleq(
+    dleq: &ProofDleq,
+    mint_pubkey: &PublicKey,
+    secret: &[u8],
+    signature: &PublicKey,
+) -> Result<(), Error> {
     let y = dhke::hash_to_curve(secret)?;
     let r_g = dleq.r.public_key();
-    let blinded = PublicKey::from_projective(y.to_projective() + r_g.to_projective()).map_err(|_| Error::InvalidDleq)?;
-    let blinded_signature = PublicKey::from_projective(signature.to_projective() + mint_pubkey.to_projective() * dleq.r.as_scalar())
-        .map_err(|_| Error::InvalidDleq)?;
+    let blinded =
+        PublicKey::from_projective(y.to_projective() + r_g.to_projective()).map_err(|_| Error::InvalidDleq)?;
+    let blinded_signature =
+        PublicKey::from_projective(signature.to_projective() + mint_pubkey.to_projective() * dleq.r.as_scalar())
+            .map_err(|_| Error::InvalidDleq)?;
     verify_dleq(&BlindSignatureDleq { e: dleq.e.clone(), s: dleq.s.clone() }, mint_pubkey, &blinded, &blinded_signature)
 }
 

@@ -4,9 +4,9 @@
 //! identity; every scalar is 32 big-endian bytes in [1, q-1]. Anything else is refused at the boundary, so
 //! the rest of the code never sees an invalid value.
 
-use k256::elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
 use k256::elliptic_curve::PrimeField;
 use k256::elliptic_curve::group::Group;
+use k256::elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
 use k256::{AffinePoint, NonZeroScalar, ProjectivePoint, Scalar};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -31,7 +31,8 @@ impl PublicKey {
         if bytes[0] != 0x02 && bytes[0] != 0x03 {
             return Err(Error::InvalidPublicKey("expected prefix 02 or 03 (SEC1 compressed)"));
         }
-        let encoded = k256::Sec1Point::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey("malformed SEC1 encoding"))?;
+        let encoded =
+            k256::Sec1Point::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey("malformed SEC1 encoding"))?;
         let point: Option<AffinePoint> = AffinePoint::from_sec1_point(&encoded).into_option();
         let point = point.ok_or(Error::InvalidPublicKey("not a point on secp256k1"))?;
         Self::from_affine(point)
@@ -39,7 +40,8 @@ impl PublicKey {
 
     /// Decode hex of a 33-byte SEC1 compressed point.
     pub fn from_hex(text: &str) -> Result<Self, Error> {
-        let bytes: [u8; 33] = crate::util::hex_array(text).map_err(|_| Error::InvalidPublicKey("expected 66 hex characters"))?;
+        let bytes: [u8; 33] =
+            crate::util::hex_array(text).map_err(|_| Error::InvalidPublicKey("expected 66 hex characters"))?;
         Self::from_slice(&bytes)
     }
 
@@ -227,7 +229,9 @@ mod tests {
 
     #[test]
     fn rejects_uncompressed_and_identity() {
-        let g = SecretKey::from_hex("0000000000000000000000000000000000000000000000000000000000000001").unwrap().public_key();
+        let g = SecretKey::from_hex("0000000000000000000000000000000000000000000000000000000000000001")
+            .unwrap()
+            .public_key();
         assert_eq!(g.to_hex(), "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
         assert!(PublicKey::from_slice(&g.to_uncompressed_bytes()).is_err());
         assert!(PublicKey::from_slice(&[0u8; 33]).is_err());

@@ -147,12 +147,8 @@ impl Id {
 
     /// Derive a version 01 id from keys, unit, fee and final expiry.
     pub fn v2_from_keys(keys: &Keys, unit: &CurrencyUnit, input_fee_ppk: u64, final_expiry: Option<u64>) -> Self {
-        let mut preimage = keys
-            .0
-            .iter()
-            .map(|(amount, key)| format!("{amount}:{}", key.to_hex()))
-            .collect::<Vec<_>>()
-            .join(",");
+        let mut preimage =
+            keys.0.iter().map(|(amount, key)| format!("{amount}:{}", key.to_hex())).collect::<Vec<_>>().join(",");
         preimage.push_str("|unit:");
         preimage.push_str(&unit.as_str().to_lowercase());
         if input_fee_ppk != 0 {
@@ -321,7 +317,8 @@ fn null_as_zero<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Er
 ///
 /// `input_fees_ppk` holds one entry per input: the `input_fee_ppk` of that input's keyset.
 pub fn fee_for_inputs<I: IntoIterator<Item = u64>>(input_fees_ppk: I) -> Result<Amount, Error> {
-    let total_ppk = input_fees_ppk.into_iter().try_fold(0u64, |sum, fee| sum.checked_add(fee)).ok_or(Error::AmountOverflow)?;
+    let total_ppk =
+        input_fees_ppk.into_iter().try_fold(0u64, |sum, fee| sum.checked_add(fee)).ok_or(Error::AmountOverflow)?;
     Ok(Amount::from_u64(total_ppk.div_ceil(1000)))
 }
 
@@ -399,7 +396,8 @@ fn derive_mint_key(master: &[u8], unit: &CurrencyUnit, index: u32, amount: Amoun
     let unit = unit.as_str().as_bytes();
     let unit_len = u32::try_from(unit.len()).map_err(|_| Error::Derivation("unit name too long".into()))?;
     for counter in 0..=u8::MAX {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(master).map_err(|e| Error::Derivation(e.to_string()))?;
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(master).map_err(|e| Error::Derivation(e.to_string()))?;
         mac.update(MINT_KEY_TAG);
         mac.update(&unit_len.to_be_bytes());
         mac.update(unit);

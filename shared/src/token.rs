@@ -21,8 +21,10 @@ use crate::{Amount, CurrencyUnit, Error, Id, Proof, ProofDleq, PublicKey, Secret
 /// Encoder: URL-safe alphabet with padding (what the spec's examples show).
 const ENCODER: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, GeneralPurposeConfig::new());
 /// Decoder: URL-safe alphabet, padding optional.
-const DECODER: GeneralPurpose =
-    GeneralPurpose::new(&alphabet::URL_SAFE, GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent));
+const DECODER: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// Prefix of a binary (NFC) v4 token.
 pub const RAW_PREFIX_V4: &[u8] = b"crawB";
@@ -73,7 +75,9 @@ impl TokenKeysetId {
                 match (matches.next(), matches.next()) {
                     (Some(id), None) => Ok(*id),
                     (None, _) => Err(Error::UnresolvableShortId(hex::encode(short), "no known keyset has it")),
-                    (Some(_), Some(_)) => Err(Error::UnresolvableShortId(hex::encode(short), "ambiguous: several keysets have it")),
+                    (Some(_), Some(_)) => {
+                        Err(Error::UnresolvableShortId(hex::encode(short), "ambiguous: several keysets have it"))
+                    }
                 }
             }
         }
@@ -163,7 +167,10 @@ impl Token {
         }
         let groups = order
             .into_iter()
-            .map(|id| TokenV4Group { keyset_id: TokenKeysetId::Full(id), proofs: groups.remove(&id).unwrap_or_default() })
+            .map(|id| TokenV4Group {
+                keyset_id: TokenKeysetId::Full(id),
+                proofs: groups.remove(&id).unwrap_or_default(),
+            })
             .collect();
         Token::V4(TokenV4 { mint_url: normalize_mint_url(mint_url), unit, memo, groups })
     }
@@ -224,9 +231,11 @@ impl Token {
     /// The keyset ids as written in the token.
     pub fn keyset_ids(&self) -> Vec<TokenKeysetId> {
         match self {
-            Token::V3(token) => {
-                token.token.iter().flat_map(|entry| entry.proofs.iter().map(|p| TokenKeysetId::Full(p.keyset_id))).collect()
-            }
+            Token::V3(token) => token
+                .token
+                .iter()
+                .flat_map(|entry| entry.proofs.iter().map(|p| TokenKeysetId::Full(p.keyset_id)))
+                .collect(),
             Token::V4(token) => token.groups.iter().map(|group| group.keyset_id).collect(),
         }
     }
@@ -234,8 +243,12 @@ impl Token {
     /// The total value, or an overflow error.
     pub fn value(&self) -> Result<Amount, Error> {
         match self {
-            Token::V3(token) => Amount::try_sum(token.token.iter().flat_map(|entry| entry.proofs.iter().map(|p| p.amount))),
-            Token::V4(token) => Amount::try_sum(token.groups.iter().flat_map(|group| group.proofs.iter().map(|p| p.amount))),
+            Token::V3(token) => {
+                Amount::try_sum(token.token.iter().flat_map(|entry| entry.proofs.iter().map(|p| p.amount)))
+            }
+            Token::V4(token) => {
+                Amount::try_sum(token.groups.iter().flat_map(|group| group.proofs.iter().map(|p| p.amount)))
+            }
         }
     }
 
@@ -261,7 +274,11 @@ impl Token {
     /// Parse a serialized token.
     pub fn decode(text: &str) -> Result<Self, Error> {
         let text = text.trim();
-        let text = text.strip_prefix("cashu:").or_else(|| text.strip_prefix("CASHU:")).unwrap_or(text).trim_start_matches("//");
+        let text = text
+            .strip_prefix("cashu:")
+            .or_else(|| text.strip_prefix("CASHU:"))
+            .unwrap_or(text)
+            .trim_start_matches("//");
         let (version, body) = if let Some(body) = text.strip_prefix("cashuA") {
             ('A', body)
         } else if let Some(body) = text.strip_prefix("cashuB") {
@@ -275,7 +292,14 @@ impl Token {
             return Err(Error::InvalidToken("the token is empty after its prefix".into()));
         }
         // Accept the standard alphabet too: some wallets produced it.
-        let body: String = body.chars().map(|c| match c { '+' => '-', '/' => '_', c => c }).collect();
+        let body: String = body
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
         let bytes = DECODER.decode(body.as_bytes()).map_err(|e| Error::InvalidToken(format!("bad base64: {e}")))?;
         let token = match version {
             'A' => {
@@ -382,7 +406,8 @@ impl TokenV4 {
     }
 
     fn from_cbor(bytes: &[u8]) -> Result<Self, Error> {
-        let token: CborToken = ciborium::from_reader(bytes).map_err(|e| Error::InvalidToken(format!("bad v4 CBOR: {e}")))?;
+        let token: CborToken =
+            ciborium::from_reader(bytes).map_err(|e| Error::InvalidToken(format!("bad v4 CBOR: {e}")))?;
         let mut groups = Vec::with_capacity(token.t.len());
         for group in token.t {
             let keyset_id = field(TokenKeysetId::from_bytes(&group.i), "keyset id")?;
