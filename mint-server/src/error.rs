@@ -1,0 +1,70 @@
+//! Errors as the wire shows them: an HTTP status and a Cashu `{"code": ..., "detail": ...}` body.
+
+use axum::Json;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use shared::nuts::{ErrorCode, ErrorResponse};
+
+/// The code of errors that have no specific Cashu code (as Nutshell does: its base error has code 0).
+pub const GENERIC_ERROR_CODE: u16 = 0;
+
+/// An error a handler returns. Each variant decides its status and what the client is told; internals
+/// are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No endpoint at this path.
+    #[error("no such endpoint: {method} {path}")]
+    NotFound {
+        /// The request's method.
+        method: Method,
+        /// The request's path.
+        path: String,
+    },
+    /// The endpoint exists but not for this method.
+    #[error("method {method} is not allowed on {path}")]
+    MethodNotAllowed {
+        /// The request's method.
+        method: Method,
+        /// The request's path.
+        path: String,
+    },
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    /// The Cashu error code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::NotFound { .. } | ApiError::MethodNotAllowed { .. } => ErrorCode::from_code(GENERIC_ERROR_CODE),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorResponse::new(self.code(), self.to_string());
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn not_found_is_a_cashu_error_body() {
+        let response = ApiError::NotFound { method: Method::GET, path: "/v1/nope".into() }.into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body: ErrorResponse = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body.code.to_code(), GENERIC_ERROR_CODE);
+        assert_eq!(body.detail, "no such endpoint: GET /v1/nope");
+    }
+}

@@ -1,0 +1,28 @@
+//! The Cashu API under `/v1`. Handlers are thin: extract, call the core, map the error.
+
+pub mod info;
+
+use axum::Router;
+use axum::extract::OriginalUri;
+use axum::http::Method;
+use axum::routing::get;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The routes under `/v1` (to be nested there). Unknown paths and methods get Cashu error bodies, so
+/// wallets never have to parse an HTML or empty error page.
+pub fn v1() -> Router<AppState> {
+    Router::new()
+        .route("/info", get(info::get_info))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound { method, path: uri.path().to_owned() }
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::MethodNotAllowed { method, path: uri.path().to_owned() }
+}
