@@ -3,6 +3,7 @@
 //! `Y = hash_to_curve(x)`; the wallet blinds `B' = Y + rG`; the mint signs `C' = k B'`; the wallet unblinds
 //! `C = C' - rK`; the mint later verifies `C == k Y`.
 
+use k256::ProjectivePoint;
 use sha2::{Digest, Sha256};
 
 use crate::{Error, PublicKey, SecretKey};
@@ -39,7 +40,7 @@ pub fn blind_message(secret: &[u8], blinding_factor: Option<SecretKey>) -> Resul
         Some(r) => r,
         None => SecretKey::random()?,
     };
-    let blinded = PublicKey::from_projective(y.to_projective() + r.public_key().to_projective())?;
+    let blinded = PublicKey::from_projective(y.to_projective() + ProjectivePoint::mul_by_generator(r.as_scalar()))?;
     Ok((blinded, r))
 }
 

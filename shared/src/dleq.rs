@@ -4,7 +4,8 @@
 use hmac::{Hmac, KeyInit, Mac};
 use k256::elliptic_curve::PrimeField;
 use k256::elliptic_curve::ops::Reduce;
-use k256::{FieldBytes, Scalar};
+use k256::elliptic_curve::ops::{LinearCombination, MulByGeneratorVartime};
+use k256::{FieldBytes, ProjectivePoint, Scalar};
 use sha2::{Digest, Sha256};
 
 use crate::nuts::nut00::{BlindSignatureDleq, ProofDleq};
@@ -62,7 +63,7 @@ fn challenge_scalar(e: &[u8; 32]) -> Scalar {
 pub fn calculate_dleq(k: &SecretKey, blinded: &PublicKey, signature: &PublicKey) -> Result<BlindSignatureDleq, Error> {
     let mint_pubkey = k.public_key();
     let r = deterministic_nonce(k, &mint_pubkey, blinded, signature)?;
-    let r1 = PublicKey::from_projective(k256::ProjectivePoint::GENERATOR * r)?;
+    let r1 = PublicKey::from_projective(ProjectivePoint::mul_by_generator(&r))?;
     let r2 = PublicKey::from_projective(blinded.to_projective() * r)?;
     let e_bytes = hash_e(&[&r1, &r2, &mint_pubkey, signature]);
     let e = SecretKey::from_slice(&e_bytes)?;
@@ -77,12 +78,13 @@ pub fn verify_dleq(
     blinded: &PublicKey,
     signature: &PublicKey,
 ) -> Result<(), Error> {
-    let e = dleq.e.as_scalar();
+    // Everything here is public, so variable-time arithmetic is safe (and about twice as fast).
+    let minus_e = -*dleq.e.as_scalar();
     let s = dleq.s.as_scalar();
-    let r1 = PublicKey::from_projective(k256::ProjectivePoint::GENERATOR * s - mint_pubkey.to_projective() * e)
-        .map_err(|_| Error::InvalidDleq)?;
-    let r2 = PublicKey::from_projective(blinded.to_projective() * s - signature.to_projective() * e)
-        .map_err(|_| Error::InvalidDleq)?;
+    let r1 = ProjectivePoint::mul_by_generator_and_mul_add_vartime(s, &minus_e, &mint_pubkey.to_projective());
+    let r2 = ProjectivePoint::lincomb_vartime(&[(blinded.to_projective(), *s), (signature.to_projective(), minus_e)]);
+    let r1 = PublicKey::from_projective(r1).map_err(|_| Error::InvalidDleq)?;
+    let r2 = PublicKey::from_projective(r2).map_err(|_| Error::InvalidDleq)?;
     if hash_e(&[&r1, &r2, mint_pubkey, signature]) == dleq.e.to_bytes() { Ok(()) } else { Err(Error::InvalidDleq) }
 }
 
@@ -95,12 +97,14 @@ pub fn verify_proof_dleq(
     signature: &PublicKey,
 ) -> Result<(), Error> {
     let y = dhke::hash_to_curve(secret)?;
-    let r_g = dleq.r.public_key();
-    let blinded =
-        PublicKey::from_projective(y.to_projective() + r_g.to_projective()).map_err(|_| Error::InvalidDleq)?;
-    let blinded_signature =
-        PublicKey::from_projective(signature.to_projective() + mint_pubkey.to_projective() * dleq.r.as_scalar())
-            .map_err(|_| Error::InvalidDleq)?;
+    // r travels in the token, so the payee may use variable-time arithmetic on it.
+    let r = dleq.r.as_scalar();
+    let blinded = PublicKey::from_projective(y.to_projective() + ProjectivePoint::mul_by_generator_vartime(r))
+        .map_err(|_| Error::InvalidDleq)?;
+    let blinded_signature = PublicKey::from_projective(
+        ProjectivePoint::lincomb_vartime(&[(mint_pubkey.to_projective(), *r)]) + signature.to_projective(),
+    )
+    .map_err(|_| Error::InvalidDleq)?;
     verify_dleq(&BlindSignatureDleq { e: dleq.e.clone(), s: dleq.s.clone() }, mint_pubkey, &blinded, &blinded_signature)
 }
 

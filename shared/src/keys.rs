@@ -183,7 +183,7 @@ impl SecretKey {
     /// The public key `k G`.
     pub fn public_key(&self) -> PublicKey {
         // k is non-zero and G has prime order, so k G is never the identity.
-        PublicKey { point: (ProjectivePoint::GENERATOR * self.as_scalar()).to_affine() }
+        PublicKey { point: ProjectivePoint::mul_by_generator(self.as_scalar()).to_affine() }
     }
 
     /// 32 big-endian bytes.
