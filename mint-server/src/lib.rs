@@ -16,6 +16,7 @@ pub mod error;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
+pub mod store;
 pub mod wallet;
 
 use std::future::Future;

@@ -1,0 +1,258 @@
+//! The mint's storage: one trait, [`MintStore`], with an SQLite and a PostgreSQL implementation.
+//!
+//! # Contract
+//!
+//! - [`MintStore::commit`] applies a [`Commit`] **atomically**: all of its effects or none.
+//! - The spent set is keyed by `Y`. Of any number of commits (in this process or in other mint processes
+//!   on the same database) that insert the same `Y`, **exactly one succeeds**; the others get
+//!   [`StoreError::AlreadySpent`] (or [`StoreError::Pending`] when the winner holds it as pending).
+//! - An output (`B'`) is signed at most once: a second commit with the same `B'` gets
+//!   [`StoreError::OutputsAlreadySigned`].
+//! - Quote state changes are compare-and-set: a transition whose `from` state does not hold fails with
+//!   [`StoreError::QuoteStateConflict`] and nothing is applied.
+//! - An account balance never goes below zero: a debit that would fails with
+//!   [`StoreError::InsufficientFunds`]. Every balance change is recorded in the ledger.
+//! - The cached response of a commit (NUT-19) is stored in the same transaction as its effects, so a
+//!   retried request finds either no effects and no cache, or both.
+//!
+//! One conformance suite (`mint-server/tests/store_conformance.rs`) checks this contract against both
+//! backends.
+
+mod sql;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use shared::nuts::{MeltQuoteState, MintQuoteState, State};
+use shared::{Amount, BlindSignature, CurrencyUnit, Id, Proof, PublicKey};
+
+pub use sql::{PostgresStore, SqliteStore};
+
+/// What can go wrong in storage. The first variants are outcomes of the contract, the last is a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An input's `Y` is already in the spent set.
+    #[error("proof already spent")]
+    AlreadySpent(Vec<PublicKey>),
+    /// An input's `Y` is held by an operation in flight.
+    #[error("proof is pending")]
+    Pending(Vec<PublicKey>),
+    /// An output has been signed before.
+    #[error("output already signed")]
+    OutputsAlreadySigned,
+    /// A quote was not in the state a transition requires.
+    #[error("quote {0} is not in the expected state")]
+    QuoteStateConflict(String),
+    /// A debit exceeds the account's balance.
+    #[error("insufficient funds")]
+    InsufficientFunds,
+    /// No such account (or it is blocked, for debits).
+    #[error("unknown or blocked account")]
+    UnknownAccount,
+    /// A row with this key exists already.
+    #[error("duplicate record")]
+    Duplicate,
+    /// A value does not fit the database's integer type.
+    #[error("value out of range for storage")]
+    OutOfRange,
+    /// The database failed or returned something unreadable.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
+/// A keyset the mint created. Its private keys are derived from the master secret, never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeysetRecord {
+    /// Keyset id.
+    pub id: Id,
+    /// Unit.
+    pub unit: CurrencyUnit,
+    /// Rotation index in the key derivation.
+    pub derivation_index: u32,
+    /// Number of denominations (2^0 .. 2^(max_order-1)).
+    pub max_order: u8,
+    /// Fee per input in ppk.
+    pub input_fee_ppk: u64,
+    /// Final expiry.
+    pub final_expiry: Option<u64>,
+    /// Whether new outputs are signed with it.
+    pub active: bool,
+}
+
+/// A mint quote as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintQuote {
+    /// Quote id (UUID v4, random).
+    pub id: String,
+    /// Payment method (`bolt11`, `bank`).
+    pub method: String,
+    /// Unit.
+    pub unit: CurrencyUnit,
+    /// Amount to mint.
+    pub amount: Amount,
+    /// The payment request shown to the payer.
+    pub request: String,
+    /// State.
+    pub state: MintQuoteState,
+    /// Unix time until which it can be paid.
+    pub expiry: u64,
+}
+
+/// A melt quote as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeltQuote {
+    /// Quote id.
+    pub id: String,
+    /// Payment method.
+    pub method: String,
+    /// Unit.
+    pub unit: CurrencyUnit,
+    /// Amount to pay out.
+    pub amount: Amount,
+    /// Fee reserve the inputs must also cover.
+    pub fee_reserve: Amount,
+    /// Where the money goes.
+    pub request: String,
+    /// State.
+    pub state: MeltQuoteState,
+    /// Unix time until which it is valid.
+    pub expiry: u64,
+    /// Proof of payment, once paid.
+    pub payment_preimage: Option<String>,
+}
+
+/// A bank account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Account id.
+    pub id: String,
+    /// The key that authorises spending from it.
+    pub pubkey: PublicKey,
+    /// Unit.
+    pub unit: CurrencyUnit,
+    /// Balance.
+    pub balance: Amount,
+    /// Blocked accounts cannot be debited.
+    pub blocked: bool,
+}
+
+/// A quote state change, applied only if the quote is in the `from` state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuoteTransition {
+    /// Mint quote `UNPAID -> PAID`.
+    MintPaid(String),
+    /// Mint quote `PAID -> ISSUED`.
+    MintIssued(String),
+    /// Melt quote `UNPAID -> PENDING`.
+    MeltPending(String),
+    /// Melt quote `UNPAID | PENDING -> PAID`, with the proof of payment.
+    MeltPaid(String, Option<String>),
+    /// Melt quote `PENDING -> UNPAID` (the payment failed).
+    MeltFailed(String),
+}
+
+/// A change of an account's balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountChange {
+    /// Account id.
+    pub account_id: String,
+    /// Positive credits, negative debits.
+    pub delta: i64,
+    /// Why (ledger).
+    pub reason: String,
+    /// A reference such as a quote id (ledger).
+    pub reference: Option<String>,
+}
+
+/// Everything one state-changing request does, applied in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    /// Inputs to insert into the spent set, with their `Y`.
+    pub spend: Vec<(PublicKey, Proof)>,
+    /// Insert `spend` as `PENDING` instead of `SPENT`.
+    pub spend_pending: bool,
+    /// Pending inputs that become spent.
+    pub settle_pending: Vec<PublicKey>,
+    /// Pending inputs that are released (become unspent again).
+    pub release_pending: Vec<PublicKey>,
+    /// Signatures issued, with the `B'` they sign.
+    pub signatures: Vec<(PublicKey, BlindSignature)>,
+    /// Quote the rows belong to (recorded for audits and melt recovery).
+    pub quote_id: Option<String>,
+    /// A quote state change.
+    pub quote: Option<QuoteTransition>,
+    /// A balance change.
+    pub account: Option<AccountChange>,
+    /// NUT-19: the response to return to a retry of the same request.
+    pub cache: Option<([u8; 32], String)>,
+}
+
+/// The state of a proof the mint has seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredProofState {
+    /// Its serial.
+    pub y: PublicKey,
+    /// `SPENT` or `PENDING` (never `UNSPENT`: unseen proofs are not stored).
+    pub state: State,
+    /// Witness it was spent with.
+    pub witness: Option<String>,
+}
+
+/// The mint's storage. See the module documentation for the contract.
+#[async_trait]
+pub trait MintStore: Send + Sync + fmt::Debug {
+    /// Apply a commit atomically.
+    async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
+
+    /// All keysets, oldest first.
+    async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError>;
+    /// Add a keyset. [`StoreError::Duplicate`] if its id or (unit, index) exists.
+    async fn add_keyset(&self, keyset: &KeysetRecord) -> Result<(), StoreError>;
+    /// Set a keyset's `active` flag.
+    async fn set_keyset_active(&self, id: &Id, active: bool) -> Result<(), StoreError>;
+
+    /// States of the given serials that the mint has seen (absent ones are unspent), in any order.
+    async fn proof_states(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError>;
+    /// Pending serials held for a quote.
+    async fn pending_for_quote(&self, quote_id: &str) -> Result<Vec<PublicKey>, StoreError>;
+    /// Signatures issued for the given `B'` (absent ones were never signed), in any order.
+    async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError>;
+    /// The cached response for a request key.
+    async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError>;
+
+    /// Add a mint quote.
+    async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError>;
+    /// A mint quote.
+    async fn mint_quote(&self, id: &str) -> Result<Option<MintQuote>, StoreError>;
+    /// Add a melt quote.
+    async fn add_melt_quote(&self, quote: &MeltQuote) -> Result<(), StoreError>;
+    /// A melt quote.
+    async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError>;
+
+    /// Open an account with zero balance.
+    async fn add_account(&self, account: &Account) -> Result<(), StoreError>;
+    /// An account by id.
+    async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+    /// Block or unblock an account.
+    async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError>;
+}
+
+/// Unix time in seconds.
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

@@ -1,0 +1,592 @@
+//! The SQL implementations of [`MintStore`]: SQLite (embedded, the default) and PostgreSQL (several mint
+//! instances on one database).
+//!
+//! Both run the same statements: they are written once, in [`impl_sql_store!`], with `$n` placeholders
+//! numbered in order of first appearance, which SQLite reads as named parameters bound by position and
+//! PostgreSQL reads natively. Booleans are stored as integers for the same reason. Each backend has its own
+//! append-only migrations under `mint-server/migrations/{sqlite,postgres}/`.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use shared::nuts::{MeltQuoteState, MintQuoteState, State};
+use shared::{Amount, BlindSignature, BlindSignatureDleq, CurrencyUnit, Id, PublicKey, SecretKey};
+use sqlx::Row;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use super::{
+    Account, Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError, StoredProofState,
+    unix_now,
+};
+
+/// The embedded store: one SQLite file in WAL mode, `synchronous = FULL` (a committed spend survives a
+/// power cut).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: sqlx::Pool<sqlx::Sqlite>,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file and apply migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Backend(format!("create {parent:?}: {e}")))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+}
+
+/// The scale-out store: PostgreSQL, shared by any number of mint processes.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: sqlx::Pool<sqlx::Postgres>,
+}
+
+impl PostgresStore {
+    /// Connect and apply migrations (PostgreSQL serializes concurrent migrators with an advisory lock, so
+    /// several instances may start at once).
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::OutOfRange)
+}
+
+fn to_u64(value: i64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Backend(format!("negative value {value} in database")))
+}
+
+fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("unreadable {what} in database: {error}"))
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn parse_point(bytes: &[u8], what: &str) -> Result<PublicKey, StoreError> {
+    PublicKey::from_slice(bytes).map_err(|e| corrupt(what, e))
+}
+
+fn parse_id(text: &str) -> Result<Id, StoreError> {
+    Id::from_str(text).map_err(|e| corrupt("keyset id", e))
+}
+
+fn parse_unit(text: &str) -> Result<CurrencyUnit, StoreError> {
+    CurrencyUnit::from_str(text).map_err(|e| corrupt("unit", e))
+}
+
+fn mint_quote_state_name(state: MintQuoteState) -> &'static str {
+    match state {
+        MintQuoteState::Unpaid => "UNPAID",
+        MintQuoteState::Paid => "PAID",
+        MintQuoteState::Issued => "ISSUED",
+    }
+}
+
+fn melt_quote_state_name(state: MeltQuoteState) -> &'static str {
+    match state {
+        MeltQuoteState::Unpaid => "UNPAID",
+        MeltQuoteState::Pending => "PENDING",
+        MeltQuoteState::Paid => "PAID",
+    }
+}
+
+fn parse_mint_quote_state(text: &str) -> Result<MintQuoteState, StoreError> {
+    match text {
+        "UNPAID" => Ok(MintQuoteState::Unpaid),
+        "PAID" => Ok(MintQuoteState::Paid),
+        "ISSUED" => Ok(MintQuoteState::Issued),
+        other => Err(corrupt("mint quote state", other)),
+    }
+}
+
+fn parse_melt_quote_state(text: &str) -> Result<MeltQuoteState, StoreError> {
+    match text {
+        "UNPAID" => Ok(MeltQuoteState::Unpaid),
+        "PENDING" => Ok(MeltQuoteState::Pending),
+        "PAID" => Ok(MeltQuoteState::Paid),
+        other => Err(corrupt("melt quote state", other)),
+    }
+}
+
+/// The SQL and bound values of a quote transition: `(sql, quote id, optional preimage)`. With a preimage,
+/// the SQL binds the preimage as `$1` and the id as `$2`; without, the id as `$1`.
+fn quote_transition_sql(transition: &QuoteTransition) -> (&'static str, &str, Option<&str>) {
+    match transition {
+        QuoteTransition::MintPaid(id) => {
+            ("UPDATE mint_quotes SET state = 'PAID' WHERE id = $1 AND state = 'UNPAID'", id, None)
+        }
+        QuoteTransition::MintIssued(id) => {
+            ("UPDATE mint_quotes SET state = 'ISSUED' WHERE id = $1 AND state = 'PAID'", id, None)
+        }
+        QuoteTransition::MeltPending(id) => {
+            ("UPDATE melt_quotes SET state = 'PENDING' WHERE id = $1 AND state = 'UNPAID'", id, None)
+        }
+        QuoteTransition::MeltPaid(id, preimage) => (
+            // $1 must appear first (SQLite numbers named parameters by first appearance): bound in that order.
+            "UPDATE melt_quotes SET state = 'PAID', payment_preimage = $1 WHERE id = $2 AND state IN ('UNPAID', 'PENDING')",
+            id,
+            Some(preimage.as_deref().unwrap_or("")),
+        ),
+        QuoteTransition::MeltFailed(id) => {
+            ("UPDATE melt_quotes SET state = 'UNPAID' WHERE id = $1 AND state = 'PENDING'", id, None)
+        }
+    }
+}
+
+/// Writes one implementation of [`MintStore`] for a store type whose `pool` is a `sqlx::Pool` of `$db`.
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// After a unique violation on the spent set: which inputs were taken, and were they spent or
+            /// pending?
+            async fn classify_conflict(&self, ys: &[PublicKey]) -> StoreError {
+                match self.proof_states(ys).await {
+                    Ok(states) => {
+                        let pending: Vec<PublicKey> =
+                            states.iter().filter(|s| s.state == State::Pending).map(|s| s.y).collect();
+                        let spent: Vec<PublicKey> =
+                            states.iter().filter(|s| s.state == State::Spent).map(|s| s.y).collect();
+                        if spent.is_empty() && !pending.is_empty() {
+                            StoreError::Pending(pending)
+                        } else {
+                            StoreError::AlreadySpent(spent)
+                        }
+                    }
+                    Err(error) => error,
+                }
+            }
+
+            fn keyset_from_row(row: &<$db as sqlx::Database>::Row) -> Result<KeysetRecord, StoreError> {
+                Ok(KeysetRecord {
+                    id: parse_id(&row.try_get::<String, _>("id")?)?,
+                    unit: parse_unit(&row.try_get::<String, _>("unit")?)?,
+                    derivation_index: u32::try_from(row.try_get::<i64, _>("derivation_index")?)
+                        .map_err(|e| corrupt("derivation index", e))?,
+                    max_order: u8::try_from(row.try_get::<i64, _>("max_order")?)
+                        .map_err(|e| corrupt("max order", e))?,
+                    input_fee_ppk: to_u64(row.try_get::<i64, _>("input_fee_ppk")?)?,
+                    final_expiry: row.try_get::<Option<i64>, _>("final_expiry")?.map(to_u64).transpose()?,
+                    active: row.try_get::<i64, _>("active")? != 0,
+                })
+            }
+
+            fn signature_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> Result<(PublicKey, BlindSignature), StoreError> {
+                let blinded = parse_point(&row.try_get::<Vec<u8>, _>("b")?, "blinded message")?;
+                let e = SecretKey::from_slice(&row.try_get::<Vec<u8>, _>("dleq_e")?).map_err(|e| corrupt("dleq e", e))?;
+                let s = SecretKey::from_slice(&row.try_get::<Vec<u8>, _>("dleq_s")?).map_err(|e| corrupt("dleq s", e))?;
+                Ok((
+                    blinded,
+                    BlindSignature {
+                        amount: Amount::from_u64(to_u64(row.try_get::<i64, _>("amount")?)?),
+                        keyset_id: parse_id(&row.try_get::<String, _>("keyset_id")?)?,
+                        c: parse_point(&row.try_get::<Vec<u8>, _>("c")?, "blind signature")?,
+                        dleq: Some(BlindSignatureDleq { e, s }),
+                    },
+                ))
+            }
+
+            fn account_from_row(row: &<$db as sqlx::Database>::Row) -> Result<Account, StoreError> {
+                Ok(Account {
+                    id: row.try_get::<String, _>("id")?,
+                    pubkey: parse_point(&row.try_get::<Vec<u8>, _>("pubkey")?, "account key")?,
+                    unit: parse_unit(&row.try_get::<String, _>("unit")?)?,
+                    balance: Amount::from_u64(to_u64(row.try_get::<i64, _>("balance")?)?),
+                    blocked: row.try_get::<i64, _>("blocked")? != 0,
+                })
+            }
+        }
+
+        #[async_trait]
+        impl MintStore for $store {
+            async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
+                let now = unix_now();
+                let mut tx = self.pool.begin().await?;
+
+                // Every statement here writes, so SQLite takes its write lock at the first one and never
+                // has to upgrade a read snapshot (which could fail under concurrency).
+                if let Some(transition) = &commit.quote {
+                    let (sql, id, preimage) = quote_transition_sql(transition);
+                    let query = match preimage {
+                        Some(preimage) => sqlx::query(sql).bind(preimage).bind(id),
+                        None => sqlx::query(sql).bind(id),
+                    };
+                    if query.execute(&mut *tx).await?.rows_affected() != 1 {
+                        return Err(StoreError::QuoteStateConflict(id.to_owned()));
+                    }
+                }
+
+                let state = if commit.spend_pending { "PENDING" } else { "SPENT" };
+                for (y, proof) in &commit.spend {
+                    let inserted = sqlx::query(
+                        "INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(y.to_bytes().to_vec())
+                    .bind(proof.keyset_id.to_string())
+                    .bind(to_i64(proof.amount.to_u64())?)
+                    .bind(proof.secret.as_str())
+                    .bind(proof.c.to_bytes().to_vec())
+                    .bind(proof.witness.as_deref())
+                    .bind(state)
+                    .bind(commit.quote_id.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await;
+                    match inserted {
+                        Ok(_) => {}
+                        Err(error) if is_unique_violation(&error) => {
+                            drop(tx);
+                            let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
+                            return Err(self.classify_conflict(&ys).await);
+                        }
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+
+                for y in &commit.settle_pending {
+                    let updated = sqlx::query("UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING'")
+                        .bind(y.to_bytes().to_vec())
+                        .execute(&mut *tx)
+                        .await?;
+                    if updated.rows_affected() != 1 {
+                        return Err(StoreError::Backend(format!("pending proof {y} vanished")));
+                    }
+                }
+                for y in &commit.release_pending {
+                    sqlx::query("DELETE FROM proofs WHERE y = $1 AND state = 'PENDING'")
+                        .bind(y.to_bytes().to_vec())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+
+                for (blinded, signature) in &commit.signatures {
+                    let dleq = signature
+                        .dleq
+                        .as_ref()
+                        .ok_or_else(|| StoreError::Backend("signature without DLEQ proof".into()))?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO blind_signatures (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(blinded.to_bytes().to_vec())
+                    .bind(to_i64(signature.amount.to_u64())?)
+                    .bind(signature.keyset_id.to_string())
+                    .bind(signature.c.to_bytes().to_vec())
+                    .bind(dleq.e.to_bytes().to_vec())
+                    .bind(dleq.s.to_bytes().to_vec())
+                    .bind(commit.quote_id.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await;
+                    match inserted {
+                        Ok(_) => {}
+                        Err(error) if is_unique_violation(&error) => return Err(StoreError::OutputsAlreadySigned),
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+
+                if let Some(change) = &commit.account {
+                    // Guards keep the balance in [0, i64::MAX] (SQLite would turn an overflow into a float).
+                    let updated = if change.delta < 0 {
+                        sqlx::query(
+                            "UPDATE accounts SET balance = balance + $1 \
+                             WHERE id = $2 AND blocked = 0 AND balance >= -$1",
+                        )
+                    } else {
+                        sqlx::query(
+                            "UPDATE accounts SET balance = balance + $1 \
+                             WHERE id = $2 AND balance <= 9223372036854775807 - $1",
+                        )
+                    }
+                    .bind(change.delta)
+                    .bind(&change.account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                    if updated.rows_affected() != 1 {
+                        drop(tx);
+                        return Err(match self.account(&change.account_id).await? {
+                            Some(account) if !account.blocked && change.delta < 0 => StoreError::InsufficientFunds,
+                            Some(account) if !account.blocked => StoreError::OutOfRange,
+                            _ => StoreError::UnknownAccount,
+                        });
+                    }
+                    sqlx::query(
+                        "INSERT INTO account_entries (account_id, delta, reason, reference, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&change.account_id)
+                    .bind(change.delta)
+                    .bind(&change.reason)
+                    .bind(change.reference.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+
+                if let Some((key, response)) = &commit.cache {
+                    let inserted = sqlx::query("INSERT INTO response_cache (key, response, created_at) VALUES ($1, $2, $3)")
+                        .bind(key.to_vec())
+                        .bind(response)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await;
+                    match inserted {
+                        Ok(_) => {}
+                        Err(error) if is_unique_violation(&error) => return Err(StoreError::Duplicate),
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, unit, derivation_index, max_order, input_fee_ppk, final_expiry, active \
+                     FROM keysets ORDER BY created_at, derivation_index",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::keyset_from_row).collect()
+            }
+
+            async fn add_keyset(&self, keyset: &KeysetRecord) -> Result<(), StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO keysets (id, unit, derivation_index, max_order, input_fee_ppk, final_expiry, active, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(keyset.id.to_string())
+                .bind(keyset.unit.to_string())
+                .bind(i64::from(keyset.derivation_index))
+                .bind(i64::from(keyset.max_order))
+                .bind(to_i64(keyset.input_fee_ppk)?)
+                .bind(keyset.final_expiry.map(to_i64).transpose()?)
+                .bind(i64::from(keyset.active))
+                .bind(unix_now())
+                .execute(&self.pool)
+                .await;
+                match inserted {
+                    Ok(_) => Ok(()),
+                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            async fn set_keyset_active(&self, id: &Id, active: bool) -> Result<(), StoreError> {
+                sqlx::query("UPDATE keysets SET active = $1 WHERE id = $2")
+                    .bind(i64::from(active))
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn proof_states(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
+                let mut states = Vec::new();
+                // One statement per serial keeps the SQL portable; checkstate requests are bounded in size.
+                for y in ys {
+                    let row = sqlx::query("SELECT state, witness FROM proofs WHERE y = $1")
+                        .bind(y.to_bytes().to_vec())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    if let Some(row) = row {
+                        let state = match row.try_get::<String, _>("state")?.as_str() {
+                            "SPENT" => State::Spent,
+                            "PENDING" => State::Pending,
+                            other => return Err(corrupt("proof state", other)),
+                        };
+                        states.push(StoredProofState { y: *y, state, witness: row.try_get("witness")? });
+                    }
+                }
+                Ok(states)
+            }
+
+            async fn pending_for_quote(&self, quote_id: &str) -> Result<Vec<PublicKey>, StoreError> {
+                let rows = sqlx::query("SELECT y FROM proofs WHERE quote_id = $1 AND state = 'PENDING'")
+                    .bind(quote_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter().map(|row| parse_point(&row.try_get::<Vec<u8>, _>("y")?, "serial")).collect()
+            }
+
+            async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError> {
+                let mut found = Vec::new();
+                for b in blinded {
+                    let row = sqlx::query(
+                        "SELECT b, amount, keyset_id, c, dleq_e, dleq_s FROM blind_signatures WHERE b = $1",
+                    )
+                    .bind(b.to_bytes().to_vec())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    if let Some(row) = row {
+                        found.push(Self::signature_from_row(&row)?);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError> {
+                let row = sqlx::query("SELECT response FROM response_cache WHERE key = $1")
+                    .bind(key.to_vec())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|row| row.try_get::<String, _>("response")).transpose()?)
+            }
+
+            async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO mint_quotes (id, method, unit, amount, request, state, expiry, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&quote.id)
+                .bind(&quote.method)
+                .bind(quote.unit.to_string())
+                .bind(to_i64(quote.amount.to_u64())?)
+                .bind(&quote.request)
+                .bind(mint_quote_state_name(quote.state))
+                .bind(to_i64(quote.expiry)?)
+                .bind(unix_now())
+                .execute(&self.pool)
+                .await;
+                match inserted {
+                    Ok(_) => Ok(()),
+                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            async fn mint_quote(&self, id: &str) -> Result<Option<MintQuote>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, method, unit, amount, request, state, expiry FROM mint_quotes WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(MintQuote {
+                        id: row.try_get("id")?,
+                        method: row.try_get("method")?,
+                        unit: parse_unit(&row.try_get::<String, _>("unit")?)?,
+                        amount: Amount::from_u64(to_u64(row.try_get::<i64, _>("amount")?)?),
+                        request: row.try_get("request")?,
+                        state: parse_mint_quote_state(&row.try_get::<String, _>("state")?)?,
+                        expiry: to_u64(row.try_get::<i64, _>("expiry")?)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn add_melt_quote(&self, quote: &MeltQuote) -> Result<(), StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO melt_quotes (id, method, unit, amount, fee_reserve, request, state, expiry, payment_preimage, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&quote.id)
+                .bind(&quote.method)
+                .bind(quote.unit.to_string())
+                .bind(to_i64(quote.amount.to_u64())?)
+                .bind(to_i64(quote.fee_reserve.to_u64())?)
+                .bind(&quote.request)
+                .bind(melt_quote_state_name(quote.state))
+                .bind(to_i64(quote.expiry)?)
+                .bind(quote.payment_preimage.as_deref())
+                .bind(unix_now())
+                .execute(&self.pool)
+                .await;
+                match inserted {
+                    Ok(_) => Ok(()),
+                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, method, unit, amount, fee_reserve, request, state, expiry, payment_preimage \
+                     FROM melt_quotes WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|row| {
+                    Ok(MeltQuote {
+                        id: row.try_get("id")?,
+                        method: row.try_get("method")?,
+                        unit: parse_unit(&row.try_get::<String, _>("unit")?)?,
+                        amount: Amount::from_u64(to_u64(row.try_get::<i64, _>("amount")?)?),
+                        fee_reserve: Amount::from_u64(to_u64(row.try_get::<i64, _>("fee_reserve")?)?),
+                        request: row.try_get("request")?,
+                        state: parse_melt_quote_state(&row.try_get::<String, _>("state")?)?,
+                        expiry: to_u64(row.try_get::<i64, _>("expiry")?)?,
+                        payment_preimage: row.try_get::<Option<String>, _>("payment_preimage")?.filter(|p| !p.is_empty()),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn add_account(&self, account: &Account) -> Result<(), StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO accounts (id, pubkey, unit, balance, blocked, created_at) VALUES ($1, $2, $3, 0, $4, $5)",
+                )
+                .bind(&account.id)
+                .bind(account.pubkey.to_bytes().to_vec())
+                .bind(account.unit.to_string())
+                .bind(i64::from(account.blocked))
+                .bind(unix_now())
+                .execute(&self.pool)
+                .await;
+                match inserted {
+                    Ok(_) => Ok(()),
+                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+                let row = sqlx::query("SELECT id, pubkey, unit, balance, blocked FROM accounts WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.as_ref().map(Self::account_from_row).transpose()
+            }
+
+            async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError> {
+                let updated = sqlx::query("UPDATE accounts SET blocked = $1 WHERE id = $2")
+                    .bind(i64::from(blocked))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if updated.rows_affected() == 1 { Ok(()) } else { Err(StoreError::UnknownAccount) }
+            }
+        }
+    };
+}
+
+impl_sql_store!(SqliteStore, sqlx::Sqlite);
+impl_sql_store!(PostgresStore, sqlx::Postgres);
