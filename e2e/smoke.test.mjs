@@ -1,0 +1,155 @@
+// End-to-end smoke test: the real mint binary serves the built wallet; a real Chromium loads it.
+//
+// Needs: the mint binary (MINT_BIN, default ../target/debug/mint-server), the built bundle (WALLET_DIR,
+// default ../dist), and Chromium (CHROMIUM, default /usr/bin/chromium). scripts/test provides all three.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm, access } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const mintBin = process.env.MINT_BIN ?? join(root, 'target', 'debug', 'mint-server');
+const walletDir = process.env.WALLET_DIR ?? join(root, 'dist');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const screenshots = join(here, 'screenshots');
+const mintName = `E2E Mint ${process.pid}`;
+
+let mint;
+let mintLog = '';
+let dataDir;
+let base;
+let browser;
+
+/** A port that was free a moment ago. */
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitForMint(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (mint.exitCode !== null) throw new Error(`mint exited with ${mint.exitCode}:\n${mintLog}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`mint did not answer ${url} in ${timeoutMs} ms:\n${mintLog}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+before(async () => {
+  await access(mintBin).catch(() => {
+    throw new Error(`no mint binary at ${mintBin}: run cargo build -p mint-server (or set MINT_BIN)`);
+  });
+  await access(join(walletDir, 'index.html')).catch(() => {
+    throw new Error(`no wallet bundle in ${walletDir}: run trunk build --release (or set WALLET_DIR)`);
+  });
+  await mkdir(screenshots, { recursive: true });
+  dataDir = await mkdtemp(join(tmpdir(), 'mint-e2e-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  mint = spawn(
+    mintBin,
+    ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--wallet-dir', walletDir, '--name', mintName,
+      '--description', 'Started by the end-to-end test.'],
+    { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  mint.stdout.on('data', (chunk) => { mintLog += chunk; });
+  mint.stderr.on('data', (chunk) => { mintLog += chunk; });
+  await waitForMint(`${base}/v1/info`, 30_000);
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (mint && mint.exitCode === null) {
+    const exited = new Promise((done) => mint.once('exit', done));
+    mint.kill('SIGTERM');
+    await exited;
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+test('GET /v1/info answers NUT-06 JSON', async () => {
+  const response = await fetch(`${base}/v1/info`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type'), /^application\/json/);
+  const info = await response.json();
+  assert.equal(info.name, mintName);
+  assert.match(info.version, /^chaumian-mint\/\d+\.\d+\.\d+/);
+  assert.equal(typeof info.time, 'number');
+  assert.ok(Math.abs(info.time - Date.now() / 1000) < 60, 'the mint clock is near ours');
+  assert.equal(typeof info.nuts, 'object');
+});
+
+test('the wallet page shows the mint it was served by', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+
+  const response = await page.goto(`${base}/`);
+  assert.equal(response.status(), 200);
+  assert.equal(await page.title(), 'Chaumian Wallet');
+  const heading = page.getByRole('heading', { level: 1, name: mintName });
+  await heading.waitFor({ timeout: 20_000 });
+  const version = await page.getByTestId('mint-version').textContent();
+  assert.match(version, /^chaumian-mint\//);
+  assert.ok(await page.getByText('Started by the end-to-end test.').isVisible());
+  const features = page.getByRole('list', { name: /Protocol features/ });
+  assert.equal(await features.getByRole('listitem').count(), 9);
+  assert.equal(await page.getByTestId('mint-address').textContent(), base);
+  await page.screenshot({ path: join(screenshots, 'wallet.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(screenshots, 'wallet-narrow.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a deep link loads the wallet too', async () => {
+  const page = await browser.newPage();
+  const response = await page.goto(`${base}/some/client/route`);
+  assert.equal(response.status(), 200);
+  await page.getByRole('heading', { level: 1, name: mintName }).waitFor({ timeout: 20_000 });
+  await page.close();
+});
+
+test('a failing mint is explained in plain words, and retry recovers', async () => {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+  let failing = true;
+  await page.route('**/v1/info', (route) => (failing
+    ? route.fulfill({ status: 500, contentType: 'application/json', body: '{"code":0,"detail":"database is down"}' })
+    : route.continue()));
+  await page.goto(`${base}/`);
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 20_000 });
+  assert.match(await alert.textContent(), /The mint returned an error: database is down/);
+  await page.screenshot({ path: join(screenshots, 'wallet-error.png'), fullPage: true });
+  failing = false;
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('heading', { level: 1, name: mintName }).waitFor({ timeout: 20_000 });
+  await page.close();
+});

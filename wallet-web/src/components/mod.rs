@@ -1,0 +1,3 @@
+//! Components. They only render: data comes from [`crate::client`], wording from [`crate::mint_info`].
+
+pub mod mint_info;
