@@ -7,8 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$PATH"
-# One build cache for everything (cargo, wasm-pack, trunk), even if the caller's environment says otherwise.
-export CARGO_TARGET_DIR="$ROOT/target"
+# One build cache for everything (cargo, wasm-pack, trunk): ./target unless the caller chose another.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # Trunk would otherwise ask crates.io for a newer trunk on every build.
 export TRUNK_SKIP_VERSION_CHECK=true
 
