@@ -39,6 +39,34 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger requests get `413 Payload Too Large`.
     #[arg(long, env = "MINT_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+
+    /// Database: `postgres://user:password@host/db` for PostgreSQL (several mint instances may share it),
+    /// `sqlite://PATH` for SQLite. Default: SQLite at `DATA_DIR/mint.sqlite`.
+    #[arg(long, env = "MINT_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// The master secret (64 to 256 hex characters) every keyset derives from. Default: read from
+    /// `DATA_DIR/master.secret`, created with mode 0600 on first start. Instances sharing a database must
+    /// share it.
+    #[arg(long, env = "MINT_MASTER_SECRET", hide_env_values = true)]
+    pub master_secret: Option<String>,
+
+    /// Turn on the fake `bolt11` backend: mint quotes count as paid at once and melts pay nothing. For
+    /// development and interoperability tests only.
+    #[arg(long, env = "MINT_FAKE_BOLT11", default_value_t = false)]
+    pub fake_bolt11: bool,
+
+    /// Fee per input of newly created keysets, in parts per thousand of the unit.
+    #[arg(long, env = "MINT_INPUT_FEE_PPK", default_value_t = 0)]
+    pub input_fee_ppk: u64,
+
+    /// Most inputs per request.
+    #[arg(long, env = "MINT_MAX_INPUTS", default_value_t = 1000)]
+    pub max_inputs: usize,
+
+    /// Most outputs per request.
+    #[arg(long, env = "MINT_MAX_OUTPUTS", default_value_t = 1000)]
+    pub max_outputs: usize,
 }
 
 #[cfg(test)]

@@ -20,6 +20,12 @@ pub enum ApiError {
         /// The request's path.
         path: String,
     },
+    /// The request body is not what the endpoint takes.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The mint refused the request (or failed).
+    #[error(transparent)]
+    Mint(#[from] crate::mint::MintError),
     /// The endpoint exists but not for this method.
     #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed {
@@ -36,19 +42,29 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Mint(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Mint(_) => StatusCode::BAD_REQUEST,
         }
     }
 
     /// The Cashu error code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::NotFound { .. } | ApiError::MethodNotAllowed { .. } => ErrorCode::from_code(GENERIC_ERROR_CODE),
+            ApiError::NotFound { .. } | ApiError::MethodNotAllowed { .. } | ApiError::BadRequest(_) => {
+                ErrorCode::from_code(GENERIC_ERROR_CODE)
+            }
+            ApiError::Mint(error) => error.code(),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Mint(crate::mint::MintError::Internal(detail)) = &self {
+            // Internals are logged, never sent.
+            tracing::error!(%detail, "internal error");
+        }
         let body = ErrorResponse::new(self.code(), self.to_string());
         (self.status(), Json(body)).into_response()
     }

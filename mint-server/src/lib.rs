@@ -13,7 +13,9 @@
 
 pub mod config;
 pub mod error;
+pub mod mint;
 pub mod routes;
+pub mod setup;
 pub mod shutdown;
 pub mod state;
 pub mod store;

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use anyhow::Context;
 use clap::Parser;
-use mint_server::{AppState, Config};
+use mint_server::Config;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -32,7 +32,18 @@ async fn main() -> anyhow::Result<()> {
         mint_server::routes::info::VERSION,
     );
 
-    let app = mint_server::app(AppState::from_config(&config));
+    let state = mint_server::setup::build_state(&config).await.context("cannot start the mint")?;
+    tracing::info!(
+        database = if config.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
+            "postgresql"
+        } else {
+            "sqlite"
+        },
+        fake_bolt11 = config.fake_bolt11,
+        keysets = state.mint.keyset_infos().keysets.len(),
+        "mint ready"
+    );
+    let app = mint_server::app(state);
     mint_server::serve(listener, app, mint_server::shutdown::signal()).await.context("server error")?;
     tracing::info!("stopped");
     Ok(())

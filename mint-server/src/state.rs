@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::Config;
+use crate::mint::Mint;
 
 /// Operator-chosen facts about the mint that `GET /v1/info` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,21 +23,37 @@ pub struct AppState {
     pub wallet_dir: Arc<Path>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// The mint's rules and storage.
+    pub mint: Arc<Mint>,
 }
 
 impl AppState {
-    /// State with the given info and wallet directory, and the default body limit.
-    pub fn new(info: MintInfoSettings, wallet_dir: impl Into<PathBuf>) -> Self {
+    /// State with the given info, wallet directory and mint, and the default body limit.
+    pub fn new(info: MintInfoSettings, wallet_dir: impl Into<PathBuf>, mint: Arc<Mint>) -> Self {
         AppState {
             info: Arc::new(info),
             wallet_dir: Arc::from(wallet_dir.into()),
             max_body_bytes: crate::config::DEFAULT_MAX_BODY_BYTES,
+            mint,
         }
     }
+}
 
-    /// State as configured on the command line.
-    pub fn from_config(config: &Config) -> Self {
-        let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
-        AppState { max_body_bytes: config.max_body_bytes, ..AppState::new(info, config.wallet_dir.clone()) }
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::mint::MintSettings;
+    use crate::store::SqliteStore;
+
+    /// A state backed by a fresh SQLite mint in `dir` (kept alive by the caller's tempdir).
+    pub async fn state(dir: &Path, wallet_dir: &Path) -> AppState {
+        let store = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
+        let settings = MintSettings { fake_bolt11: true, ..MintSettings::default() };
+        let mint = Arc::new(Mint::new(store, vec![1; 32], settings).await.unwrap());
+        AppState::new(
+            MintInfoSettings { name: "Unit mint".into(), description: "for unit tests".into() },
+            wallet_dir,
+            mint,
+        )
     }
 }

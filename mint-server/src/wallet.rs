@@ -44,12 +44,15 @@ fn missing_bundle(dir: &Path) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::MintInfoSettings;
     use axum::body::Body;
     use axum::http::Request;
 
-    fn state(dir: &Path) -> AppState {
-        AppState::new(MintInfoSettings { name: "m".into(), description: "d".into() }, dir)
+    async fn state(dir: &Path) -> AppState {
+        let db = tempfile::tempdir().unwrap();
+        let state = crate::state::testing::state(db.path(), dir).await;
+        // The database directory may go: SQLite keeps its open file.
+        std::mem::forget(db);
+        state
     }
 
     async fn get(state: AppState, path: &str) -> (StatusCode, String, String) {
@@ -64,7 +67,7 @@ mod tests {
     #[tokio::test]
     async fn a_missing_bundle_explains_how_to_build_it() {
         let dir = tempfile::tempdir().unwrap();
-        let (status, content_type, body) = get(state(&dir.path().join("dist")), "/").await;
+        let (status, content_type, body) = get(state(&dir.path().join("dist")).await, "/").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(content_type.starts_with("text/plain"));
         assert!(body.contains("trunk build"), "{body}");
@@ -77,12 +80,12 @@ mod tests {
         std::fs::write(dir.path().join("index.html"), "<!doctype html><title>w</title>").unwrap();
         std::fs::write(dir.path().join("app.js"), "export {}").unwrap();
         for path in ["/", "/index.html", "/send/token", "/receive?x=1"] {
-            let (status, content_type, body) = get(state(dir.path()), path).await;
+            let (status, content_type, body) = get(state(dir.path()).await, path).await;
             assert_eq!(status, StatusCode::OK, "{path}");
             assert!(content_type.starts_with("text/html"), "{path}: {content_type}");
             assert!(body.contains("<title>w</title>"), "{path}");
         }
-        let (status, content_type, _) = get(state(dir.path()), "/app.js").await;
+        let (status, content_type, _) = get(state(dir.path()).await, "/app.js").await;
         assert_eq!(status, StatusCode::OK);
         assert!(content_type.contains("javascript"), "{content_type}");
     }
@@ -91,7 +94,7 @@ mod tests {
     async fn unknown_api_paths_do_not_fall_through_to_the_wallet() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
-        let (status, content_type, body) = get(state(dir.path()), "/v1/no/such/thing").await;
+        let (status, content_type, body) = get(state(dir.path()).await, "/v1/no/such/thing").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(content_type, "application/json");
         assert!(body.contains("\"code\":0"), "{body}");

@@ -4,8 +4,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
-use shared::nuts::nut04::MintSettings;
+use shared::nuts::nut04::{MintMethodSettings, MintSettings};
 use shared::nuts::nut05::MeltSettings;
+use shared::nuts::nut06::SupportedSettings;
+use shared::nuts::nut19::{self, CachedEndpoint};
 use shared::nuts::{MintInfo, Nuts};
 
 use crate::{AppState, MintInfoSettings};
@@ -15,23 +17,45 @@ pub const VERSION: &str = concat!("chaumian-mint/", env!("CARGO_PKG_VERSION"));
 
 /// The NUTs this mint implements, and nothing more: wallets decide what to offer from this.
 ///
-/// Minting (NUT-04) and melting (NUT-05) have no payment method yet, so both are reported disabled.
-pub fn supported_nuts() -> Nuts {
+/// Minting (NUT-04) and melting (NUT-05) are offered for `bolt11` only while the fake backend is on;
+/// otherwise no payment method is configured and both are reported disabled.
+pub fn supported_nuts(mint: &crate::mint::MintSettings) -> Nuts {
+    let methods: Vec<MintMethodSettings> = if mint.fake_bolt11 {
+        vec![MintMethodSettings {
+            method: "bolt11".into(),
+            unit: mint.unit.clone(),
+            method_name: None,
+            min_amount: Some(shared::Amount::from_u64(1)),
+            max_amount: Some(mint.max_quote_amount),
+            options: Some(serde_json::json!({ "description": false })),
+        }]
+    } else {
+        Vec::new()
+    };
+    let cached = |path: &str| CachedEndpoint { method: "POST".into(), path: path.into() };
+    let supported = SupportedSettings { supported: true };
     Nuts {
-        nut04: MintSettings { methods: Vec::new(), disabled: true },
-        nut05: MeltSettings { methods: Vec::new(), disabled: true },
+        nut04: MintSettings { disabled: methods.is_empty(), methods: methods.clone() },
+        nut05: MeltSettings { disabled: methods.is_empty(), methods },
+        nut07: supported,
+        nut09: supported,
+        nut12: supported,
+        nut19: Some(nut19::Settings {
+            ttl: None,
+            cached_endpoints: vec![cached("/v1/swap"), cached("/v1/mint/bolt11"), cached("/v1/melt/bolt11")],
+        }),
         ..Nuts::default()
     }
 }
 
 /// The info document for the given settings at Unix time `now`.
-pub fn mint_info(settings: &MintInfoSettings, now: Option<u64>) -> MintInfo {
+pub fn mint_info(settings: &MintInfoSettings, mint: &crate::mint::MintSettings, now: Option<u64>) -> MintInfo {
     MintInfo {
         name: Some(settings.name.clone()),
         version: Some(VERSION.to_owned()),
         description: Some(settings.description.clone()),
         time: now,
-        nuts: supported_nuts(),
+        nuts: supported_nuts(mint),
         ..MintInfo::default()
     }
 }
@@ -43,7 +67,7 @@ fn unix_now() -> Option<u64> {
 
 /// `GET /v1/info`.
 pub async fn get_info(State(state): State<AppState>) -> Json<MintInfo> {
-    Json(mint_info(&state.info, unix_now()))
+    Json(mint_info(&state.info, state.mint.settings(), unix_now()))
 }
 
 #[cfg(test)]
@@ -59,7 +83,7 @@ mod tests {
 
     #[test]
     fn reports_name_version_and_time() {
-        let info = mint_info(&settings(), Some(1_700_000_000));
+        let info = mint_info(&settings(), &crate::mint::MintSettings::default(), Some(1_700_000_000));
         assert_eq!(info.name.as_deref(), Some("Unit mint"));
         assert_eq!(info.description.as_deref(), Some("for unit tests"));
         assert_eq!(info.version.as_deref(), Some(concat!("chaumian-mint/", env!("CARGO_PKG_VERSION"))));
@@ -69,13 +93,20 @@ mod tests {
 
     #[test]
     fn claims_no_nut_that_is_not_implemented() {
-        let nuts = supported_nuts();
+        let nuts = supported_nuts(&crate::mint::MintSettings::default());
         assert!(nuts.nut04.disabled && nuts.nut04.methods.is_empty());
         assert!(nuts.nut05.disabled && nuts.nut05.methods.is_empty());
-        for optional in [nuts.nut07, nuts.nut08, nuts.nut09, nuts.nut10, nuts.nut11, nuts.nut12] {
-            assert!(!optional.supported);
+        for implemented in [nuts.nut07, nuts.nut09, nuts.nut12] {
+            assert!(implemented.supported);
         }
-        assert_eq!(nuts.nut19, None);
+        for not_implemented in [nuts.nut08, nuts.nut10, nuts.nut11] {
+            assert!(!not_implemented.supported);
+        }
+        let paths: Vec<String> = nuts.nut19.unwrap().cached_endpoints.into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/v1/swap", "/v1/mint/bolt11", "/v1/melt/bolt11"]);
+        let fake = crate::mint::MintSettings { fake_bolt11: true, ..crate::mint::MintSettings::default() };
+        let nuts = supported_nuts(&fake);
+        assert!(!nuts.nut04.disabled && nuts.nut04.methods[0].method == "bolt11");
     }
 
     #[test]
@@ -85,7 +116,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_route_answers_json() {
-        let state = AppState::new(settings(), "/nonexistent");
+        let db = tempfile::tempdir().unwrap();
+        let state = crate::state::testing::state(db.path(), std::path::Path::new("/nonexistent")).await;
         let request = Request::get("/v1/info").body(Body::empty()).unwrap();
         let response = crate::app(state).oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
@@ -94,5 +126,6 @@ mod tests {
         let info: MintInfo = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(info.name.as_deref(), Some("Unit mint"));
         assert!(info.time.is_some());
+        assert!(info.nuts.nut12.supported);
     }
 }

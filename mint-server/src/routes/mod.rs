@@ -1,11 +1,12 @@
 //! The Cashu API under `/v1`. Handlers are thin: extract, call the core, map the error.
 
+pub mod cashu;
 pub mod info;
 
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -15,6 +16,18 @@ use crate::error::ApiError;
 pub fn v1() -> Router<AppState> {
     Router::new()
         .route("/info", get(info::get_info))
+        .route("/keys", get(cashu::keys))
+        .route("/keys/{keyset_id}", get(cashu::keyset_keys))
+        .route("/keysets", get(cashu::keysets))
+        .route("/swap", post(cashu::swap))
+        .route("/checkstate", post(cashu::check_state))
+        .route("/restore", post(cashu::restore))
+        .route("/mint/quote/{method}", post(cashu::mint_quote))
+        .route("/mint/quote/{method}/{quote_id}", get(cashu::mint_quote_state))
+        .route("/mint/{method}", post(cashu::mint))
+        .route("/melt/quote/{method}", post(cashu::melt_quote))
+        .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
+        .route("/melt/{method}", post(cashu::melt))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

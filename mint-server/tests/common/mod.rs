@@ -36,3 +36,5 @@ pub async fn postgres_url() -> String {
 pub async fn postgres_store() -> Arc<dyn MintStore> {
     Arc::new(PostgresStore::connect(&postgres_url().await, 16).await.unwrap())
 }
+
+pub mod wallet;

@@ -1,0 +1,148 @@
+//! What the mint's rules refuse, each with its Cashu error code.
+
+use shared::nuts::ErrorCode;
+
+use crate::store::StoreError;
+
+/// A refused request (the client's fault) or an internal failure (ours).
+#[derive(Debug, thiserror::Error)]
+pub enum MintError {
+    /// A proof's signature does not verify.
+    #[error("proof verification failed: {0}")]
+    ProofInvalid(String),
+    /// A proof is spent.
+    #[error("proofs already spent")]
+    AlreadySpent,
+    /// A proof is held by an operation in flight.
+    #[error("proofs are pending")]
+    Pending,
+    /// An output was signed before.
+    #[error("outputs have already been signed before")]
+    OutputsAlreadySigned,
+    /// Inputs, outputs and fees do not add up.
+    #[error("transaction is not balanced: {0}")]
+    Unbalanced(String),
+    /// An amount is outside what this method or keyset allows.
+    #[error("amount outside of limit range: {0}")]
+    AmountOutOfRange(String),
+    /// The same input twice.
+    #[error("duplicate inputs provided")]
+    DuplicateInputs,
+    /// The same output twice.
+    #[error("duplicate outputs provided")]
+    DuplicateOutputs,
+    /// Inputs (or outputs) of several units.
+    #[error("inputs or outputs of multiple units")]
+    MultipleUnits,
+    /// Inputs and outputs of different units.
+    #[error("inputs and outputs are not of the same unit")]
+    UnitMismatch,
+    /// The unit is not offered for this method.
+    #[error("unit {0} is not supported")]
+    UnsupportedUnit(String),
+    /// Too many inputs.
+    #[error("too many inputs: at most {0}")]
+    TooManyInputs(usize),
+    /// Too many outputs.
+    #[error("too many outputs: at most {0}")]
+    TooManyOutputs(usize),
+    /// A keyset the mint does not know.
+    #[error("keyset {0} is not known")]
+    UnknownKeyset(String),
+    /// Outputs for a keyset the mint no longer signs with.
+    #[error("keyset {0} is inactive, cannot sign messages")]
+    InactiveKeyset(String),
+    /// The payment method is not offered.
+    #[error("payment method {0} is not supported")]
+    UnsupportedMethod(String),
+    /// No such quote.
+    #[error("quote not found")]
+    QuoteNotFound,
+    /// The quote is not paid yet.
+    #[error("quote request is not paid")]
+    QuoteNotPaid,
+    /// The quote's notes were issued already.
+    #[error("quote has already been issued")]
+    QuoteIssued,
+    /// The quote is being paid.
+    #[error("quote is pending")]
+    QuotePending,
+    /// The quote was paid already.
+    #[error("quote is already paid")]
+    QuotePaid,
+    /// The quote expired.
+    #[error("quote is expired")]
+    QuoteExpired,
+    /// The payment request cannot be used.
+    #[error("invalid payment request: {0}")]
+    InvalidPaymentRequest(String),
+    /// The payment failed.
+    #[error("payment failed: {0}")]
+    PaymentFailed(String),
+    /// Another malformed request (bad JSON shape, empty lists, ...).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A failure of ours; the detail is logged, not sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl MintError {
+    /// The Cashu error code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            MintError::ProofInvalid(_) => ErrorCode::TokenNotVerified,
+            MintError::AlreadySpent => ErrorCode::TokenAlreadySpent,
+            MintError::Pending => ErrorCode::TokenPending,
+            MintError::OutputsAlreadySigned => ErrorCode::OutputsAlreadySigned,
+            MintError::Unbalanced(_) => ErrorCode::TransactionUnbalanced,
+            MintError::AmountOutOfRange(_) => ErrorCode::AmountOutofLimitRange,
+            MintError::DuplicateInputs => ErrorCode::DuplicateInputs,
+            MintError::DuplicateOutputs => ErrorCode::DuplicateOutputs,
+            MintError::MultipleUnits => ErrorCode::MultipleUnits,
+            MintError::UnitMismatch => ErrorCode::UnitMismatch,
+            MintError::UnsupportedUnit(_) => ErrorCode::UnsupportedUnit,
+            MintError::TooManyInputs(_) => ErrorCode::MaxInputsExceeded,
+            MintError::TooManyOutputs(_) => ErrorCode::MaxOutputsExceeded,
+            MintError::UnknownKeyset(_) => ErrorCode::KeysetNotFound,
+            MintError::InactiveKeyset(_) => ErrorCode::KeysetInactive,
+            MintError::QuoteNotPaid => ErrorCode::QuoteNotPaid,
+            MintError::QuoteIssued => ErrorCode::TokensAlreadyIssued,
+            MintError::QuotePending => ErrorCode::QuotePending,
+            MintError::QuotePaid => ErrorCode::InvoiceAlreadyPaid,
+            MintError::QuoteExpired => ErrorCode::QuoteExpired,
+            MintError::PaymentFailed(_) => ErrorCode::LightningError,
+            MintError::UnsupportedMethod(_)
+            | MintError::QuoteNotFound
+            | MintError::InvalidPaymentRequest(_)
+            | MintError::BadRequest(_)
+            | MintError::Internal(_) => ErrorCode::Unknown(0),
+        }
+    }
+
+    /// Whether this is our failure rather than the client's.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, MintError::Internal(_))
+    }
+}
+
+impl From<StoreError> for MintError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::AlreadySpent(_) => MintError::AlreadySpent,
+            StoreError::Pending(_) => MintError::Pending,
+            StoreError::OutputsAlreadySigned => MintError::OutputsAlreadySigned,
+            StoreError::OutOfRange => MintError::AmountOutOfRange("amount too large to store".into()),
+            other => MintError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<shared::Error> for MintError {
+    fn from(error: shared::Error) -> Self {
+        match error {
+            shared::Error::AmountOverflow | shared::Error::AmountUnderflow => MintError::Unbalanced(error.to_string()),
+            other => MintError::BadRequest(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Start-up: open the configured store and load (or create) the master secret.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::mint::{Mint, MintError, MintSettings};
+use crate::store::{MintStore, PostgresStore, SqliteStore, StoreError};
+use crate::{AppState, Config, MintInfoSettings};
+
+/// Why the mint could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The database could not be opened or migrated.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The master secret could not be loaded.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// The keysets could not be loaded.
+    #[error("keysets: {0}")]
+    Mint(#[from] MintError),
+}
+
+/// Everything the server needs, as configured: store, master secret, mint, state.
+pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
+    let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
+    let master = load_master_secret(config.master_secret.as_deref(), &config.data_dir.join("master.secret"))?;
+    let settings = MintSettings {
+        fake_bolt11: config.fake_bolt11,
+        input_fee_ppk: config.input_fee_ppk,
+        max_inputs: config.max_inputs,
+        max_outputs: config.max_outputs,
+        ..MintSettings::default()
+    };
+    let mint = Arc::new(Mint::new(store, master.to_vec(), settings).await?);
+    let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
+    Ok(AppState { max_body_bytes: config.max_body_bytes, ..AppState::new(info, config.wallet_dir.clone(), mint) })
+}
+
+/// Open the store a database URL names: `postgres://…` or `postgresql://…` for PostgreSQL, `sqlite://PATH`
+/// or nothing for SQLite (then `DATA_DIR/mint.sqlite`).
+pub async fn open_store(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn MintStore>, StoreError> {
+    match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PostgresStore::connect(url, 32).await?))
+        }
+        Some(url) => {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+        }
+        None => Ok(Arc::new(SqliteStore::open(&data_dir.join("mint.sqlite")).await?)),
+    }
+}
+
+/// Errors loading the master secret.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// Reading or writing the file failed.
+    #[error("master secret file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The secret is not 32..=128 bytes of hex.
+    #[error("master secret must be 64 to 256 hex characters")]
+    Malformed,
+    /// The random number generator failed.
+    #[error("random number generator failed")]
+    Rng,
+}
+
+fn decode(text: &str) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+    let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| SecretError::Malformed)?);
+    if (32..=128).contains(&bytes.len()) { Ok(bytes) } else { Err(SecretError::Malformed) }
+}
+
+/// The master secret every keyset's private keys derive from: given (hex, e.g. from `MINT_MASTER_SECRET`),
+/// or read from `path`, or created there on first start (32 random bytes, hex, file mode 0600).
+pub fn load_master_secret(given: Option<&str>, path: &Path) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+    if let Some(given) = given {
+        return decode(given);
+    }
+    let io = |source| SecretError::Io { path: path.display().to_string(), source };
+    match std::fs::read_to_string(path) {
+        Ok(text) => return decode(&text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(io(error)),
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut secret = Zeroizing::new([0u8; 32]);
+    getrandom::fill(secret.as_mut()).map_err(|_| SecretError::Rng)?;
+    let text = Zeroizing::new(hex::encode(secret.as_ref()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    decode(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_secret_is_created_once_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("master.secret");
+        let first = load_master_secret(None, &path).unwrap();
+        let second = load_master_secret(None, &path).unwrap();
+        assert_eq!(first.as_slice(), second.as_slice());
+        assert_eq!(first.len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn a_given_secret_wins_and_is_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("master.secret");
+        let given = "11".repeat(32);
+        assert_eq!(load_master_secret(Some(&given), &path).unwrap().as_slice(), [0x11; 32]);
+        assert!(!path.exists());
+        assert!(matches!(load_master_secret(Some("abc"), &path), Err(SecretError::Malformed)));
+        assert!(matches!(load_master_secret(Some(&"00".repeat(8)), &path), Err(SecretError::Malformed)));
+    }
+}
