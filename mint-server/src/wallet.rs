@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
@@ -20,10 +20,21 @@ pub async fn serve_bundle(State(state): State<AppState>, request: Request) -> Re
     }
     // `.wasm` is served as `application/wasm` (mime_guess), which streaming compilation requires.
     let files = ServeDir::new(dir).fallback(ServeFile::new(index));
-    match files.oneshot(request).await {
+    let mut response = match files.oneshot(request).await {
         Ok(response) => response.into_response(),
         Err(never) => match never {},
+    };
+    // Trunk names assets by content hash, so only the page itself can go stale: make browsers revalidate
+    // it, or after an upgrade they could keep an index.html pointing at assets that no longer exist.
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if is_html {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
+    response
 }
 
 fn missing_bundle(dir: &Path) -> Response {
@@ -60,6 +71,12 @@ mod tests {
         let response = crate::app(state).oneshot(request).await.unwrap();
         let status = response.status();
         let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        let cache_control = response.headers().get(header::CACHE_CONTROL).map(|value| value.to_str().unwrap());
+        if content_type.starts_with("text/html") {
+            assert_eq!(cache_control, Some("no-cache"), "{path}");
+        } else {
+            assert_eq!(cache_control, None, "{path}");
+        }
         let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
         (status, content_type, String::from_utf8_lossy(&bytes).into_owned())
     }
