@@ -32,7 +32,7 @@ apt_install() {
     as_root apt-get update -qq
     APT_UPDATED=1
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
 require_rust() {
@@ -126,9 +126,10 @@ ensure_postgres() {
   if [ "$(psql_admin "select 1 from pg_roles where rolname = 'mint'")" != 1 ]; then
     psql_admin "create user mint with password 'mint' createdb" >/dev/null
   fi
+  # A database still in use (another test run on this machine) refuses the drop and is kept.
   local database
   for database in $(psql_admin "select datname from pg_database where datname like 'mint\\_test\\_%'"); do
-    psql_admin "drop database if exists $database" >/dev/null
+    psql_admin "drop database if exists $database" >/dev/null 2>&1 || true
   done
   export MINT_TEST_POSTGRES_URL="${MINT_TEST_POSTGRES_URL:-postgres://mint:mint@127.0.0.1:$port/postgres}"
 }
