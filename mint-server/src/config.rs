@@ -67,6 +67,50 @@ pub struct Config {
     /// Most outputs per request.
     #[arg(long, env = "MINT_MAX_OUTPUTS", default_value_t = 1000)]
     pub max_outputs: usize,
+
+    /// Bearer token of the admin API (`/admin`), 64+ hex characters. Default: read from
+    /// `DATA_DIR/admin.token`, created with mode 0600 on first start.
+    #[arg(long, env = "MINT_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Run an operator command against the database instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Operator commands (they open the same database as the server, which may be running).
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Open a bank account for a public key (SEC1 compressed hex); prints the account as JSON.
+    CreateAccount {
+        /// The account holder's key.
+        #[arg(long)]
+        pubkey: String,
+    },
+    /// Credit a bank account; prints the account as JSON.
+    Credit {
+        /// Account id.
+        #[arg(long)]
+        account: String,
+        /// Amount in the mint's unit.
+        #[arg(long)]
+        amount: u64,
+        /// A note for the ledger.
+        #[arg(long)]
+        reference: Option<String>,
+    },
+    /// Show a bank account as JSON.
+    ShowAccount {
+        /// Account id.
+        #[arg(long)]
+        account: String,
+    },
+    /// Create a new active keyset (older ones stay redeemable, never signed with); prints it as JSON.
+    RotateKeyset {
+        /// Fee per input of the new keyset, in ppk.
+        #[arg(long, default_value_t = 0)]
+        input_fee_ppk: u64,
+    },
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@ pub enum ApiError {
         /// The request's path.
         path: String,
     },
+    /// The admin token is missing or wrong.
+    #[error("missing or wrong admin token")]
+    Unauthorized,
     /// The request body is not what the endpoint takes.
     #[error("{0}")]
     BadRequest(String),
@@ -43,6 +46,7 @@ impl ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Mint(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Mint(_) => StatusCode::BAD_REQUEST,
         }
@@ -51,9 +55,10 @@ impl ApiError {
     /// The Cashu error code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::NotFound { .. } | ApiError::MethodNotAllowed { .. } | ApiError::BadRequest(_) => {
-                ErrorCode::from_code(GENERIC_ERROR_CODE)
-            }
+            ApiError::NotFound { .. }
+            | ApiError::MethodNotAllowed { .. }
+            | ApiError::BadRequest(_)
+            | ApiError::Unauthorized => ErrorCode::from_code(GENERIC_ERROR_CODE),
             ApiError::Mint(error) => error.code(),
         }
     }

@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod error;
+pub mod funding;
 pub mod mint;
 pub mod routes;
 pub mod setup;
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> Router {
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any);
     Router::new()
         .nest("/v1", routes::v1().layer(cors))
+        .nest("/admin", routes::admin(state.clone()))
         .fallback(wallet::serve_bundle)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(

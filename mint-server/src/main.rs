@@ -5,12 +5,17 @@ use std::io::IsTerminal;
 use anyhow::Context;
 use clap::Parser;
 use mint_server::Config;
+use mint_server::config::Command;
+use mint_server::routes::admin::account_info;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_tracing();
+    if let Some(command) = config.command.clone() {
+        return run_command(&config, command).await;
+    }
 
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
@@ -43,9 +48,46 @@ async fn main() -> anyhow::Result<()> {
         keysets = state.mint.keyset_infos().keysets.len(),
         "mint ready"
     );
+    // Keysets rotated by another instance on the same database show up here within a minute (and at once
+    // when a request names one this instance has not seen).
+    let mint = std::sync::Arc::clone(&state.mint);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(error) = mint.reload_keysets().await {
+                tracing::warn!(%error, "could not reload keysets");
+            }
+        }
+    });
     let app = mint_server::app(state);
     mint_server::serve(listener, app, mint_server::shutdown::signal()).await.context("server error")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// An operator command: open the database, act, print JSON.
+async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
+    let state = mint_server::setup::build_state(config).await.context("cannot open the mint")?;
+    let mint = &state.mint;
+    let output = match command {
+        Command::CreateAccount { pubkey } => {
+            let pubkey =
+                shared::PublicKey::from_hex(&pubkey).context("--pubkey must be a SEC1 compressed key in hex")?;
+            serde_json::to_value(account_info(mint.create_account(pubkey).await?))?
+        }
+        Command::Credit { account, amount, reference } => serde_json::to_value(account_info(
+            mint.credit_account(&account, shared::Amount::from_u64(amount), reference).await?,
+        ))?,
+        Command::ShowAccount { account } => serde_json::to_value(account_info(mint.account(&account).await?))?,
+        Command::RotateKeyset { input_fee_ppk } => {
+            let unit = mint.settings().unit.clone();
+            let record = mint.rotate_keyset(unit, input_fee_ppk).await?;
+            serde_json::json!({ "id": record.id, "unit": record.unit, "active": record.active, "input_fee_ppk": record.input_fee_ppk })
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&output)?);
     Ok(())
 }
 

@@ -37,7 +37,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
     };
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings).await?);
     let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
-    Ok(AppState { max_body_bytes: config.max_body_bytes, ..AppState::new(info, config.wallet_dir.clone(), mint) })
+    let admin_token = load_master_secret(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;
+    Ok(AppState {
+        max_body_bytes: config.max_body_bytes,
+        admin_token: Arc::new(admin_token),
+        ..AppState::new(info, config.wallet_dir.clone(), mint)
+    })
 }
 
 /// Open the store a database URL names: `postgres://…` or `postgresql://…` for PostgreSQL, `sqlite://PATH`

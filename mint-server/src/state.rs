@@ -25,6 +25,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The mint's rules and storage.
     pub mint: Arc<Mint>,
+    /// The operator's bearer token for `/admin` (compared as hex).
+    pub admin_token: Arc<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             wallet_dir: Arc::from(wallet_dir.into()),
             max_body_bytes: crate::config::DEFAULT_MAX_BODY_BYTES,
             mint,
+            admin_token: Arc::new(zeroize::Zeroizing::new(Vec::new())),
         }
     }
 }

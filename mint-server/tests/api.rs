@@ -49,7 +49,8 @@ async fn keys_and_keysets(store: Arc<dyn MintStore>) {
     // The info document now claims what is implemented.
     let info: MintInfo = mint.get("/v1/info").await.unwrap();
     assert!(info.nuts.nut07.supported && info.nuts.nut09.supported && info.nuts.nut12.supported);
-    assert_eq!(info.nuts.nut04.methods[0].method, "bolt11");
+    let methods: Vec<&str> = info.nuts.nut04.methods.iter().map(|m| m.method.as_str()).collect();
+    assert_eq!(methods, ["bank", "bolt11"]);
     assert!(info.nuts.nut19.unwrap().cached_endpoints.iter().any(|e| e.path == "/v1/swap"));
 }
 

@@ -85,8 +85,10 @@ async fn info_parses_as_mint_info() {
     assert!(version.starts_with("chaumian-mint/"), "{version}");
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     assert!(info.time.is_some_and(|time| time.abs_diff(now) < 60));
-    // Without a payment backend, minting and melting are reported disabled; the rest is on.
-    assert!(info.nuts.nut04.disabled && info.nuts.nut05.disabled);
+    // Without the fake backend, only the bank method is offered.
+    let methods: Vec<&str> = info.nuts.nut04.methods.iter().map(|m| m.method.as_str()).collect();
+    assert_eq!(methods, ["bank"]);
+    assert!(!info.nuts.nut04.disabled && !info.nuts.nut05.disabled);
     assert!(info.nuts.nut07.supported && info.nuts.nut09.supported && info.nuts.nut12.supported);
     server.stop().await;
 }

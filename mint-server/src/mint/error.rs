@@ -79,6 +79,12 @@ pub enum MintError {
     /// The payment failed.
     #[error("payment failed: {0}")]
     PaymentFailed(String),
+    /// No such account, or it is blocked.
+    #[error("unknown or blocked account")]
+    UnknownAccount,
+    /// The account's balance does not cover the payment.
+    #[error("insufficient funds in the account")]
+    InsufficientFunds,
     /// Another malformed request (bad JSON shape, empty lists, ...).
     #[error("{0}")]
     BadRequest(String),
@@ -114,6 +120,8 @@ impl MintError {
             MintError::PaymentFailed(_) => ErrorCode::LightningError,
             MintError::UnsupportedMethod(_)
             | MintError::QuoteNotFound
+            | MintError::UnknownAccount
+            | MintError::InsufficientFunds
             | MintError::InvalidPaymentRequest(_)
             | MintError::BadRequest(_)
             | MintError::Internal(_) => ErrorCode::Unknown(0),

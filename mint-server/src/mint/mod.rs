@@ -4,7 +4,7 @@
 //! The spent set is the database's: whether a note was presented first is decided by the store's unique
 //! key on `Y`, inside the transaction that stores the outputs' signatures, never by a check-then-write here.
 
-mod bolt11;
+pub(crate) mod bolt11;
 mod error;
 mod keysets;
 
@@ -13,10 +13,9 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 use shared::nuts::{
-    CheckStateRequest, CheckStateResponse, KeysResponse, KeysetResponse, MeltQuoteBolt11Request,
-    MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, MintQuoteBolt11Request, MintQuoteBolt11Response,
-    MintQuoteState, MintRequest, MintResponse, ProofState, RestoreRequest, RestoreResponse, State, SwapRequest,
-    SwapResponse,
+    CheckStateRequest, CheckStateResponse, KeysResponse, KeysetResponse, MeltQuoteBolt11Response, MeltQuoteState,
+    MeltRequest, MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse,
+    ProofState, RestoreRequest, RestoreResponse, State, SwapRequest, SwapResponse,
 };
 use shared::{Amount, BlindSignature, BlindedMessage, CurrencyUnit, Id, Proof, PublicKey, dhke, dleq};
 use zeroize::Zeroizing;
@@ -24,7 +23,12 @@ use zeroize::Zeroizing;
 pub use error::MintError;
 pub use keysets::{Keysets, LoadedKeyset};
 
-use crate::store::{Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError, unix_now};
+use crate::funding::{Funding, Payout, bank::Bank, fake::FakeBolt11};
+use crate::store::{
+    Account, AccountChange, Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError,
+    unix_now,
+};
+use shared::nuts::bank::BankPayRequest;
 
 /// Rules and limits an operator can set.
 #[derive(Debug, Clone)]
@@ -81,6 +85,7 @@ pub struct Mint {
     master: Zeroizing<Vec<u8>>,
     keysets: RwLock<Arc<Keysets>>,
     settings: MintSettings,
+    funding: Vec<Arc<dyn Funding>>,
 }
 
 impl Mint {
@@ -89,7 +94,11 @@ impl Mint {
     pub async fn new(store: Arc<dyn MintStore>, master: Vec<u8>, settings: MintSettings) -> Result<Self, MintError> {
         let master = Zeroizing::new(master);
         let keysets = Keysets::load(&master, store.keysets().await?)?;
-        let mint = Mint { store, master, keysets: RwLock::new(Arc::new(keysets)), settings };
+        let mut funding: Vec<Arc<dyn Funding>> = vec![Arc::new(Bank::new(Arc::clone(&store)))];
+        if settings.fake_bolt11 {
+            funding.push(Arc::new(FakeBolt11));
+        }
+        let mint = Mint { store, master, keysets: RwLock::new(Arc::new(keysets)), settings, funding };
         if mint.keysets().active(&mint.settings.unit).is_none() {
             let unit = mint.settings.unit.clone();
             let fee = mint.settings.input_fee_ppk;
@@ -106,6 +115,23 @@ impl Mint {
     /// The settings.
     pub fn settings(&self) -> &MintSettings {
         &self.settings
+    }
+
+    /// The payment methods on offer.
+    pub fn funding(&self) -> &[Arc<dyn Funding>] {
+        &self.funding
+    }
+
+    fn backend(&self, method: &str, unit: &CurrencyUnit) -> Result<Arc<dyn Funding>, MintError> {
+        let backend = self
+            .funding
+            .iter()
+            .find(|f| f.method() == method)
+            .ok_or_else(|| MintError::UnsupportedMethod(method.to_owned()))?;
+        if *unit != self.settings.unit {
+            return Err(MintError::UnsupportedUnit(unit.to_string()));
+        }
+        Ok(Arc::clone(backend))
     }
 
     /// The current keysets.
@@ -319,16 +345,6 @@ impl Mint {
         Ok(response)
     }
 
-    fn check_method_unit(&self, method: &str, unit: &CurrencyUnit) -> Result<(), MintError> {
-        if method != "bolt11" || !self.settings.fake_bolt11 {
-            return Err(MintError::UnsupportedMethod(method.to_owned()));
-        }
-        if *unit != self.settings.unit {
-            return Err(MintError::UnsupportedUnit(unit.to_string()));
-        }
-        Ok(())
-    }
-
     fn check_quote_amount(&self, amount: Amount) -> Result<(), MintError> {
         if amount == Amount::ZERO || amount > self.settings.max_quote_amount {
             return Err(MintError::AmountOutOfRange(format!(
@@ -343,34 +359,36 @@ impl Mint {
         u64::try_from(unix_now()).unwrap_or(0).saturating_add(self.settings.quote_ttl_secs)
     }
 
-    /// `POST /v1/mint/quote/bolt11`. With the fake backend the quote is paid at once.
-    pub async fn mint_quote_bolt11(
+    /// `POST /v1/mint/quote/{method}`. The fake backend's quotes are paid at once.
+    pub async fn mint_quote(
         &self,
+        method: &str,
         request: MintQuoteBolt11Request,
     ) -> Result<MintQuoteBolt11Response, MintError> {
-        self.check_method_unit("bolt11", &request.unit)?;
+        let backend = self.backend(method, &request.unit)?;
         self.check_quote_amount(request.amount)?;
         let id = uuid::Uuid::new_v4().to_string();
+        let payment = backend.mint_request(&id, request.amount, &request.unit).await?;
         let quote = MintQuote {
-            request: bolt11::fake_invoice(request.amount)?,
+            request: payment.request,
             id,
-            method: "bolt11".into(),
+            method: method.to_owned(),
             unit: request.unit,
             amount: request.amount,
             state: MintQuoteState::Unpaid,
             expiry: self.expiry(),
         };
         self.store.add_mint_quote(&quote).await?;
-        // The fake backend: the "invoice" counts as paid as soon as it exists.
-        self.store
-            .commit(&Commit { quote: Some(QuoteTransition::MintPaid(quote.id.clone())), ..Commit::default() })
-            .await?;
-        self.mint_quote_state(&quote.id).await
+        if payment.paid {
+            let paid = Commit { quote: Some(QuoteTransition::MintPaid(quote.id.clone())), ..Commit::default() };
+            self.store.commit(&paid).await?;
+        }
+        self.mint_quote_state(method, &quote.id).await
     }
 
-    /// `GET /v1/mint/quote/bolt11/{id}`.
-    pub async fn mint_quote_state(&self, id: &str) -> Result<MintQuoteBolt11Response, MintError> {
-        let quote = self.store.mint_quote(id).await?.ok_or(MintError::QuoteNotFound)?;
+    /// `GET /v1/mint/quote/{method}/{id}`.
+    pub async fn mint_quote_state(&self, method: &str, id: &str) -> Result<MintQuoteBolt11Response, MintError> {
+        let quote = self.store.mint_quote(id).await?.filter(|q| q.method == method).ok_or(MintError::QuoteNotFound)?;
         Ok(MintQuoteBolt11Response {
             quote: quote.id,
             request: quote.request,
@@ -382,12 +400,107 @@ impl Mint {
         })
     }
 
-    /// `POST /v1/mint/bolt11`.
-    pub async fn mint_bolt11(&self, request: MintRequest, cache_key: [u8; 32]) -> Result<MintResponse, MintError> {
+    /// `POST /v1/bank/pay`: pay a `bank` mint quote from an account, authorised by the account key.
+    pub async fn pay_mint_quote_from_account(
+        &self,
+        request: BankPayRequest,
+    ) -> Result<MintQuoteBolt11Response, MintError> {
+        let quote = self
+            .store
+            .mint_quote(&request.quote)
+            .await?
+            .filter(|q| q.method == "bank")
+            .ok_or(MintError::QuoteNotFound)?;
+        match quote.state {
+            MintQuoteState::Unpaid => {}
+            MintQuoteState::Paid => return Err(MintError::QuotePaid),
+            MintQuoteState::Issued => return Err(MintError::QuoteIssued),
+        }
+        if quote.expiry < u64::try_from(unix_now()).unwrap_or(u64::MAX) {
+            return Err(MintError::QuoteExpired);
+        }
+        let account = self.store.account(&request.account).await?.ok_or(MintError::UnknownAccount)?;
+        shared::nuts::bank::verify_payment(&account.pubkey, &quote.id, &request.signature)
+            .map_err(|_| MintError::BadRequest("the payment signature does not verify with the account key".into()))?;
+        let delta =
+            i64::try_from(quote.amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+        let commit = Commit {
+            quote: Some(QuoteTransition::MintPaid(quote.id.clone())),
+            account: Some(AccountChange {
+                account_id: account.id,
+                delta: -delta,
+                reason: "mint".into(),
+                reference: Some(quote.id.clone()),
+            }),
+            ..Commit::default()
+        };
+        match self.store.commit(&commit).await {
+            Ok(()) => {}
+            Err(StoreError::InsufficientFunds) => return Err(MintError::InsufficientFunds),
+            Err(StoreError::UnknownAccount) => return Err(MintError::UnknownAccount),
+            Err(StoreError::QuoteStateConflict(_)) => return Err(MintError::QuotePaid),
+            Err(other) => return Err(other.into()),
+        }
+        self.mint_quote_state("bank", &quote.id).await
+    }
+
+    /// Open a bank account for a key.
+    pub async fn create_account(&self, pubkey: PublicKey) -> Result<Account, MintError> {
+        let account = Account {
+            id: uuid::Uuid::new_v4().to_string(),
+            pubkey,
+            unit: self.settings.unit.clone(),
+            balance: Amount::ZERO,
+            blocked: false,
+        };
+        self.store.add_account(&account).await.map_err(|e| match e {
+            StoreError::Duplicate => MintError::BadRequest("an account with this key exists already".into()),
+            other => other.into(),
+        })?;
+        Ok(account)
+    }
+
+    /// Credit an account (operator).
+    pub async fn credit_account(
+        &self,
+        id: &str,
+        amount: Amount,
+        reference: Option<String>,
+    ) -> Result<Account, MintError> {
+        if amount == Amount::ZERO {
+            return Err(MintError::AmountOutOfRange("a credit must be positive".into()));
+        }
+        let delta = i64::try_from(amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+        let change = AccountChange { account_id: id.to_owned(), delta, reason: "credit".into(), reference };
+        self.store.commit(&Commit { account: Some(change), ..Commit::default() }).await.map_err(|e| match e {
+            StoreError::UnknownAccount => MintError::UnknownAccount,
+            StoreError::OutOfRange => MintError::AmountOutOfRange("the balance would overflow".into()),
+            other => other.into(),
+        })?;
+        self.account(id).await
+    }
+
+    /// An account.
+    pub async fn account(&self, id: &str) -> Result<Account, MintError> {
+        self.store.account(id).await?.ok_or(MintError::UnknownAccount)
+    }
+
+    /// `POST /v1/mint/{method}`.
+    pub async fn mint(
+        &self,
+        method: &str,
+        request: MintRequest,
+        cache_key: [u8; 32],
+    ) -> Result<MintResponse, MintError> {
         if let Some(cached) = self.cached(&cache_key).await? {
             return Ok(cached);
         }
-        let quote = self.store.mint_quote(&request.quote).await?.ok_or(MintError::QuoteNotFound)?;
+        let quote = self
+            .store
+            .mint_quote(&request.quote)
+            .await?
+            .filter(|q| q.method == method)
+            .ok_or(MintError::QuoteNotFound)?;
         match quote.state {
             MintQuoteState::Unpaid => return Err(MintError::QuoteNotPaid),
             MintQuoteState::Issued => return Err(MintError::QuoteIssued),
@@ -424,21 +537,24 @@ impl Mint {
         Ok(response)
     }
 
-    /// `POST /v1/melt/quote/bolt11`.
-    pub async fn melt_quote_bolt11(
+    /// `POST /v1/melt/quote/{method}`.
+    pub async fn melt_quote(
         &self,
-        request: MeltQuoteBolt11Request,
+        method: &str,
+        request: String,
+        unit: CurrencyUnit,
+        amount: Option<Amount>,
     ) -> Result<MeltQuoteBolt11Response, MintError> {
-        self.check_method_unit("bolt11", &request.unit)?;
-        let amount = bolt11::invoice_amount_sat(&request.request)?;
+        let backend = self.backend(method, &unit)?;
+        let (amount, fee_reserve) = backend.melt_amount(&request, amount).await?;
         self.check_quote_amount(amount)?;
         let quote = MeltQuote {
             id: uuid::Uuid::new_v4().to_string(),
-            method: "bolt11".into(),
-            unit: request.unit,
+            method: method.to_owned(),
+            unit,
             amount,
-            fee_reserve: Amount::ZERO,
-            request: request.request,
+            fee_reserve,
+            request,
             state: MeltQuoteState::Unpaid,
             expiry: self.expiry(),
             payment_preimage: None,
@@ -447,22 +563,30 @@ impl Mint {
         Ok(melt_response(quote))
     }
 
-    /// `GET /v1/melt/quote/bolt11/{id}`.
-    pub async fn melt_quote_state(&self, id: &str) -> Result<MeltQuoteBolt11Response, MintError> {
-        Ok(melt_response(self.store.melt_quote(id).await?.ok_or(MintError::QuoteNotFound)?))
+    /// `GET /v1/melt/quote/{method}/{id}`.
+    pub async fn melt_quote_state(&self, method: &str, id: &str) -> Result<MeltQuoteBolt11Response, MintError> {
+        let quote = self.store.melt_quote(id).await?.filter(|q| q.method == method).ok_or(MintError::QuoteNotFound)?;
+        Ok(melt_response(quote))
     }
 
-    /// `POST /v1/melt/bolt11`: inputs become pending, the payment is made, then they are spent (or released
-    /// if the payment fails).
-    pub async fn melt_bolt11(
+    /// `POST /v1/melt/{method}`: inputs become pending, the backend pays, then the inputs are spent in the
+    /// transaction that records the payment (or released if it failed).
+    pub async fn melt(
         &self,
+        method: &str,
         request: MeltRequest,
         cache_key: [u8; 32],
     ) -> Result<MeltQuoteBolt11Response, MintError> {
         if let Some(cached) = self.cached(&cache_key).await? {
             return Ok(cached);
         }
-        let quote = self.store.melt_quote(&request.quote).await?.ok_or(MintError::QuoteNotFound)?;
+        let quote = self
+            .store
+            .melt_quote(&request.quote)
+            .await?
+            .filter(|q| q.method == method)
+            .ok_or(MintError::QuoteNotFound)?;
+        let backend = self.backend(method, &quote.unit)?;
         match quote.state {
             MeltQuoteState::Pending => return Err(MintError::QuotePending),
             MeltQuoteState::Paid => return Err(MintError::QuotePaid),
@@ -508,23 +632,38 @@ impl Mint {
                 StoreError::QuoteStateConflict(_) => MintError::QuotePending,
                 other => other.into(),
             })?;
-
-        // The fake backend "pays" at once; a Lightning backend would pay here.
-        let preimage =
-            hex::encode(shared::SecretKey::random().map_err(|e| MintError::Internal(e.to_string()))?.to_bytes());
-        let mut paid = quote;
-        paid.state = MeltQuoteState::Paid;
-        paid.payment_preimage = Some(preimage.clone());
-        let response = melt_response(paid.clone());
-        self.store
-            .commit(&Commit {
-                settle_pending: ys,
-                quote: Some(QuoteTransition::MeltPaid(paid.id.clone(), Some(preimage))),
-                cache: Some((cache_key, to_json(&response)?)),
-                ..Commit::default()
-            })
-            .await?;
-        Ok(response)
+        let payout = match backend.pay(&quote).await {
+            Ok(payout) => payout,
+            Err(error) => Payout::Failed(error.to_string()),
+        };
+        match payout {
+            Payout::Paid { preimage, account } => {
+                let mut paid = quote;
+                paid.state = MeltQuoteState::Paid;
+                paid.payment_preimage = preimage.clone();
+                let response = melt_response(paid.clone());
+                self.store
+                    .commit(&Commit {
+                        settle_pending: ys,
+                        quote: Some(QuoteTransition::MeltPaid(paid.id.clone(), preimage)),
+                        account,
+                        cache: Some((cache_key, to_json(&response)?)),
+                        ..Commit::default()
+                    })
+                    .await?;
+                Ok(response)
+            }
+            Payout::Failed(reason) => {
+                self.store
+                    .commit(&Commit {
+                        release_pending: ys,
+                        quote: Some(QuoteTransition::MeltFailed(quote.id.clone())),
+                        ..Commit::default()
+                    })
+                    .await?;
+                Err(MintError::PaymentFailed(reason))
+            }
+        }
     }
 }
 

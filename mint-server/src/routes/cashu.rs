@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use serde::de::DeserializeOwned;
 use shared::Id;
+use shared::nuts::bank::{BankPayRequest, MeltQuoteBankRequest};
 use shared::nuts::{
     CheckStateResponse, KeysResponse, KeysetResponse, MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltRequest,
     MintQuoteBolt11Request, MintQuoteBolt11Response, MintRequest, MintResponse, RestoreRequest, RestoreResponse,
@@ -22,8 +23,15 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))
 }
 
-fn bolt11_only(method: &str) -> Result<(), ApiError> {
-    if method == "bolt11" { Ok(()) } else { Err(MintError::UnsupportedMethod(method.to_owned()).into()) }
+/// Payment methods are `[a-z0-9_-]+` (NUT-04); anything else cannot name a backend.
+fn check_method(method: &str) -> Result<(), ApiError> {
+    if !method.is_empty()
+        && method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        Ok(())
+    } else {
+        Err(MintError::UnsupportedMethod(method.to_owned()).into())
+    }
 }
 
 /// `GET /v1/keys`.
@@ -68,9 +76,9 @@ pub async fn mint_quote(
     Path(method): Path<String>,
     body: Bytes,
 ) -> Result<Json<MintQuoteBolt11Response>, ApiError> {
-    bolt11_only(&method)?;
+    check_method(&method)?;
     let request: MintQuoteBolt11Request = parse(&body)?;
-    Ok(Json(state.mint.mint_quote_bolt11(request).await?))
+    Ok(Json(state.mint.mint_quote(&method, request).await?))
 }
 
 /// `GET /v1/mint/quote/{method}/{quote_id}`.
@@ -78,8 +86,8 @@ pub async fn mint_quote_state(
     State(state): State<AppState>,
     Path((method, quote)): Path<(String, String)>,
 ) -> Result<Json<MintQuoteBolt11Response>, ApiError> {
-    bolt11_only(&method)?;
-    Ok(Json(state.mint.mint_quote_state(&quote).await?))
+    check_method(&method)?;
+    Ok(Json(state.mint.mint_quote_state(&method, &quote).await?))
 }
 
 /// `POST /v1/mint/{method}`.
@@ -88,10 +96,10 @@ pub async fn mint(
     Path(method): Path<String>,
     body: Bytes,
 ) -> Result<Json<MintResponse>, ApiError> {
-    bolt11_only(&method)?;
+    check_method(&method)?;
     let request: MintRequest = parse(&body)?;
     let key = cache_key("POST", &format!("/v1/mint/{method}"), &body);
-    Ok(Json(state.mint.mint_bolt11(request, key).await?))
+    Ok(Json(state.mint.mint(&method, request, key).await?))
 }
 
 /// `POST /v1/melt/quote/{method}`.
@@ -100,9 +108,16 @@ pub async fn melt_quote(
     Path(method): Path<String>,
     body: Bytes,
 ) -> Result<Json<MeltQuoteBolt11Response>, ApiError> {
-    bolt11_only(&method)?;
-    let request: MeltQuoteBolt11Request = parse(&body)?;
-    Ok(Json(state.mint.melt_quote_bolt11(request).await?))
+    check_method(&method)?;
+    // The bank method names an amount; bolt11 invoices carry theirs.
+    let (request, unit, amount) = if method == "bank" {
+        let request: MeltQuoteBankRequest = parse(&body)?;
+        (request.request, request.unit, Some(request.amount))
+    } else {
+        let request: MeltQuoteBolt11Request = parse(&body)?;
+        (request.request, request.unit, None)
+    };
+    Ok(Json(state.mint.melt_quote(&method, request, unit, amount).await?))
 }
 
 /// `GET /v1/melt/quote/{method}/{quote_id}`.
@@ -110,8 +125,8 @@ pub async fn melt_quote_state(
     State(state): State<AppState>,
     Path((method, quote)): Path<(String, String)>,
 ) -> Result<Json<MeltQuoteBolt11Response>, ApiError> {
-    bolt11_only(&method)?;
-    Ok(Json(state.mint.melt_quote_state(&quote).await?))
+    check_method(&method)?;
+    Ok(Json(state.mint.melt_quote_state(&method, &quote).await?))
 }
 
 /// `POST /v1/melt/{method}`.
@@ -120,8 +135,14 @@ pub async fn melt(
     Path(method): Path<String>,
     body: Bytes,
 ) -> Result<Json<MeltQuoteBolt11Response>, ApiError> {
-    bolt11_only(&method)?;
+    check_method(&method)?;
     let request: MeltRequest = parse(&body)?;
     let key = cache_key("POST", &format!("/v1/melt/{method}"), &body);
-    Ok(Json(state.mint.melt_bolt11(request, key).await?))
+    Ok(Json(state.mint.melt(&method, request, key).await?))
+}
+
+/// `POST /v1/bank/pay` (our extension): pay a `bank` mint quote from an account.
+pub async fn bank_pay(State(state): State<AppState>, body: Bytes) -> Result<Json<MintQuoteBolt11Response>, ApiError> {
+    let request: BankPayRequest = parse(&body)?;
+    Ok(Json(state.mint.pay_mint_quote_from_account(request).await?))
 }

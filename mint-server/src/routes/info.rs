@@ -17,21 +17,20 @@ pub const VERSION: &str = concat!("chaumian-mint/", env!("CARGO_PKG_VERSION"));
 
 /// The NUTs this mint implements, and nothing more: wallets decide what to offer from this.
 ///
-/// Minting (NUT-04) and melting (NUT-05) are offered for `bolt11` only while the fake backend is on;
-/// otherwise no payment method is configured and both are reported disabled.
-pub fn supported_nuts(mint: &crate::mint::MintSettings) -> Nuts {
-    let methods: Vec<MintMethodSettings> = if mint.fake_bolt11 {
-        vec![MintMethodSettings {
-            method: "bolt11".into(),
+/// Minting (NUT-04) and melting (NUT-05) are offered for each configured payment method (`methods`:
+/// method and human-readable name): `bank` always, `bolt11` while the fake backend is on.
+pub fn supported_nuts(mint: &crate::mint::MintSettings, methods: &[(&str, &str)]) -> Nuts {
+    let methods: Vec<MintMethodSettings> = methods
+        .iter()
+        .map(|(method, name)| MintMethodSettings {
+            method: (*method).to_owned(),
             unit: mint.unit.clone(),
-            method_name: None,
+            method_name: Some((*name).to_owned()),
             min_amount: Some(shared::Amount::from_u64(1)),
             max_amount: Some(mint.max_quote_amount),
-            options: Some(serde_json::json!({ "description": false })),
-        }]
-    } else {
-        Vec::new()
-    };
+            options: (*method == "bolt11").then(|| serde_json::json!({ "description": false })),
+        })
+        .collect();
     let cached = |path: &str| CachedEndpoint { method: "POST".into(), path: path.into() };
     let supported = SupportedSettings { supported: true };
     Nuts {
@@ -49,13 +48,18 @@ pub fn supported_nuts(mint: &crate::mint::MintSettings) -> Nuts {
 }
 
 /// The info document for the given settings at Unix time `now`.
-pub fn mint_info(settings: &MintInfoSettings, mint: &crate::mint::MintSettings, now: Option<u64>) -> MintInfo {
+pub fn mint_info(
+    settings: &MintInfoSettings,
+    mint: &crate::mint::MintSettings,
+    methods: &[(&str, &str)],
+    now: Option<u64>,
+) -> MintInfo {
     MintInfo {
         name: Some(settings.name.clone()),
         version: Some(VERSION.to_owned()),
         description: Some(settings.description.clone()),
         time: now,
-        nuts: supported_nuts(mint),
+        nuts: supported_nuts(mint, methods),
         ..MintInfo::default()
     }
 }
@@ -67,7 +71,8 @@ fn unix_now() -> Option<u64> {
 
 /// `GET /v1/info`.
 pub async fn get_info(State(state): State<AppState>) -> Json<MintInfo> {
-    Json(mint_info(&state.info, state.mint.settings(), unix_now()))
+    let methods: Vec<(&str, &str)> = state.mint.funding().iter().map(|f| (f.method(), f.method_name())).collect();
+    Json(mint_info(&state.info, state.mint.settings(), &methods, unix_now()))
 }
 
 #[cfg(test)]
@@ -83,7 +88,7 @@ mod tests {
 
     #[test]
     fn reports_name_version_and_time() {
-        let info = mint_info(&settings(), &crate::mint::MintSettings::default(), Some(1_700_000_000));
+        let info = mint_info(&settings(), &crate::mint::MintSettings::default(), &[], Some(1_700_000_000));
         assert_eq!(info.name.as_deref(), Some("Unit mint"));
         assert_eq!(info.description.as_deref(), Some("for unit tests"));
         assert_eq!(info.version.as_deref(), Some(concat!("chaumian-mint/", env!("CARGO_PKG_VERSION"))));
@@ -93,7 +98,7 @@ mod tests {
 
     #[test]
     fn claims_no_nut_that_is_not_implemented() {
-        let nuts = supported_nuts(&crate::mint::MintSettings::default());
+        let nuts = supported_nuts(&crate::mint::MintSettings::default(), &[]);
         assert!(nuts.nut04.disabled && nuts.nut04.methods.is_empty());
         assert!(nuts.nut05.disabled && nuts.nut05.methods.is_empty());
         for implemented in [nuts.nut07, nuts.nut09, nuts.nut12] {
@@ -104,9 +109,9 @@ mod tests {
         }
         let paths: Vec<String> = nuts.nut19.unwrap().cached_endpoints.into_iter().map(|e| e.path).collect();
         assert_eq!(paths, ["/v1/swap", "/v1/mint/bolt11", "/v1/melt/bolt11"]);
-        let fake = crate::mint::MintSettings { fake_bolt11: true, ..crate::mint::MintSettings::default() };
-        let nuts = supported_nuts(&fake);
-        assert!(!nuts.nut04.disabled && nuts.nut04.methods[0].method == "bolt11");
+        let nuts = supported_nuts(&crate::mint::MintSettings::default(), &[("bank", "Bank"), ("bolt11", "Fake")]);
+        assert!(!nuts.nut04.disabled && nuts.nut04.methods[1].method == "bolt11");
+        assert_eq!(nuts.nut05.methods[0].method, "bank");
     }
 
     #[test]

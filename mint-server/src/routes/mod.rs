@@ -1,5 +1,6 @@
 //! The Cashu API under `/v1`. Handlers are thin: extract, call the core, map the error.
 
+pub mod admin;
 pub mod cashu;
 pub mod info;
 
@@ -28,8 +29,20 @@ pub fn v1() -> Router<AppState> {
         .route("/melt/quote/{method}", post(cashu::melt_quote))
         .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
         .route("/melt/{method}", post(cashu::melt))
+        .route("/bank/pay", post(cashu::bank_pay))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// The operator's routes (to be nested under `/admin`), behind the admin token.
+pub fn admin(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/accounts", post(admin::create_account))
+        .route("/accounts/{id}", get(admin::show_account))
+        .route("/accounts/{id}/credit", post(admin::credit_account))
+        .route("/keysets/rotate", post(admin::rotate_keyset))
+        .fallback(not_found)
+        .route_layer(axum::middleware::from_fn_with_state(state, admin::require_token))
 }
 
 async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {

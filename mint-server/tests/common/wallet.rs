@@ -47,10 +47,22 @@ impl TestMint {
         Self::serve(mint).await
     }
 
+    /// Serve a mint (fake bolt11 on) whose admin API takes this token.
+    pub async fn start_with_admin_token(store: Arc<dyn MintStore>, settings: MintSettings, token: Vec<u8>) -> TestMint {
+        let settings = MintSettings { fake_bolt11: true, ..settings };
+        let mint = Arc::new(Mint::new(store, vec![7u8; 32], settings).await.unwrap());
+        Self::serve_with_token(mint, token).await
+    }
+
     /// Serve an existing mint core.
     pub async fn serve(mint: Arc<Mint>) -> TestMint {
+        Self::serve_with_token(mint, vec![0x55; 32]).await
+    }
+
+    async fn serve_with_token(mint: Arc<Mint>, token: Vec<u8>) -> TestMint {
         let info = MintInfoSettings { name: "Test mint".into(), description: "integration tests".into() };
-        let state = AppState::new(info, "/nonexistent-wallet", Arc::clone(&mint));
+        let mut state = AppState::new(info, "/nonexistent-wallet", Arc::clone(&mint));
+        state.admin_token = Arc::new(zeroize::Zeroizing::new(token));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,6 +1,7 @@
 //! Wire types of the Cashu protocol, one module per NUT, with serde names exactly as the specs write
 //! them. Unknown fields are ignored (forward compatibility); missing required fields are errors.
 
+pub mod bank;
 pub mod error;
 pub mod nut00;
 pub mod nut01;

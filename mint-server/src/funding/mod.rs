@@ -1,0 +1,59 @@
+//! How money enters and leaves the mint: one [`Funding`] backend per payment method.
+//!
+//! - [`bank::Bank`] (`bank`): internal accounts. Always on; an operator credits accounts, holders pay mint
+//!   quotes from them and melt back into them.
+//! - [`fake::FakeBolt11`] (`bolt11`): quotes paid at once, payments that pay nothing. For development and
+//!   interop tests only; off unless configured.
+//!
+//! A Lightning node backend would implement the same trait: `mint_request` makes an invoice, `pay` pays one
+//! (returning [`Payout::Pending`] while in flight).
+
+pub mod bank;
+pub mod fake;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use shared::{Amount, CurrencyUnit};
+
+use crate::mint::MintError;
+use crate::store::{AccountChange, MeltQuote};
+
+/// What a new mint quote looks like to its payer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintRequest {
+    /// The payment request shown to the payer.
+    pub request: String,
+    /// Whether the quote counts as paid already (the fake backend).
+    pub paid: bool,
+}
+
+/// The outcome of paying out a melt quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payout {
+    /// Paid. `account` is a balance change to apply in the same transaction that spends the inputs.
+    Paid {
+        /// Proof of payment.
+        preimage: Option<String>,
+        /// Internal settlement (bank).
+        account: Option<AccountChange>,
+    },
+    /// Definitely not paid: the inputs are released.
+    Failed(String),
+}
+
+/// A payment method's backend.
+#[async_trait]
+pub trait Funding: Send + Sync + fmt::Debug {
+    /// The method name in URLs and quotes (`bolt11`, `bank`).
+    fn method(&self) -> &'static str;
+    /// A human-readable name for wallets.
+    fn method_name(&self) -> &'static str;
+    /// The payment request for a new mint quote.
+    async fn mint_request(&self, quote_id: &str, amount: Amount, unit: &CurrencyUnit)
+    -> Result<MintRequest, MintError>;
+    /// The amount and fee reserve of a melt request (`amount` is the request body's, where the method has one).
+    async fn melt_amount(&self, request: &str, amount: Option<Amount>) -> Result<(Amount, Amount), MintError>;
+    /// Pay out a melt quote whose inputs are held pending.
+    async fn pay(&self, quote: &MeltQuote) -> Result<Payout, MintError>;
+}
