@@ -36,6 +36,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
         ..MintSettings::default()
     };
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings).await?);
+    mint.recover_pending_melts().await?;
     let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
     let admin_token = load_master_secret(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;
     Ok(AppState {

@@ -336,6 +336,41 @@ async fn melt_via_fake_bolt11(store: Arc<dyn MintStore>) {
     assert!(mint.post::<_, MeltQuoteBolt11Response>("/v1/melt/quote/bolt11", &bad).await.is_err());
 }
 
+async fn interrupted_melts_are_finished_at_restart(store: Arc<dyn MintStore>) {
+    use mint_server::store::{Commit, QuoteTransition};
+    let mint = TestMint::start(Arc::clone(&store), MintSettings::default()).await;
+    let notes = mint.mint_notes(&[4]).await;
+    // A melt that crashed after holding its input: quote PENDING, input PENDING.
+    let quote: MeltQuoteBolt11Response = mint
+        .post(
+            "/v1/melt/quote/bolt11",
+            &MeltQuoteBolt11Request { request: "lnbc40n1pcrash".into(), unit: CurrencyUnit::Sat, options: None },
+        )
+        .await
+        .unwrap();
+    let y = notes[0].y().unwrap();
+    store
+        .commit(&Commit {
+            spend: vec![(y, notes[0].clone())],
+            spend_pending: true,
+            quote_id: Some(quote.quote.clone()),
+            quote: Some(QuoteTransition::MeltPending(quote.quote.clone())),
+            ..Commit::default()
+        })
+        .await
+        .unwrap();
+    let states: CheckStateResponse = mint.post("/v1/checkstate", &CheckStateRequest { ys: vec![y] }).await.unwrap();
+    assert_eq!(states.states[0].state, State::Pending);
+    assert_eq!(code_of(mint.swap(notes.clone(), &[4]).await.unwrap_err()), ErrorCode::TokenPending);
+    // The restart finishes it: the fake backend pays, the input is spent, the quote paid.
+    assert_eq!(mint.mint.recover_pending_melts().await.unwrap(), 1);
+    let states: CheckStateResponse = mint.post("/v1/checkstate", &CheckStateRequest { ys: vec![y] }).await.unwrap();
+    assert_eq!(states.states[0].state, State::Spent);
+    let polled: MeltQuoteBolt11Response = mint.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await.unwrap();
+    assert_eq!(polled.state, MeltQuoteState::Paid);
+    assert_eq!(mint.mint.recover_pending_melts().await.unwrap(), 0);
+}
+
 macro_rules! api_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -361,6 +396,7 @@ macro_rules! api_tests {
             case!(rotation_and_fees);
             case!(checkstate_and_restore);
             case!(melt_via_fake_bolt11);
+            case!(interrupted_melts_are_finished_at_restart);
         }
     };
 }

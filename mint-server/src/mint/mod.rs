@@ -537,6 +537,38 @@ impl Mint {
         Ok(response)
     }
 
+    /// Finish melts a crash interrupted: their inputs are `PENDING`. Asks the backend to pay again (the
+    /// bank and fake backends have no outside effect before the settling commit, so paying again is the
+    /// same payment; a Lightning backend would look the payment up instead), then settles or releases.
+    /// Returns how many quotes were finished.
+    pub async fn recover_pending_melts(&self) -> Result<usize, MintError> {
+        let quotes = self.store.pending_melt_quotes().await?;
+        for quote in &quotes {
+            let ys = self.store.pending_for_quote(&quote.id).await?;
+            let backend = self.backend(&quote.method, &quote.unit);
+            let payout = match backend {
+                Ok(backend) => backend.pay(quote).await.unwrap_or_else(|e| Payout::Failed(e.to_string())),
+                Err(e) => Payout::Failed(e.to_string()),
+            };
+            let commit = match payout {
+                Payout::Paid { preimage, account } => Commit {
+                    settle_pending: ys,
+                    quote: Some(QuoteTransition::MeltPaid(quote.id.clone(), preimage)),
+                    account,
+                    ..Commit::default()
+                },
+                Payout::Failed(_) => Commit {
+                    release_pending: ys,
+                    quote: Some(QuoteTransition::MeltFailed(quote.id.clone())),
+                    ..Commit::default()
+                },
+            };
+            self.store.commit(&commit).await?;
+            tracing::info!(quote = %quote.id, "finished a melt interrupted by a restart");
+        }
+        Ok(quotes.len())
+    }
+
     /// `POST /v1/melt/quote/{method}`.
     pub async fn melt_quote(
         &self,

@@ -240,6 +240,8 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn add_melt_quote(&self, quote: &MeltQuote) -> Result<(), StoreError>;
     /// A melt quote.
     async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError>;
+    /// Melt quotes whose payment was in flight (`PENDING`): what a restarted mint must finish.
+    async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError>;
 
     /// Open an account with zero balance.
     async fn add_account(&self, account: &Account) -> Result<(), StoreError>;

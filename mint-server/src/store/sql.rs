@@ -526,6 +526,20 @@ macro_rules! impl_sql_store {
                 }
             }
 
+            async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError> {
+                let rows = sqlx::query("SELECT id FROM melt_quotes WHERE state = 'PENDING' ORDER BY created_at")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut quotes = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let id: String = row.try_get("id")?;
+                    if let Some(quote) = self.melt_quote(&id).await? {
+                        quotes.push(quote);
+                    }
+                }
+                Ok(quotes)
+            }
+
             async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError> {
                 let row = sqlx::query(
                     "SELECT id, method, unit, amount, fee_reserve, request, state, expiry, payment_preimage \
