@@ -134,6 +134,37 @@ ensure_postgres() {
   export MINT_TEST_POSTGRES_URL="${MINT_TEST_POSTGRES_URL:-postgres://mint:mint@127.0.0.1:$port/postgres}"
 }
 
+# Nutshell (PyPI `cashu`: the reference Cashu wallet CLI and mint) for the interoperability tests, in a venv
+# under the build directory. Every package is pinned in scripts/nutshell-requirements.txt (why: see there) and
+# installed without pip's resolver; it installs again only when that file changed or the venv is broken.
+NUTSHELL_VENV="$CARGO_TARGET_DIR/nutshell-venv"
+nutshell_version() {
+  sed -n 's/^cashu==//p' "$ROOT/scripts/nutshell-requirements.txt"
+}
+
+ensure_nutshell() {
+  local requirements="$ROOT/scripts/nutshell-requirements.txt" want stamp="$NUTSHELL_VENV/.installed-from"
+  want="$(nutshell_version)"
+  [ -n "$want" ] || die "no cashu== pin in $requirements"
+  if cmp -s "$requirements" "$stamp" \
+    && [ "$("$NUTSHELL_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("cashu"))' 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  say "installing nutshell (cashu $want) into $NUTSHELL_VENV (about a minute)"
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+    || die "nutshell needs Python >= 3.10; python3 is $(python3 --version 2>&1)"
+  # Debian's python3 needs python3-venv (ensurepip) to make a venv.
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  rm -rf "$NUTSHELL_VENV"
+  python3 -m venv "$NUTSHELL_VENV"
+  timeout 900 "$NUTSHELL_VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$requirements" \
+    || die "pip could not install nutshell from $requirements (see above)"
+  # The CLI must start (imports every module a wallet command needs).
+  "$NUTSHELL_VENV/bin/cashu" --help >/dev/null || die "the nutshell CLI does not start"
+  cp "$requirements" "$stamp"
+}
+
 # Builds the wallet bundle into ./dist (size-optimised: profile wasm-release, then wasm-opt -Oz).
 build_wallet() {
   trunk build --release --dist "$ROOT/dist"
