@@ -5,12 +5,7 @@
 // with the fake bolt11 backend on an ephemeral 127.0.0.1 port and a fresh data directory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   Mint,
   MintOperationError,
@@ -21,15 +16,11 @@ import {
   getTokenMetadata,
   hasValidDleq,
 } from '@cashu/cashu-ts';
+import { startMint, stopMint } from './support/mint-process.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..');
-const mintBin = process.env.MINT_BIN ?? join(root, 'target', 'debug', 'mint-server');
 const STEP = { timeout: 60_000 };
 
 let mint;
-let mintLog = '';
-let dataDir;
 let base;
 
 /** Sum of proof amounts (cashu-ts v4 amounts are `Amount` objects). */
@@ -39,58 +30,12 @@ async function states(wallet, proofs) {
   return (await wallet.checkProofsStates(proofs)).map((entry) => entry.state);
 }
 
-/** Starts the mint on an ephemeral port; resolves with its base URL once it answers /v1/keysets. */
-async function startMint() {
-  dataDir = await mkdtemp(join(tmpdir(), 'mint-interop-cashu-ts-'));
-  mint = spawn(
-    mintBin,
-    ['--listen', '127.0.0.1:0', '--data-dir', join(dataDir, 'data'), '--wallet-dir', join(dataDir, 'no-wallet'),
-      '--fake-bolt11', '--name', 'cashu-ts interop mint'],
-    { env: { ...process.env, RUST_LOG: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  mint.stdout.on('data', (chunk) => { mintLog += chunk; });
-  const url = await new Promise((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the mint did not report its address:\n${mintLog}`)), 30_000);
-    mint.once('exit', (code) => reject(new Error(`the mint exited with ${code}:\n${mintLog}`)));
-    mint.stderr.on('data', (chunk) => {
-      mintLog += chunk;
-      const found = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(mintLog);
-      if (found) {
-        clearTimeout(timer);
-        resolveUrl(found[1]);
-      }
-    });
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/v1/keysets`)).ok) return url;
-    } catch {
-      // not accepting yet
-    }
-    if (Date.now() > deadline) throw new Error(`the mint did not answer at ${url}:\n${mintLog}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
 before(async () => {
-  await access(mintBin).catch(() => {
-    throw new Error(`no mint binary at ${mintBin}: run cargo build -p mint-server (or set MINT_BIN)`);
-  });
-  base = await startMint();
+  mint = await startMint({ name: 'cashu-ts interop mint' });
+  base = mint.base;
 }, STEP);
 
-after(async () => {
-  if (mint && mint.exitCode === null) {
-    const exited = new Promise((done) => mint.once('exit', done));
-    mint.kill('SIGTERM');
-    const timer = setTimeout(() => mint.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  if (process.env.INTEROP_VERBOSE) process.stderr.write(mintLog);
-});
+after(() => stopMint(mint));
 
 // Shared by the steps below.
 let alice; // the first wallet: mints and sends
