@@ -99,15 +99,17 @@ impl Mint {
             funding.push(Arc::new(FakeBolt11));
         }
         let mint = Mint { store, master, keysets: RwLock::new(Arc::new(keysets)), settings, funding };
-        if mint.keysets().active(&mint.settings.unit).is_none() {
-            let unit = mint.settings.unit.clone();
-            let fee = mint.settings.input_fee_ppk;
-            match mint.rotate_keyset(unit, fee).await {
-                Ok(_) => {}
-                // Another mint instance on the same database created it at the same moment.
-                Err(MintError::Internal(_)) => mint.reload_keysets().await?,
+        let unit = mint.settings.unit.clone();
+        let fee = mint.settings.input_fee_ppk;
+        if mint.keysets().iter().all(|k| k.record.unit != unit) {
+            // First start: the first keyset has index 0, so instances starting together on one database all
+            // try to insert the same keyset; one insert wins and the others find it.
+            match mint.add_keyset(unit, 0, fee).await {
+                Ok(_) | Err(MintError::Internal(_)) => mint.reload_keysets().await?,
                 Err(other) => return Err(other),
             }
+        } else if mint.keysets().active(&unit).is_none() {
+            mint.rotate_keyset(unit, fee).await?;
         }
         Ok(mint)
     }
@@ -156,11 +158,17 @@ impl Mint {
     /// never signed with again).
     pub async fn rotate_keyset(&self, unit: CurrencyUnit, input_fee_ppk: u64) -> Result<KeysetRecord, MintError> {
         self.reload_keysets().await?;
+        let index = self.keysets().next_index(&unit);
+        self.add_keyset(unit, index, input_fee_ppk).await
+    }
+
+    /// Add the keyset with this derivation index as the active one of its unit.
+    async fn add_keyset(&self, unit: CurrencyUnit, index: u32, input_fee_ppk: u64) -> Result<KeysetRecord, MintError> {
         let current = self.keysets();
         let record = KeysetRecord {
             id: Id::V1([0; 8]),
             unit: unit.clone(),
-            derivation_index: current.next_index(&unit),
+            derivation_index: index,
             max_order: self.settings.max_order,
             input_fee_ppk,
             final_expiry: None,
