@@ -9,6 +9,7 @@
 //! - `NUTSHELL_MINT_URL`: the mint (loopback only);
 //! - `NUTSHELL_TOKEN`: a cashuB token the Nutshell wallet sent (unspent);
 //! - `NUTSHELL_MNEMONIC`: that wallet's mnemonic (its notes were minted with NUT-13 secrets);
+//! - `NUTSHELL_INVOICE`: a signed bolt11 invoice for 10 sat that is not the mint's own (to melt);
 //! - `NUTSHELL_TOKEN_OUT` (optional): a file to write a token of ours to, which the script then has the
 //!   Nutshell wallet receive.
 //!
@@ -28,8 +29,9 @@ use shared::derivation::{WalletSeed, parse_mnemonic};
 use shared::keyset::fee_for_inputs;
 use shared::nuts::{
     CheckStateRequest, CheckStateResponse, ErrorCode, ErrorResponse, KeysResponse, KeysetResponse,
-    MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse, RestoreRequest,
-    RestoreResponse, State, SwapRequest, SwapResponse,
+    MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, MintQuoteBolt11Request,
+    MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse, RestoreRequest, RestoreResponse, State,
+    SwapRequest, SwapResponse,
 };
 use shared::{Amount, BlindedMessage, CurrencyUnit, Id, KeySet, Proof, Token, dhke};
 
@@ -361,4 +363,73 @@ async fn our_nut13_derivation_restores_the_nutshell_wallet() {
     let states = nutshell.states(&proofs).await;
     assert_eq!(states.len(), proofs.len());
     assert!(states.contains(&State::Unspent), "the wallet still holds some notes: {states:?}");
+}
+
+#[tokio::test]
+async fn melt_with_nut08_change_at_nutshell() {
+    let Some(nutshell) = nutshell() else { return };
+    let (keysets, keyset) = nutshell.keysets().await;
+    let minted = nutshell.mint(&keyset, &[32, 16, 8, 4, 2, 1, 1]).await;
+
+    // A signed bolt11 invoice for 10 sat from elsewhere (the script makes it with the `bolt11` package): the
+    // FakeWallet "pays" it, reserving a lightning fee and charging less, so there is change.
+    let invoice = required_var("NUTSHELL_INVOICE");
+    let quote: MeltQuoteBolt11Response = nutshell
+        .post(
+            "/v1/melt/quote/bolt11",
+            &MeltQuoteBolt11Request { request: invoice, unit: CurrencyUnit::Sat, options: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(quote.amount, Amount::from_u64(10));
+    assert_eq!(quote.state, MeltQuoteState::Unpaid);
+    let raw: serde_json::Value = nutshell.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await;
+    let checked: MeltQuoteBolt11Response = serde_json::from_value(raw.clone())
+        .unwrap_or_else(|e| panic!("our MeltQuoteBolt11Response refuses Nutshell's GET melt quote body: {e}\n{raw}"));
+    assert_eq!(checked.quote, quote.quote);
+
+    // Inputs worth exactly amount + fee reserve + their own input fee, made by a swap.
+    let reserve = quote.fee_reserve.to_u64();
+    let ppk = keyset.input_fee_ppk;
+    let mut needed = 10 + reserve;
+    while amounts(needed).len() as u64 * ppk > (needed - 10 - reserve) * 1000 {
+        needed += 1;
+    }
+    let swap_fee = fee(&keysets, &minted);
+    let mut outputs = amounts(needed);
+    let pay_count = outputs.len();
+    outputs.extend(amounts(64 - swap_fee - needed));
+    let swapped = nutshell.swap(&keyset, &minted, &outputs).await.unwrap();
+    let inputs = swapped[..pay_count].to_vec();
+    assert_eq!(total(&inputs), needed);
+    let input_fee = fee(&keysets, &inputs);
+    assert_eq!(needed, 10 + reserve + input_fee);
+
+    // NUT-08: blank outputs for the change of an overpaid fee reserve.
+    let blanks = reserve.max(1).ilog2() as usize + 1;
+    let pending = TestMint::outputs(&keyset, &vec![1; blanks]);
+    let melt = MeltRequest {
+        quote: quote.quote.clone(),
+        inputs: inputs.clone(),
+        outputs: Some(pending.outputs.clone()),
+        prefer_async: false,
+    };
+    let paid: MeltQuoteBolt11Response = nutshell.post("/v1/melt/bolt11", &melt).await.unwrap();
+    assert_eq!(paid.state, MeltQuoteState::Paid);
+    assert_eq!(nutshell.states(&inputs).await, vec![State::Spent; inputs.len()]);
+
+    // The change: signatures on some of the blank outputs, amounts chosen by the mint, each with a DLEQ proof.
+    let change = paid.change.unwrap_or_default();
+    assert!(change.len() <= blanks);
+    let mut change_total = 0;
+    for (signature, (output, (_, r))) in change.iter().zip(pending.outputs.iter().zip(&pending.secrets)) {
+        signature.verify_dleq(&keyset.keys, &output.blinded_secret).unwrap();
+        dhke::unblind_message(&signature.c, r, keyset.keys.amount_key(signature.amount).unwrap()).unwrap();
+        change_total += signature.amount.to_u64();
+    }
+    assert!(change_total <= reserve, "change {change_total} exceeds the fee reserve {reserve}");
+    // The FakeWallet reserves at least 2 sat and charges 1.
+    assert!(reserve < 2 || change_total > 0, "no change for an overpaid fee reserve of {reserve}");
+    let again: MeltQuoteBolt11Response = nutshell.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await;
+    assert_eq!(again.state, MeltQuoteState::Paid);
 }
