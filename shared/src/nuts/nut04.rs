@@ -27,8 +27,8 @@ pub struct MintQuoteBolt11Request {
     /// Invoice description.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// NUT-20 lock key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// NUT-20 lock key. Some mints send `""` for none.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_key")]
     pub pubkey: Option<PublicKey>,
 }
 
@@ -50,8 +50,8 @@ pub struct MintQuoteBolt11Response {
     /// Unix time until which the request can be paid.
     #[serde(default)]
     pub expiry: Option<u64>,
-    /// NUT-20 lock key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// NUT-20 lock key. Some mints send `""` for none.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_key")]
     pub pubkey: Option<PublicKey>,
 }
 
@@ -102,4 +102,29 @@ pub struct MintSettings {
     pub methods: Vec<MintMethodSettings>,
     /// Whether minting is disabled.
     pub disabled: bool,
+}
+
+/// An optional key where `null`, absence and `""` all mean none (Nutshell sends `"pubkey": ""`).
+fn optional_key<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<PublicKey>, D::Error> {
+    match Option::<String>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(text) if text.is_empty() => Ok(None),
+        Some(text) => PublicKey::from_hex(&text).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_pubkey_means_none() {
+        let json = r#"{"quote":"q","request":"lnbc1","amount":1,"unit":"sat","state":"PAID","expiry":null,"pubkey":""}"#;
+        let quote: MintQuoteBolt11Response = serde_json::from_str(json).unwrap();
+        assert_eq!(quote.pubkey, None);
+        let json = r#"{"quote":"q","request":"lnbc1","state":"UNPAID","pubkey":null}"#;
+        assert_eq!(serde_json::from_str::<MintQuoteBolt11Response>(json).unwrap().pubkey, None);
+        let json = r#"{"quote":"q","request":"lnbc1","state":"UNPAID","pubkey":"02zz"}"#;
+        assert!(serde_json::from_str::<MintQuoteBolt11Response>(json).is_err());
+    }
 }
