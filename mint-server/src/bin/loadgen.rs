@@ -1047,13 +1047,14 @@ fn report(
     }
     let _ = writeln!(
         out,
-        "\nCrypto per swap, one thread: hash_to_curve {:.1} µs + verify {:.1} µs + sign {:.1} µs + DLEQ prove {:.1} µs \
-         = {:.1} µs.\n",
+        "\nCrypto per swap, one thread: hash_to_curve {:.1} µs + verify {:.1} µs + sign {:.1} µs \
+         + DLEQ prove {:.1} µs = {:.1} µs.\n",
         breakdown.hash_to_curve, breakdown.verify, breakdown.sign, breakdown.dleq, per_swap
     );
     let _ = writeln!(
         out,
-        "| backend | concurrency | swaps | seconds | mint CPU/swap | PostgreSQL CPU/swap | loadgen CPU/swap | machine busy | iowait | DLEQ checked | load avg before |"
+        "| backend | concurrency | swaps | seconds | mint CPU/swap | PostgreSQL CPU/swap | loadgen CPU/swap \
+         | machine busy | iowait | DLEQ checked | load avg before |"
     );
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for target in targets {

@@ -399,6 +399,7 @@ impl Mint {
         let quote = self.store.mint_quote(id).await?.filter(|q| q.method == method).ok_or(MintError::QuoteNotFound)?;
         Ok(MintQuoteBolt11Response {
             quote: quote.id,
+            method: Some(quote.method),
             request: quote.request,
             amount: Some(quote.amount),
             unit: Some(quote.unit),
@@ -710,6 +711,7 @@ impl Mint {
 fn melt_response(quote: MeltQuote) -> MeltQuoteBolt11Response {
     MeltQuoteBolt11Response {
         quote: quote.id,
+        method: Some(quote.method),
         request: Some(quote.request),
         amount: quote.amount,
         unit: Some(quote.unit),

@@ -37,6 +37,9 @@ pub struct MintQuoteBolt11Request {
 pub struct MintQuoteBolt11Response {
     /// Quote id (secret between wallet and mint).
     pub quote: String,
+    /// Payment method. Not in NUT-23, but Nutshell (0.21) requires it in quote responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
     /// The payment request (bolt11 invoice).
     pub request: String,
     /// Amount.
@@ -119,7 +122,8 @@ mod tests {
 
     #[test]
     fn an_empty_pubkey_means_none() {
-        let json = r#"{"quote":"q","request":"lnbc1","amount":1,"unit":"sat","state":"PAID","expiry":null,"pubkey":""}"#;
+        let json =
+            r#"{"quote":"q","request":"lnbc1","amount":1,"unit":"sat","state":"PAID","expiry":null,"pubkey":""}"#;
         let quote: MintQuoteBolt11Response = serde_json::from_str(json).unwrap();
         assert_eq!(quote.pubkey, None);
         let json = r#"{"quote":"q","request":"lnbc1","state":"UNPAID","pubkey":null}"#;

@@ -35,6 +35,9 @@ pub struct MeltQuoteBolt11Request {
 pub struct MeltQuoteBolt11Response {
     /// Quote id.
     pub quote: String,
+    /// Payment method. Not in NUT-23, but Nutshell (0.21) requires it in quote responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
     /// The payment request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<String>,
