@@ -75,6 +75,11 @@ struct Args {
     #[arg(long)]
     mint_pid: Option<u32>,
 
+    /// The database of the --url mint (with `postgres`, the CPU time of all PostgreSQL processes on this
+    /// machine is reported per swap).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    url_backend: Backend,
+
     /// Start the mint-server binary on this backend (repeatable: each is measured in turn).
     #[arg(long, value_enum)]
     spawn: Vec<Backend>,
@@ -139,24 +144,23 @@ fn run(args: Args) -> anyhow::Result<()> {
     eprintln!("crypto-only ceiling ({ceiling_threads} threads, {:.1} s) ...", args.ceiling_seconds);
     let breakdown = crypto_breakdown()?;
     ceilings.push(crypto_ceiling(ceiling_threads, args.ceiling_seconds)?);
-    eprintln!("  {:.0} swaps/s", ceilings[0]);
+    eprintln!("  {:.0} swaps/s", ceilings[0].rate);
 
     for backend in &args.spawn {
         let mint = SpawnedMint::start(&args, *backend)?;
-        let result = measure_target(&args, backend.name(), &mint.url, Some(mint.pid()), *backend, ceilings[0]);
+        let result = measure_target(&args, backend.name(), &mint.url, Some(mint.pid()), *backend, ceilings[0].rate);
         mint.stop();
         targets.push(result?);
     }
     if let Some(url) = &args.url {
-        let kind = if args.label.to_lowercase().contains("postgres") { Backend::Postgres } else { Backend::Sqlite };
-        targets.push(measure_target(&args, &args.label, url, args.mint_pid, kind, ceilings[0])?);
+        targets.push(measure_target(&args, &args.label, url, args.mint_pid, args.url_backend, ceilings[0].rate)?);
     }
 
     eprintln!("crypto-only ceiling again ...");
     ceilings.push(crypto_ceiling(ceiling_threads, args.ceiling_seconds)?);
-    eprintln!("  {:.0} swaps/s", ceilings[1]);
+    eprintln!("  {:.0} swaps/s", ceilings[1].rate);
     // The larger of the two is the ceiling: the ratios are then never flattered by a noisy moment.
-    let ceiling = ceilings.iter().copied().fold(0.0, f64::max);
+    let ceiling = ceilings.iter().map(|c| c.rate).fold(0.0, f64::max);
 
     println!("{}", report(&args, cores, ceiling_threads, &ceilings, ceiling, &breakdown, &targets));
     let errors: usize = targets.iter().flat_map(|t| &t.levels).map(|l| l.errors).sum();
@@ -201,12 +205,20 @@ fn crypto_swap(k: &SecretKey, swap: &CryptoSwap) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A ceiling measurement: swaps per second, and the share of the machine other processes took meanwhile.
+#[derive(Debug, Clone, Copy)]
+struct Ceiling {
+    rate: f64,
+    others: f64,
+}
+
 /// Swaps per second of [`crypto_swap`] on `threads` threads for `seconds`.
-fn crypto_ceiling(threads: usize, seconds: f64) -> anyhow::Result<f64> {
+fn crypto_ceiling(threads: usize, seconds: f64) -> anyhow::Result<Ceiling> {
     let (keyset, swaps) = ceiling_workload(512)?;
     let k = keyset.secret_key(Amount::from_u64(1))?;
     let duration = Duration::from_secs_f64(seconds);
     let barrier = Barrier::new(threads);
+    let (system_before, self_before) = (system_ticks(), process_ticks("self").unwrap_or(0));
     let counts = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -225,12 +237,16 @@ fn crypto_ceiling(threads: usize, seconds: f64) -> anyhow::Result<f64> {
             .collect();
         handles.into_iter().map(|h| h.join().map_err(|_| anyhow!("ceiling thread panicked"))?).collect::<Vec<_>>()
     });
+    let (system_after, self_after) = (system_ticks(), process_ticks("self").unwrap_or(0));
     let mut rate = 0.0;
     for count in counts {
         let (done, elapsed) = count?;
         rate += done as f64 / elapsed.as_secs_f64();
     }
-    Ok(rate)
+    let busy = system_after.0.saturating_sub(system_before.0);
+    let total = system_after.2.saturating_sub(system_before.2).max(1);
+    let others = busy.saturating_sub(self_after.saturating_sub(self_before)) as f64 / total as f64;
+    Ok(Ceiling { rate, others })
 }
 
 /// Single-thread microseconds of each step of [`crypto_swap`].
@@ -587,19 +603,27 @@ struct CpuUse {
     /// Share of the whole machine busy / in iowait.
     busy: f64,
     iowait: f64,
+    /// Share of the whole machine busy with other processes (not the mint, PostgreSQL or this generator):
+    /// the noise in this measurement.
+    others: f64,
 }
 
 fn cpu_use(before: &CpuSnapshot, after: &CpuSnapshot, swaps: usize, backend: Backend, tick: f64) -> CpuUse {
     let per_swap = |ticks: u64| ticks as f64 / tick * 1e6 / swaps.max(1) as f64;
     let total = (after.system.2.saturating_sub(before.system.2)).max(1) as f64;
+    let busy = after.system.0.saturating_sub(before.system.0);
+    let own = after.client.saturating_sub(before.client)
+        + after.postgres.saturating_sub(before.postgres)
+        + after.mint.unwrap_or(0).saturating_sub(before.mint.unwrap_or(0));
     CpuUse {
+        others: busy.saturating_sub(own) as f64 / total,
         mint_us: match (before.mint, after.mint) {
             (Some(b), Some(a)) => Some(per_swap(a.saturating_sub(b))),
             _ => None,
         },
         postgres_us: (backend == Backend::Postgres).then(|| per_swap(after.postgres.saturating_sub(before.postgres))),
         client_us: per_swap(after.client.saturating_sub(before.client)),
-        busy: after.system.0.saturating_sub(before.system.0) as f64 / total,
+        busy: busy as f64 / total,
         iowait: after.system.1.saturating_sub(before.system.1) as f64 / total,
     }
 }
@@ -1005,7 +1029,7 @@ fn report(
     args: &Args,
     cores: usize,
     ceiling_threads: usize,
-    ceilings: &[f64],
+    ceilings: &[Ceiling],
     ceiling: f64,
     breakdown: &Breakdown,
     targets: &[TargetResult],
@@ -1018,7 +1042,11 @@ fn report(
          DLEQ in-process on {ceiling_threads} threads ({cores} cores): {} swaps/s (runs: {}).\n",
         args.seconds,
         fmt_rate(ceiling),
-        ceilings.iter().map(|c| fmt_rate(*c)).collect::<Vec<_>>().join(", "),
+        ceilings
+            .iter()
+            .map(|c| format!("{} with {:.0}% of the machine busy elsewhere", fmt_rate(c.rate), 100.0 * c.others))
+            .collect::<Vec<_>>()
+            .join("; "),
     );
     let _ = writeln!(out, "| backend | concurrency | swaps/s | vs ceiling | p50 | p95 | p99 | max | errors |");
     let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -1054,15 +1082,15 @@ fn report(
     let _ = writeln!(
         out,
         "| backend | concurrency | swaps | seconds | mint CPU/swap | PostgreSQL CPU/swap | loadgen CPU/swap \
-         | machine busy | iowait | DLEQ checked | load avg before |"
+         | machine busy | of which others | iowait | DLEQ checked | load avg before |"
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for target in targets {
         for level in &target.levels {
             let opt = |v: Option<f64>| v.map(|v| format!("{v:.0} µs")).unwrap_or_else(|| "-".into());
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.2}{} | {} | {} | {:.0} µs | {:.0}% | {:.0}% | {} | {} |",
+                "| {} | {} | {} | {:.2}{} | {} | {} | {:.0} µs | {:.0}% | {:.0}% | {:.0}% | {} | {} |",
                 target.name,
                 level.concurrency,
                 level.swaps,
@@ -1072,6 +1100,7 @@ fn report(
                 opt(level.cpu.postgres_us),
                 level.cpu.client_us,
                 100.0 * level.cpu.busy,
+                100.0 * level.cpu.others,
                 100.0 * level.cpu.iowait,
                 level.dleq_checked,
                 level.load,
