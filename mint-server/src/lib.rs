@@ -46,8 +46,10 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                // Per-request lines at DEBUG (RUST_LOG=tower_http=debug shows them): at INFO they cost about
+                // 120 µs of CPU per swap (loadgen A/B, +20% throughput without them).
+                .make_span_with(DefaultMakeSpan::new().level(Level::DEBUG))
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG)),
         )
         .with_state(state)
 }
