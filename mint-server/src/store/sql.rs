@@ -85,6 +85,15 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// An insert's outcome: a unique violation becomes `conflict`, other failures become backend errors.
+fn unique_or<T>(inserted: Result<T, sqlx::Error>, conflict: StoreError) -> Result<(), StoreError> {
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Err(conflict),
+        Err(error) => Err(error.into()),
+    }
+}
+
 fn parse_point(bytes: &[u8], what: &str) -> Result<PublicKey, StoreError> {
     PublicKey::from_slice(bytes).map_err(|e| corrupt(what, e))
 }
@@ -303,11 +312,7 @@ macro_rules! impl_sql_store {
                     .bind(now)
                     .execute(&mut *tx)
                     .await;
-                    match inserted {
-                        Ok(_) => {}
-                        Err(error) if is_unique_violation(&error) => return Err(StoreError::OutputsAlreadySigned),
-                        Err(error) => return Err(error.into()),
-                    }
+                    unique_or(inserted, StoreError::OutputsAlreadySigned)?;
                 }
 
                 if let Some(change) = &commit.account {
@@ -355,11 +360,7 @@ macro_rules! impl_sql_store {
                         .bind(now)
                         .execute(&mut *tx)
                         .await;
-                    match inserted {
-                        Ok(_) => {}
-                        Err(error) if is_unique_violation(&error) => return Err(StoreError::Duplicate),
-                        Err(error) => return Err(error.into()),
-                    }
+                    unique_or(inserted, StoreError::Duplicate)?;
                 }
 
                 tx.commit().await?;
@@ -391,11 +392,7 @@ macro_rules! impl_sql_store {
                 .bind(unix_now())
                 .execute(&self.pool)
                 .await;
-                match inserted {
-                    Ok(_) => Ok(()),
-                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
-                    Err(error) => Err(error.into()),
-                }
+                unique_or(inserted, StoreError::Duplicate)
             }
 
             async fn set_keyset_active(&self, id: &Id, active: bool) -> Result<(), StoreError> {
@@ -474,11 +471,7 @@ macro_rules! impl_sql_store {
                 .bind(unix_now())
                 .execute(&self.pool)
                 .await;
-                match inserted {
-                    Ok(_) => Ok(()),
-                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
-                    Err(error) => Err(error.into()),
-                }
+                unique_or(inserted, StoreError::Duplicate)
             }
 
             async fn mint_quote(&self, id: &str) -> Result<Option<MintQuote>, StoreError> {
@@ -519,11 +512,7 @@ macro_rules! impl_sql_store {
                 .bind(unix_now())
                 .execute(&self.pool)
                 .await;
-                match inserted {
-                    Ok(_) => Ok(()),
-                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
-                    Err(error) => Err(error.into()),
-                }
+                unique_or(inserted, StoreError::Duplicate)
             }
 
             async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError> {
@@ -575,11 +564,7 @@ macro_rules! impl_sql_store {
                 .bind(unix_now())
                 .execute(&self.pool)
                 .await;
-                match inserted {
-                    Ok(_) => Ok(()),
-                    Err(error) if is_unique_violation(&error) => Err(StoreError::Duplicate),
-                    Err(error) => Err(error.into()),
-                }
+                unique_or(inserted, StoreError::Duplicate)
             }
 
             async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
