@@ -1,24 +1,310 @@
-//! The root component: page frame and the mint panel.
+//! The root component: opens the wallet, finishes interrupted operations, then shows either the first-run
+//! screens (create or restore) or the wallet with its navigation. [`Ctx`] is what every screen shares.
 
 use leptos::prelude::*;
+use shared::Amount;
 
-use crate::components::mint_info::MintInfoPanel;
+use crate::components::browser::{focus_id, page_origin};
+use crate::components::format::{format_amount, plural};
+use crate::components::{activity, add_money, home, onboarding, receive, send, settings};
+use crate::{HistoryEntry, MintView, PendingSendView, Wallet, WalletError};
+
+/// The screens of an open wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Balance and mints.
+    Home,
+    /// Top up from a bank account or an invoice; withdraw.
+    AddMoney,
+    /// Make a token.
+    Send,
+    /// Take in a token.
+    Receive,
+    /// Pending sends and history.
+    Activity,
+    /// Recovery words, account key, mints.
+    Settings,
+}
+
+impl Tab {
+    /// Every tab, in navigation order.
+    pub const ALL: [Tab; 6] = [Tab::Home, Tab::AddMoney, Tab::Send, Tab::Receive, Tab::Activity, Tab::Settings];
+
+    /// Its name in the navigation.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Home => "Wallet",
+            Tab::AddMoney => "Add money",
+            Tab::Send => "Send",
+            Tab::Receive => "Receive",
+            Tab::Activity => "Activity",
+            Tab::Settings => "Settings",
+        }
+    }
+}
+
+/// Where the page is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Opening the wallet; the text says what is going on.
+    Opening(String),
+    /// The wallet could not be opened at all.
+    Broken(String),
+    /// No recovery words yet: create or restore.
+    FirstRun,
+    /// Ready to use.
+    Ready,
+}
+
+/// What the screens share. `Copy`: signals and an arena handle.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    wallet: StoredValue<Option<Wallet>, LocalStorage>,
+    /// The page's phase.
+    pub phase: RwSignal<Phase>,
+    /// The screen shown when ready.
+    pub tab: RwSignal<Tab>,
+    /// Spendable balance over all mints (`None` until loaded).
+    pub balance: RwSignal<Option<Amount>>,
+    /// The wallet's mints.
+    pub mints: RwSignal<Vec<MintView>>,
+    /// Tokens sent and not yet redeemed.
+    pub pending: RwSignal<Vec<PendingSendView>>,
+    /// Every transaction, newest first.
+    pub history: RwSignal<Vec<HistoryEntry>>,
+    /// A message for the whole page (e.g. what recovery did), shown above the screen.
+    pub banner: RwSignal<Option<String>>,
+    /// Why the last data refresh failed, if it did.
+    pub load_error: RwSignal<Option<String>>,
+}
+
+impl std::fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ctx").finish_non_exhaustive()
+    }
+}
+
+impl Ctx {
+    fn new() -> Self {
+        Ctx {
+            wallet: StoredValue::new_local(None),
+            phase: RwSignal::new(Phase::Opening("Opening your wallet…".to_owned())),
+            tab: RwSignal::new(Tab::Home),
+            balance: RwSignal::new(None),
+            mints: RwSignal::new(Vec::new()),
+            pending: RwSignal::new(Vec::new()),
+            history: RwSignal::new(Vec::new()),
+            banner: RwSignal::new(None),
+            load_error: RwSignal::new(None),
+        }
+    }
+
+    /// The open wallet. Screens exist only once it is open, so this fails only on a programming error.
+    pub fn wallet(&self) -> Result<Wallet, WalletError> {
+        self.wallet.get_value().ok_or(WalletError::Invalid("The wallet is not open yet.".to_owned()))
+    }
+
+    /// Shows `tab` and moves focus to its heading.
+    pub fn go(&self, tab: Tab) {
+        self.tab.set(tab);
+        focus_id("screen-heading");
+    }
+
+    /// Reloads balance, mints, pending sends and history from the wallet (no network).
+    pub fn reload(&self) {
+        let ctx = *self;
+        leptos::task::spawn_local(async move { ctx.reload_now().await });
+    }
+
+    /// [`Ctx::reload`], awaited.
+    pub async fn reload_now(&self) {
+        let Ok(wallet) = self.wallet() else { return };
+        let result: Result<(), WalletError> = async {
+            self.balance.set(Some(wallet.balance().await?));
+            self.mints.set(wallet.mints().await?);
+            self.pending.set(wallet.pending_sends().await?);
+            self.history.set(wallet.history().await?);
+            Ok(())
+        }
+        .await;
+        self.load_error.set(result.err().map(|error| error.to_string()));
+    }
+
+    /// After the recovery words are stored: add the mint that served the page, then show the wallet.
+    pub async fn finish_setup(&self) {
+        if let Ok(wallet) = self.wallet() {
+            add_serving_mint(&wallet, self).await;
+        }
+        self.reload_now().await;
+        self.phase.set(Phase::Ready);
+        self.tab.set(Tab::Home);
+        focus_id("screen-heading");
+    }
+}
+
+/// Adds the page's own mint when the wallet has none (it is the mint this page came from). Offline, this fails
+/// quietly: the wallet still opens, and the mint is added on a later visit.
+async fn add_serving_mint(wallet: &Wallet, ctx: &Ctx) {
+    let Some(origin) = page_origin() else { return };
+    match wallet.mints().await {
+        Ok(mints) if mints.is_empty() => {
+            if let Err(error) = wallet.add_mint(&origin).await {
+                ctx.banner.set(Some(format!("The mint that served this page could not be added yet: {error}")));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Opens the wallet and finishes what a reload or crash interrupted.
+async fn open(ctx: Ctx) {
+    let wallet = match Wallet::open_browser().await {
+        Ok(wallet) => wallet,
+        Err(error) => {
+            ctx.phase.set(Phase::Broken(error.to_string()));
+            return;
+        }
+    };
+    ctx.wallet.set_value(Some(wallet.clone()));
+    match wallet.has_seed().await {
+        Ok(false) => {
+            ctx.phase.set(Phase::FirstRun);
+            return;
+        }
+        Ok(true) => {}
+        Err(error) => {
+            ctx.phase.set(Phase::Broken(error.to_string()));
+            return;
+        }
+    }
+    ctx.phase.set(Phase::Opening("Checking for interrupted payments…".to_owned()));
+    match wallet.recover().await {
+        Ok(report) => {
+            let mut parts = Vec::new();
+            if report.finished > 0 {
+                parts.push(format!(
+                    "finished {}",
+                    plural(report.finished, "interrupted payment", "interrupted payments")
+                ));
+            }
+            if report.rolled_back > 0 {
+                parts.push(format!(
+                    "undid {} (the money is back)",
+                    plural(report.rolled_back, "unfinished payment", "unfinished payments")
+                ));
+            }
+            if report.still_pending > 0 {
+                parts.push(format!(
+                    "{} waiting for its mint to be reachable (nothing is lost; it finishes on a later visit)",
+                    plural(report.still_pending, "payment is", "payments are")
+                ));
+            }
+            if !parts.is_empty() {
+                let mut text = parts.join("; ");
+                if let Some(first) = text.get(..1) {
+                    text = format!("{}{}.", first.to_uppercase(), text.get(1..).unwrap_or_default());
+                }
+                ctx.banner.set(Some(text));
+            }
+        }
+        Err(error) => ctx.banner.set(Some(format!("Interrupted payments could not be finished yet: {error}"))),
+    }
+    add_serving_mint(&wallet, &ctx).await;
+    ctx.reload_now().await;
+    ctx.phase.set(Phase::Ready);
+}
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
+    let ctx = Ctx::new();
+    provide_context(ctx);
+    leptos::task::spawn_local(open(ctx));
+
     view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
             <div class="topbar-inner">
                 <span class="brand" aria-hidden="true">"◎"</span>
                 <span class="brand-name">"Chaumian Wallet"</span>
+                <Show when=move || ctx.phase.get() == Phase::Ready>
+                    <span class="topbar-balance" data-testid="topbar-balance" aria-label="Balance">
+                        {move || ctx.balance.get().map(|amount| format_amount(amount, "sat"))}
+                    </span>
+                </Show>
             </div>
+            <Show when=move || ctx.phase.get() == Phase::Ready>
+                <Nav />
+            </Show>
         </header>
-        <main id="main" class="page">
-            <MintInfoPanel />
+        <main id="main" class="page" tabindex="-1">
+            {move || ctx.banner.get().map(|text| view! {
+                <div class="banner" role="status" data-testid="banner">
+                    <p>{text}</p>
+                    <button type="button" class="link-button" on:click=move |_| ctx.banner.set(None)>"Dismiss"</button>
+                </div>
+            })}
+            {move || match ctx.phase.get() {
+                Phase::Opening(text) => view! {
+                    <section class="card loading" aria-busy="true">
+                        <span class="spinner" aria-hidden="true"></span>
+                        <h1 id="screen-heading" class="screen-title" role="status">{text}</h1>
+                    </section>
+                }
+                .into_any(),
+                Phase::Broken(reason) => view! {
+                    <section class="card error" role="alert">
+                        <h1 id="screen-heading" class="screen-title">"The wallet could not be opened"</h1>
+                        <p>{reason}</p>
+                        <p>"Your browser may block storage for this site (for example in a private window). Reload the page to try again."</p>
+                    </section>
+                }
+                .into_any(),
+                Phase::FirstRun => view! { <onboarding::FirstRun /> }.into_any(),
+                Phase::Ready => view! { <Screen /> }.into_any(),
+            }}
         </main>
         <footer class="footer">
-            <p>"Chaumian e-cash, compatible with the Cashu protocol. This page talks only to the mint that served it."</p>
+            <p>"Your notes are kept in this browser only. Chaumian e-cash, compatible with the Cashu protocol."</p>
         </footer>
+    }
+}
+
+/// The navigation between screens.
+#[component]
+fn Nav() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    view! {
+        <nav class="tabs" aria-label="Wallet">
+            <ul>
+                {Tab::ALL
+                    .into_iter()
+                    .map(|tab| {
+                        let current = move || (ctx.tab.get() == tab).then_some("page");
+                        view! {
+                            <li>
+                                <button type="button" class="tab" aria-current=current on:click=move |_| ctx.go(tab)>
+                                    {tab.label()}
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// The current screen.
+#[component]
+fn Screen() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    move || match ctx.tab.get() {
+        Tab::Home => view! { <home::Home /> }.into_any(),
+        Tab::AddMoney => view! { <add_money::AddMoney /> }.into_any(),
+        Tab::Send => view! { <send::Send /> }.into_any(),
+        Tab::Receive => view! { <receive::Receive /> }.into_any(),
+        Tab::Activity => view! { <activity::Activity /> }.into_any(),
+        Tab::Settings => view! { <settings::Settings /> }.into_any(),
     }
 }

@@ -1,3 +1,19 @@
-//! Components. They only render: data comes from [`crate::client`], wording from [`crate::mint_info`].
+//! The user interface. Components only render and call the wallet ([`crate::wallet`]); the wording and
+//! number formatting they share is plain logic in [`format`], testable without a browser.
+//!
+//! Screens: [`onboarding`] (create or restore), [`home`] (balance, mints), [`add_money`] (top up, withdraw),
+//! [`send`], [`receive`], [`activity`] (pending sends, history), [`settings`]. Shared pieces: [`common`]
+//! (status line, copy button, mint picker), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
 
-pub mod mint_info;
+pub mod activity;
+pub mod add_money;
+pub mod browser;
+pub mod common;
+pub mod format;
+pub mod home;
+pub mod onboarding;
+pub mod qr;
+pub mod receive;
+pub mod scanner;
+pub mod send;
+pub mod settings;

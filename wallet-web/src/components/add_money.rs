@@ -1,0 +1,305 @@
+//! Adding money (a mint quote paid from a bank account at the mint, or a Lightning invoice) and withdrawing it
+//! to a bank account.
+
+use leptos::prelude::*;
+
+use super::browser::sleep_ms;
+use super::common::{CopyButton, MintSelect, Status, StatusLine};
+use super::format::{format_amount, parse_amount};
+use super::home::method_label;
+use super::qr::QrCode;
+use crate::app::Ctx;
+use crate::{QuoteView, Wallet, WalletError};
+
+/// How long the page waits for an invoice to be paid before it gives up (it can be retried).
+const INVOICE_WAIT_SECONDS: u32 = 300;
+
+/// The "Add money" screen.
+#[component]
+pub fn AddMoney() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let mint = RwSignal::new(String::new());
+    let method = RwSignal::new(String::new());
+    let amount = RwSignal::new(String::new());
+    let account = RwSignal::new(String::new());
+    let account_key = RwSignal::new(None::<String>);
+    let invoice = RwSignal::new(None::<QuoteView>);
+    let status = RwSignal::new(Status::Idle);
+
+    // The account key is derived from the seed: load it once.
+    leptos::task::spawn_local(async move {
+        let key = async { ctx.wallet()?.account_pubkey().await }.await;
+        account_key.set(key.ok());
+    });
+
+    let methods = move || {
+        let url = mint.get();
+        ctx.mints.get().into_iter().find(|m| m.url == url).map(|m| m.methods).unwrap_or_default()
+    };
+    // Keep the chosen method among those the chosen mint offers; prefer the bank account.
+    Effect::new(move |_| {
+        let offered = methods();
+        if !offered.contains(&method.get_untracked()) {
+            let preferred = ["bank", "bolt11"].into_iter().find(|m| offered.iter().any(|o| o == m));
+            method.set(preferred.map(str::to_owned).or_else(|| offered.first().cloned()).unwrap_or_default());
+        }
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if status.get_untracked().is_working() {
+            return;
+        }
+        let value = match parse_amount(&amount.get_untracked()) {
+            Ok(value) => value,
+            Err(reason) => return status.set(Status::Failed(reason)),
+        };
+        let chosen = method.get_untracked();
+        let account_id = account.get_untracked().trim().to_owned();
+        if chosen == "bank" && account_id.is_empty() {
+            return status.set(Status::Failed("Enter your account number at the mint.".to_owned()));
+        }
+        let mint_url = mint.get_untracked();
+        invoice.set(None);
+        status.set(Status::Working("Asking the mint for a quote…".to_owned()));
+        leptos::task::spawn_local(async move {
+            let result = top_up(ctx, &mint_url, &chosen, value, &account_id, status, invoice).await;
+            invoice.set(None);
+            match result {
+                Ok(added) => {
+                    ctx.reload_now().await;
+                    let balance = ctx.balance.get_untracked().map(|b| format_amount(b, "sat")).unwrap_or_default();
+                    amount.set(String::new());
+                    status.set(Status::Done(format!(
+                        "Added {}. Your balance is {balance}.",
+                        format_amount(added, "sat")
+                    )));
+                }
+                Err(error) => status.set(Status::Failed(error.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <section class="card" aria-labelledby="screen-heading">
+            <h1 id="screen-heading" class="screen-title" tabindex="-1">"Add money"</h1>
+            <form class="form" on:submit=submit>
+                <div class="field">
+                    <label for="add-mint">"Mint"</label>
+                    <MintSelect selected=mint id="add-mint" />
+                </div>
+                <fieldset class="field">
+                    <legend>"Pay with"</legend>
+                    {move || {
+                        let offered = methods();
+                        if offered.is_empty() {
+                            return view! { <p class="hint">"This mint offers no way to add money."</p> }.into_any();
+                        }
+                        offered
+                            .into_iter()
+                            .map(|name| {
+                                let value = name.clone();
+                                let checked = name.clone();
+                                view! {
+                                    <label class="radio">
+                                        <input
+                                            type="radio"
+                                            name="method"
+                                            value=name.clone()
+                                            prop:checked=move || method.get() == checked
+                                            on:change=move |_| method.set(value.clone())
+                                        />
+                                        {match name.as_str() {
+                                            "bank" => "My bank account at the mint".to_owned(),
+                                            "bolt11" => "A Lightning invoice".to_owned(),
+                                            other => method_label(other),
+                                        }}
+                                    </label>
+                                }
+                            })
+                            .collect_view()
+                            .into_any()
+                    }}
+                </fieldset>
+                <div class="field">
+                    <label for="add-amount">"Amount (sat)"</label>
+                    <input
+                        id="add-amount"
+                        class="input"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="off"
+                        placeholder="100"
+                        prop:value=move || amount.get()
+                        on:input=move |ev| amount.set(event_target_value(&ev))
+                    />
+                </div>
+                <Show when=move || method.get() == "bank">
+                    <div class="field">
+                        <label for="add-account">"Your account number at the mint"</label>
+                        <input
+                            id="add-account"
+                            class="input mono"
+                            type="text"
+                            autocomplete="off"
+                            spellcheck="false"
+                            aria-describedby="account-key-hint"
+                            prop:value=move || account.get()
+                            on:input=move |ev| account.set(event_target_value(&ev))
+                        />
+                    </div>
+                    <AccountKey key=account_key />
+                </Show>
+                <StatusLine status testid="add-money-status" />
+                {move || invoice.get().map(|quote| view! {
+                    <div class="invoice" data-testid="invoice">
+                        <p>"Pay this invoice from a Lightning wallet. This page continues by itself once it is paid."</p>
+                        <QrCode text=quote.request.clone() label="QR code of the invoice".to_owned() />
+                        <textarea class="input mono token" rows="3" readonly=true aria-label="Invoice">{quote.request.clone()}</textarea>
+                        <CopyButton text=quote.request.clone() label="Copy invoice" />
+                    </div>
+                })}
+                <div class="actions">
+                    <button type="submit" class="button primary" disabled=move || status.get().is_working()>"Add money"</button>
+                </div>
+            </form>
+        </section>
+        <Withdraw account />
+    }
+}
+
+/// Quote, payment, issuance: returns the amount added.
+async fn top_up(
+    ctx: Ctx,
+    mint: &str,
+    method: &str,
+    amount: shared::Amount,
+    account: &str,
+    status: RwSignal<Status>,
+    invoice: RwSignal<Option<QuoteView>>,
+) -> Result<shared::Amount, WalletError> {
+    let wallet: Wallet = ctx.wallet()?;
+    let quote = wallet.request_mint_quote(mint, method, amount).await?;
+    if method == "bank" {
+        status.set(Status::Working("Paying from your account…".to_owned()));
+        wallet.pay_quote_from_account(mint, &quote.id, account).await?;
+    } else if quote.state == "UNPAID" {
+        invoice.set(Some(quote.clone()));
+        status.set(Status::Working("Waiting for the invoice to be paid…".to_owned()));
+        let mut paid = false;
+        for _ in 0..INVOICE_WAIT_SECONDS {
+            let current = wallet.check_mint_quote(mint, &quote.id).await?;
+            if current.state != "UNPAID" {
+                paid = true;
+                break;
+            }
+            sleep_ms(1000).await;
+        }
+        if !paid {
+            return Err(WalletError::QuoteNotPaid);
+        }
+    }
+    status.set(Status::Working("Issuing your notes…".to_owned()));
+    wallet.mint_paid_quote(mint, &quote.id).await
+}
+
+/// The account public key, to give to the mint's operator.
+#[component]
+fn AccountKey(key: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="account-key" id="account-key-hint">
+            <p class="hint">
+                "No account yet? Give this key to the mint's operator. They open an account for it and tell you its "
+                "number. Only this wallet can spend from that account."
+            </p>
+            {move || key.get().map(|text| view! {
+                <p class="mono key" data-testid="account-key">{text.clone()}</p>
+                <CopyButton text=text label="Copy key" />
+            })}
+        </div>
+    }
+}
+
+/// Moving money back into a bank account at the mint.
+#[component]
+fn Withdraw(account: RwSignal<String>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let mint = RwSignal::new(String::new());
+    let amount = RwSignal::new(String::new());
+    let status = RwSignal::new(Status::Idle);
+    let has_bank = move || {
+        let url = mint.get();
+        ctx.mints.get().iter().any(|m| m.url == url && m.methods.iter().any(|method| method == "bank"))
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if status.get_untracked().is_working() {
+            return;
+        }
+        let value = match parse_amount(&amount.get_untracked()) {
+            Ok(value) => value,
+            Err(reason) => return status.set(Status::Failed(reason)),
+        };
+        let account_id = account.get_untracked().trim().to_owned();
+        if account_id.is_empty() {
+            return status.set(Status::Failed("Enter the account number to pay into.".to_owned()));
+        }
+        let mint_url = mint.get_untracked();
+        status.set(Status::Working("Moving the money to your account…".to_owned()));
+        leptos::task::spawn_local(async move {
+            let result = async { ctx.wallet()?.withdraw_to_account(&mint_url, value, &account_id).await }.await;
+            ctx.reload_now().await;
+            match result {
+                Ok(moved) => {
+                    amount.set(String::new());
+                    status.set(Status::Done(format!("Moved {} to account {account_id}.", format_amount(moved, "sat"))));
+                }
+                Err(error) => status.set(Status::Failed(error.to_string())),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="withdraw-heading">
+            <h2 id="withdraw-heading" class="section-heading">"Withdraw to a bank account"</h2>
+            <form class="form" on:submit=submit>
+                <div class="field">
+                    <label for="withdraw-mint">"From mint"</label>
+                    <MintSelect selected=mint id="withdraw-mint" />
+                </div>
+                <Show
+                    when=has_bank
+                    fallback=|| view! { <p class="hint">"This mint does not pay out to bank accounts."</p> }
+                >
+                    <div class="field">
+                        <label for="withdraw-account">"Account number"</label>
+                        <input
+                            id="withdraw-account"
+                            class="input mono"
+                            type="text"
+                            autocomplete="off"
+                            prop:value=move || account.get()
+                            on:input=move |ev| account.set(event_target_value(&ev))
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="withdraw-amount">"Amount (sat)"</label>
+                        <input
+                            id="withdraw-amount"
+                            class="input"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="off"
+                            prop:value=move || amount.get()
+                            on:input=move |ev| amount.set(event_target_value(&ev))
+                        />
+                        <p class="hint">"The mint's fee, if any, is taken from your notes on top of this amount."</p>
+                    </div>
+                    <StatusLine status testid="withdraw-status" />
+                    <div class="actions">
+                        <button type="submit" class="button secondary" disabled=move || status.get().is_working()>"Withdraw"</button>
+                    </div>
+                </Show>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,136 @@
+//! Pieces every screen uses: the status line of an operation, the copy button, the mint picker.
+
+use leptos::prelude::*;
+
+use super::browser::copy_text;
+use super::format::{format_amount, short_url};
+use crate::app::Ctx;
+
+/// Where an operation stands, as the page tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Status {
+    /// Nothing under way.
+    #[default]
+    Idle,
+    /// Under way; the text says what the wallet is doing.
+    Working(String),
+    /// Finished well.
+    Done(String),
+    /// Failed; the text says why, in plain words.
+    Failed(String),
+}
+
+impl Status {
+    /// Whether an operation is under way.
+    pub fn is_working(&self) -> bool {
+        matches!(self, Status::Working(_))
+    }
+}
+
+/// The status of one form: a polite live region for progress and success, an alert for failures.
+#[component]
+pub fn StatusLine(
+    /// The status to show.
+    status: RwSignal<Status>,
+    /// `data-testid` of the line, for the end-to-end tests.
+    #[prop(optional)]
+    testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="status-slot" aria-live="polite" data-testid=testid>
+            {move || match status.get() {
+                Status::Idle => ().into_any(),
+                Status::Working(text) => view! {
+                    <p class="status working" role="status">
+                        <span class="spinner" aria-hidden="true"></span>
+                        {text}
+                    </p>
+                }
+                .into_any(),
+                Status::Done(text) => view! {
+                    <p class="status done" role="status"><span aria-hidden="true">"✓ "</span>{text}</p>
+                }
+                .into_any(),
+                Status::Failed(text) => view! {
+                    <p class="status failed" role="alert"><span aria-hidden="true">"! "</span>{text}</p>
+                }
+                .into_any(),
+            }}
+        </div>
+    }
+}
+
+/// A "Copy" button for `text`; says "Copied" for a moment (announced to screen readers).
+#[component]
+pub fn CopyButton(
+    /// What to copy.
+    #[prop(into)]
+    text: Signal<String>,
+    /// What the button says, e.g. "Copy token".
+    label: &'static str,
+) -> impl IntoView {
+    let feedback = RwSignal::new(String::new());
+    let copy = move |_| {
+        let value = text.get_untracked();
+        leptos::task::spawn_local(async move {
+            match copy_text(&value).await {
+                Ok(()) => feedback.set("Copied.".to_owned()),
+                Err(reason) => feedback.set(reason),
+            }
+            super::browser::sleep_ms(4000).await;
+            feedback.set(String::new());
+        });
+    };
+    view! {
+        <span class="copy">
+            <button type="button" class="button secondary" on:click=copy>{label}</button>
+            <span class="copy-feedback" role="status" aria-live="polite">{move || feedback.get()}</span>
+        </span>
+    }
+}
+
+/// A `<select>` of the wallet's mints, showing each one's balance. Keeps `selected` on a mint that exists.
+#[component]
+pub fn MintSelect(
+    /// The chosen mint's URL.
+    selected: RwSignal<String>,
+    /// The select's id (its label points at it).
+    id: &'static str,
+) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // Default to the first mint (or keep the choice while it still exists).
+    Effect::new(move |_| {
+        let mints = ctx.mints.get();
+        let current = selected.get_untracked();
+        if !mints.iter().any(|mint| mint.url == current) {
+            if let Some(first) = mints.first() {
+                selected.set(first.url.clone());
+            }
+        }
+    });
+    view! {
+        <select
+            id=id
+            class="input"
+            prop:value=move || selected.get()
+            on:change=move |ev| selected.set(event_target_value(&ev))
+        >
+            {move || {
+                ctx.mints
+                    .get()
+                    .into_iter()
+                    .map(|mint| {
+                        let label = format!(
+                            "{} — {}",
+                            mint.name.clone().unwrap_or_else(|| short_url(&mint.url)),
+                            format_amount(mint.balance, &mint.unit),
+                        );
+                        let url = mint.url.clone();
+                        let is_selected = move || selected.get() == url;
+                        view! { <option value=mint.url.clone() selected=is_selected>{label}</option> }
+                    })
+                    .collect_view()
+            }}
+        </select>
+    }
+}

@@ -1,0 +1,199 @@
+//! Plain logic behind the screens: amounts, times, addresses and the recovery-word check. No DOM here, so all of
+//! it runs in native unit tests.
+
+use shared::Amount;
+
+/// `1,024 sat`: the amount with thousands separators, then the unit.
+pub fn format_amount(amount: Amount, unit: &str) -> String {
+    format!("{} {unit}", group_thousands(amount.to_u64()))
+}
+
+/// `1,024` for 1024.
+pub fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// Reads an amount a person typed: digits, optionally grouped with commas, spaces or underscores, and
+/// optionally followed by `sat`. Zero and anything else are refused with a sentence saying why.
+pub fn parse_amount(text: &str) -> Result<Amount, String> {
+    let trimmed = text.trim();
+    let number = trimmed.strip_suffix("sats").or_else(|| trimmed.strip_suffix("sat")).unwrap_or(trimmed).trim();
+    if number.is_empty() {
+        return Err("Enter an amount.".to_owned());
+    }
+    let digits: String = number.chars().filter(|c| !matches!(c, ',' | ' ' | '_' | '\u{a0}')).collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("Enter the amount as a whole number of sat, for example 100.".to_owned());
+    }
+    match digits.parse::<u64>() {
+        Ok(0) => Err("The amount must be more than 0.".to_owned()),
+        Ok(value) => Ok(Amount::from_u64(value)),
+        Err(_) => Err("That amount is too large.".to_owned()),
+    }
+}
+
+/// `2026-11-23 23:18 UTC` for a time in milliseconds since 1970 (as JavaScript's `Date.now()` gives).
+pub fn format_time_ms(milliseconds: f64) -> String {
+    if !milliseconds.is_finite() || milliseconds < 0.0 {
+        return "unknown time".to_owned();
+    }
+    // Whole seconds; the cast saturates for absurd values, which the calendar code handles.
+    let seconds = (milliseconds / 1000.0) as u64;
+    let full = crate::mint_info::format_unix_time(seconds);
+    // Drop the seconds: `YYYY-MM-DD HH:MM:SS UTC` → `YYYY-MM-DD HH:MM UTC`.
+    match (full.get(..16), full.get(19..)) {
+        (Some(minutes), Some(zone)) => format!("{minutes}{zone}"),
+        _ => full,
+    }
+}
+
+/// `mint.example.com` for `https://mint.example.com/`: the address without scheme and trailing slash.
+pub fn short_url(url: &str) -> String {
+    let without_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    without_scheme.trim_end_matches('/').to_owned()
+}
+
+/// Normalises a mint address a person typed: trims it, adds `https://` when no scheme is given (`http://` for
+/// `localhost` and `127.0.0.1`), and drops trailing slashes.
+pub fn normalize_mint_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err("Enter the mint's address, for example https://mint.example.com.".to_owned());
+    }
+    if trimmed.chars().any(char::is_whitespace) {
+        return Err("A mint address has no spaces in it.".to_owned());
+    }
+    let with_scheme = if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
+        trimmed.to_owned()
+    } else if trimmed.starts_with("localhost") || trimmed.starts_with("127.0.0.1") {
+        format!("http://{trimmed}")
+    } else if trimmed.contains("://") {
+        return Err("Mint addresses start with https:// (or http:// on this computer).".to_owned());
+    } else {
+        format!("https://{trimmed}")
+    };
+    Ok(with_scheme)
+}
+
+/// The words (1-based positions) a person re-enters to show they wrote the recovery words down.
+pub const CONFIRM_POSITIONS: [usize; 3] = [3, 7, 11];
+
+/// The words of a mnemonic, lower-cased, in order.
+pub fn mnemonic_words(mnemonic: &str) -> Vec<String> {
+    mnemonic.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// Whether `answers` (one per [`CONFIRM_POSITIONS`] entry) match the mnemonic. Returns the positions that
+/// do not match, empty when all do.
+pub fn wrong_confirmations(mnemonic: &str, answers: &[String]) -> Vec<usize> {
+    let words = mnemonic_words(mnemonic);
+    CONFIRM_POSITIONS
+        .iter()
+        .enumerate()
+        .filter(|(index, position)| {
+            let expected = words.get(**position - 1).map(String::as_str);
+            let given = answers.get(*index).map(|answer| answer.trim().to_lowercase());
+            expected.is_none() || given.as_deref() != expected
+        })
+        .map(|(_, position)| *position)
+        .collect()
+}
+
+/// Tidies recovery words a person typed or pasted: lower case, single spaces, and numbering such as `1.`
+/// or `1)` from a printed list removed.
+pub fn tidy_mnemonic(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| !word.trim_end_matches(['.', ')', ':']).chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Removes what people add around a pasted token: whitespace, line breaks, a `cashu:` or `web+cashu://` prefix.
+pub fn tidy_token(text: &str) -> String {
+    let joined: String = text.split_whitespace().collect();
+    let lower = joined.to_ascii_lowercase();
+    for prefix in ["web+cashu://", "cashu://", "cashu:"] {
+        if lower.starts_with(prefix) && joined.len() > prefix.len() {
+            let rest = joined.get(prefix.len()..).unwrap_or_default();
+            // `cashu:cashuB...` — keep the token itself.
+            if rest.to_ascii_lowercase().starts_with("cashu") {
+                return rest.to_owned();
+            }
+        }
+    }
+    joined
+}
+
+/// `1 note` / `3 notes`.
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{} {}", group_thousands(count as u64), if count == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn amounts_get_thousands_separators() {
+        assert_eq!(format_amount(Amount::from_u64(0), "sat"), "0 sat");
+        assert_eq!(format_amount(Amount::from_u64(999), "sat"), "999 sat");
+        assert_eq!(format_amount(Amount::from_u64(1024), "sat"), "1,024 sat");
+        assert_eq!(format_amount(Amount::from_u64(1_000_000), "sat"), "1,000,000 sat");
+        assert_eq!(group_thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn typed_amounts() {
+        assert_eq!(parse_amount(" 1,024 ").unwrap(), Amount::from_u64(1024));
+        assert_eq!(parse_amount("100 sat").unwrap(), Amount::from_u64(100));
+        assert_eq!(parse_amount("2 000sats").unwrap(), Amount::from_u64(2000));
+        assert_eq!(parse_amount("").unwrap_err(), "Enter an amount.");
+        assert_eq!(parse_amount("0").unwrap_err(), "The amount must be more than 0.");
+        assert!(parse_amount("1.5").is_err());
+        assert!(parse_amount("-3").is_err());
+        assert!(parse_amount("99999999999999999999999").unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn times_and_addresses() {
+        assert_eq!(format_time_ms(1_725_304_480_123.0), "2024-09-02 19:14 UTC");
+        assert_eq!(format_time_ms(f64::NAN), "unknown time");
+        assert_eq!(short_url("https://mint.example.com/"), "mint.example.com");
+        assert_eq!(short_url("http://127.0.0.1:3338"), "127.0.0.1:3338");
+        assert_eq!(normalize_mint_url(" mint.example.com/ ").unwrap(), "https://mint.example.com");
+        assert_eq!(normalize_mint_url("127.0.0.1:3338").unwrap(), "http://127.0.0.1:3338");
+        assert_eq!(normalize_mint_url("http://localhost:3338/").unwrap(), "http://localhost:3338");
+        assert!(normalize_mint_url("").is_err());
+        assert!(normalize_mint_url("ftp://x").is_err());
+        assert!(normalize_mint_url("a b").is_err());
+    }
+
+    #[test]
+    fn recovery_word_confirmation() {
+        let mnemonic = "one two three four five six seven eight nine ten eleven twelve";
+        let answers = |a: &str, b: &str, c: &str| vec![a.to_owned(), b.to_owned(), c.to_owned()];
+        assert!(wrong_confirmations(mnemonic, &answers("three", " Seven ", "eleven")).is_empty());
+        assert_eq!(wrong_confirmations(mnemonic, &answers("three", "six", "")), vec![7, 11]);
+        assert_eq!(wrong_confirmations("too short", &answers("", "", "")), vec![3, 7, 11]);
+    }
+
+    #[test]
+    fn pasted_text_is_tidied() {
+        assert_eq!(tidy_mnemonic("1. Abandon 2. ability\n3) able"), "abandon ability able");
+        assert_eq!(tidy_token("  cashuBo2F0\n gXAB  "), "cashuBo2F0gXAB");
+        assert_eq!(tidy_token("cashu:cashuBxyz"), "cashuBxyz");
+        assert_eq!(tidy_token("web+cashu://cashuAabc"), "cashuAabc");
+        assert_eq!(plural(1, "note", "notes"), "1 note");
+        assert_eq!(plural(1200, "note", "notes"), "1,200 notes");
+    }
+}

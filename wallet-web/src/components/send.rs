@@ -1,0 +1,134 @@
+//! Sending: pick a mint and an amount, get a `cashuB` token to hand over (copy or QR). The notes stay in
+//! "pending sends" until the receiver redeems them or the sender takes them back.
+
+use leptos::prelude::*;
+
+use super::browser::focus_id;
+use super::common::{CopyButton, MintSelect, Status, StatusLine};
+use super::format::{format_amount, parse_amount};
+use super::qr::QrCode;
+use crate::SendView;
+use crate::app::{Ctx, Tab};
+
+/// The "Send" screen.
+#[component]
+pub fn Send() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let mint = RwSignal::new(String::new());
+    let amount = RwSignal::new(String::new());
+    let memo = RwSignal::new(String::new());
+    let status = RwSignal::new(Status::Idle);
+    let result = RwSignal::new(None::<SendView>);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if status.get_untracked().is_working() {
+            return;
+        }
+        let value = match parse_amount(&amount.get_untracked()) {
+            Ok(value) => value,
+            Err(reason) => return status.set(Status::Failed(reason)),
+        };
+        let note = Some(memo.get_untracked().trim().to_owned()).filter(|text| !text.is_empty());
+        let mint_url = mint.get_untracked();
+        status.set(Status::Working("Preparing the token…".to_owned()));
+        leptos::task::spawn_local(async move {
+            let made = async { ctx.wallet()?.send(&mint_url, value, note).await }.await;
+            ctx.reload_now().await;
+            match made {
+                Ok(view) => {
+                    status.set(Status::Idle);
+                    result.set(Some(view));
+                    focus_id("send-result-heading");
+                }
+                Err(error) => status.set(Status::Failed(error.to_string())),
+            }
+        });
+    };
+
+    let another = move |_| {
+        result.set(None);
+        amount.set(String::new());
+        memo.set(String::new());
+        focus_id("screen-heading");
+    };
+
+    view! {
+        <section class="card" aria-labelledby="screen-heading">
+            <h1 id="screen-heading" class="screen-title" tabindex="-1">"Send"</h1>
+            {move || match result.get() {
+                None => view! {
+                    <form class="form" on:submit=submit>
+                        <p>"Make a token to give to someone: by message, email or QR code. Whoever has it can redeem it."</p>
+                        <div class="field">
+                            <label for="send-mint">"From mint"</label>
+                            <MintSelect selected=mint id="send-mint" />
+                        </div>
+                        <div class="field">
+                            <label for="send-amount">"Amount (sat)"</label>
+                            <input
+                                id="send-amount"
+                                class="input"
+                                type="text"
+                                inputmode="numeric"
+                                autocomplete="off"
+                                placeholder="100"
+                                prop:value=move || amount.get()
+                                on:input=move |ev| amount.set(event_target_value(&ev))
+                            />
+                        </div>
+                        <div class="field">
+                            <label for="send-memo">"Note for the receiver (optional)"</label>
+                            <input
+                                id="send-memo"
+                                class="input"
+                                type="text"
+                                maxlength="200"
+                                autocomplete="off"
+                                prop:value=move || memo.get()
+                                on:input=move |ev| memo.set(event_target_value(&ev))
+                            />
+                        </div>
+                        <StatusLine status testid="send-status" />
+                        <div class="actions">
+                            <button type="submit" class="button primary" disabled=move || status.get().is_working()>
+                                "Create token"
+                            </button>
+                        </div>
+                    </form>
+                }
+                .into_any(),
+                Some(sent) => {
+                    let token = sent.token.clone();
+                    view! {
+                        <div class="send-result" data-testid="send-result">
+                            <h2 id="send-result-heading" class="section-heading" tabindex="-1">
+                                {format!("Token for {} ready", format_amount(sent.amount, "sat"))}
+                            </h2>
+                            {(sent.fee.to_u64() > 0).then(|| view! {
+                                <p class="hint">{format!("The mint charged a fee of {} to prepare it.", format_amount(sent.fee, "sat"))}</p>
+                            })}
+                            <QrCode text=token.clone() label=format!("QR code of the token for {}", format_amount(sent.amount, "sat")) />
+                            <label for="sent-token" class="label">"Token"</label>
+                            <textarea id="sent-token" class="input mono token" rows="5" readonly=true data-testid="token">{token.clone()}</textarea>
+                            <div class="actions">
+                                <CopyButton text=token label="Copy token" />
+                            </div>
+                            <p class="hint">
+                                "Until the receiver redeems it, the token is listed under Activity as a pending send; "
+                                "you can take the money back there if it is never redeemed."
+                            </p>
+                            <div class="actions">
+                                <button type="button" class="button secondary" on:click=another>"Send another"</button>
+                                <button type="button" class="button secondary" on:click=move |_| ctx.go(Tab::Activity)>
+                                    "See pending sends"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }}
+        </section>
+    }
+}
