@@ -1,0 +1,186 @@
+// Drives the wallet page the way a person does: by roles and labels, as a screen reader would find them.
+// Shared by the end-to-end tests (wallet.test.mjs) and the Nutshell variant (wallet-nutshell.mjs).
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const UI_TIMEOUT = 60_000;
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  });
+}
+
+/**
+ * A browser context standing for one person, with every request body the page (or its service worker) sends
+ * kept in `requests`, and page errors in `problems`.
+ */
+export async function person(browser, name, { viewport = { width: 1000, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(UI_TIMEOUT);
+  const who = { name, context, requests: [], problems: [] };
+  context.on('request', (request) => {
+    who.requests.push({ method: request.method(), url: request.url(), body: request.postData() ?? '' });
+  });
+  context.on('page', (page) => watch(who, page));
+  return who;
+}
+
+function watch(who, page) {
+  page.on('pageerror', (error) => who.problems.push(`${who.name}: page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/Failed to load resource|net::ERR_/.test(message.text())) {
+      who.problems.push(`${who.name}: console error: ${message.text()}`);
+    }
+  });
+}
+
+/** Opens the wallet page; waits for its first screen. */
+export async function open(who, base) {
+  const page = await who.context.newPage();
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  return page;
+}
+
+export const nav = (page, name) => page.getByRole('navigation', { name: 'Wallet' }).getByRole('button', { name, exact: true });
+
+/** Goes to a screen by the navigation; waits for its heading. */
+export async function go(page, name) {
+  await nav(page, name).click();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+}
+
+/** Creates a wallet through the first-run screens; returns the 12 recovery words. */
+export async function createWallet(page, { screenshots } = {}) {
+  await page.getByRole('heading', { name: 'Welcome' }).waitFor();
+  if (screenshots) await page.screenshot({ path: `${screenshots}/01-welcome.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Create a new wallet' }).click();
+  const list = page.getByRole('list', { name: 'Your recovery words' });
+  await list.waitFor();
+  const words = (await list.locator('li').allTextContents()).map((word) => word.trim());
+  assert.equal(words.length, 12, `12 recovery words, got ${JSON.stringify(words)}`);
+  const next = page.getByRole('button', { name: 'Continue' });
+  assert.equal(await next.isDisabled(), true, 'Continue waits for the "written down" checkbox');
+  if (screenshots) await page.screenshot({ path: `${screenshots}/02-recovery-words.png`, fullPage: true });
+  await page.getByLabel('I have written down these 12 words, in order').check();
+  await next.click();
+  // A wrong word is refused with a clear message.
+  await page.getByLabel('Word 3', { exact: true }).fill(words[2]);
+  await page.getByLabel('Word 7', { exact: true }).fill(words[7]);
+  await page.getByLabel('Word 11', { exact: true }).fill(words[10]);
+  await page.getByRole('button', { name: 'Create wallet' }).click();
+  await page.getByRole('alert').filter({ hasText: 'check word 7' }).waitFor();
+  await page.getByLabel('Word 7', { exact: true }).fill(words[6].toUpperCase());
+  if (screenshots) await page.screenshot({ path: `${screenshots}/03-confirm-words.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Create wallet' }).click();
+  await page.getByRole('heading', { name: 'Balance' }).waitFor();
+  return words;
+}
+
+/** The number in a text such as "1,024 sat". */
+export function sats(text) {
+  const match = /([\d,]+)\s*sat/.exec(text ?? '');
+  assert.ok(match, `an amount in ${JSON.stringify(text)}`);
+  return Number(match[1].replaceAll(',', ''));
+}
+
+/** The spendable balance the Wallet screen shows. */
+export async function balance(page) {
+  await go(page, 'Wallet');
+  const shown = page.getByTestId('balance');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=balance]')?.textContent?.includes('…'));
+  return sats(await shown.textContent());
+}
+
+/** Picks `mintUrl` in the select labelled `label`, when given. */
+async function pickMint(page, label, mintUrl) {
+  if (mintUrl) await page.getByLabel(label, { exact: true }).selectOption(mintUrl);
+}
+
+/** Adds money with the Lightning (fake bolt11) method; returns the status text. */
+export async function addMoneyByInvoice(page, amount, { mintUrl } = {}) {
+  await go(page, 'Add money');
+  await pickMint(page, 'Mint', mintUrl);
+  await page.getByLabel('A Lightning invoice').check();
+  await page.getByLabel('Amount (sat)').first().fill(String(amount));
+  await page.locator('form').filter({ has: page.getByLabel('Pay with') }).getByRole('button', { name: 'Add money' }).click();
+  const status = page.getByTestId('add-money-status');
+  await status.getByText(/Added|could not|refused|not/i).waitFor({ timeout: 120_000 });
+  return status.textContent();
+}
+
+/** Makes a token of `amount`; returns it. */
+export async function send(page, amount, { memo, mintUrl, screenshot } = {}) {
+  await go(page, 'Send');
+  await pickMint(page, 'From mint', mintUrl);
+  await page.getByLabel('Amount (sat)').fill(String(amount));
+  if (memo) await page.getByLabel('Note for the receiver (optional)').fill(memo);
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = page.getByTestId('token');
+  await token.waitFor();
+  const text = await token.inputValue();
+  assert.match(text, /^cashuB/);
+  assert.ok(await page.getByRole('img', { name: /QR code of the token/ }).isVisible(), 'the token has a QR code');
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  return text;
+}
+
+/** Pastes a token, checks it, receives it; returns { preview, status } texts. */
+export async function receive(page, token, { trust = true, screenshot } = {}) {
+  await go(page, 'Receive');
+  await page.getByLabel('Token', { exact: true }).fill(token);
+  await page.getByRole('button', { name: 'Check token' }).click();
+  const preview = page.getByTestId('token-preview');
+  await preview.waitFor();
+  const previewText = await preview.textContent();
+  const trustBox = page.getByLabel('I trust this mint; add it');
+  if (trust && (await trustBox.count()) > 0) await trustBox.check();
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  await page.getByRole('button', { name: 'Receive', exact: true }).click();
+  const status = page.getByTestId('receive-status');
+  await status.locator('.done, .failed').waitFor({ timeout: 120_000 });
+  return { preview: previewText, status: await status.textContent() };
+}
+
+/** Every IndexedDB record of the wallet's database, parsed: `{ table: [record, ...] }`. */
+export async function dumpWalletDatabase(page) {
+  return page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const request = indexedDB.open('chaumian-wallet');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const out = {};
+    for (const name of db.objectStoreNames) {
+      const records = await new Promise((resolve, reject) => {
+        const request = db.transaction(name, 'readonly').objectStore(name).getAll();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      out[name] = records.map((record) => {
+        if (typeof record !== 'string') return record;
+        try { return JSON.parse(record); } catch { return record; }
+      });
+    }
+    db.close();
+    return out;
+  });
+}
+
+/** Every string value in `value` whose key matches `keyPattern`, at any depth. */
+export function valuesUnder(value, keyPattern, found = []) {
+  if (Array.isArray(value)) {
+    for (const item of value) valuesUnder(item, keyPattern, found);
+  } else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (keyPattern.test(key) && typeof inner === 'string') found.push(inner);
+      else valuesUnder(inner, keyPattern, found);
+    }
+  }
+  return found;
+}
