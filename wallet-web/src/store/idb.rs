@@ -76,6 +76,10 @@ impl IdbStore {
 
 #[async_trait::async_trait(?Send)]
 impl WalletStore for IdbStore {
+    fn name(&self) -> String {
+        format!("indexeddb:{}", self.name)
+    }
+
     async fn get(&self, table: Table, key: &str) -> Result<Option<String>, WalletError> {
         let transaction = self.database.transaction(&[table.name()], TransactionMode::ReadOnly).map_err(storage)?;
         let store = transaction.store(table.name()).map_err(storage)?;

@@ -7,20 +7,33 @@ use super::{Batch, Table, WalletStore, Write};
 use crate::WalletError;
 
 /// A store in memory. Clones share nothing; wrap it in an `Rc` to share it between wallets.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
+    name: String,
     tables: RefCell<BTreeMap<Table, BTreeMap<String, String>>>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
-        MemoryStore::default()
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        MemoryStore { name: format!("memory-{}", NEXT.fetch_add(1, Ordering::Relaxed)), tables: RefCell::default() }
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
     }
 }
 
 #[async_trait::async_trait(?Send)]
 impl WalletStore for MemoryStore {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
     async fn get(&self, table: Table, key: &str) -> Result<Option<String>, WalletError> {
         Ok(self.tables.borrow().get(&table).and_then(|records| records.get(key).cloned()))
     }

@@ -139,6 +139,9 @@ impl Batch {
 /// Where the wallet keeps its data. Object safe; futures are not `Send` (wasm is single-threaded).
 #[async_trait::async_trait(?Send)]
 pub trait WalletStore {
+    /// A name for the database, the same for every store opened on it (two tabs); the wallet names its Web
+    /// Lock after it.
+    fn name(&self) -> String;
     /// One record, or `None`.
     async fn get(&self, table: Table, key: &str) -> Result<Option<String>, WalletError>;
     /// Every record of a table as `(key, JSON)`, ordered by key.

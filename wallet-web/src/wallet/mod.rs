@@ -7,10 +7,16 @@ use shared::Amount;
 
 use crate::WalletError;
 use crate::connector::MintConnector;
-use crate::store::{Batch, Table, WalletStore, get_json};
+use crate::store::{Batch, Table, WalletStore, get_all_json, get_json};
 
-/// The meta record holding the mnemonic.
-const MNEMONIC_KEY: &str = "mnemonic";
+pub mod crypto;
+mod engine;
+pub mod records;
+pub mod select;
+
+use engine::MNEMONIC_KEY;
+pub use engine::{ACCOUNT_KEY_TAG, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
+use records::{MintRecord, NoteRecord, NoteState, SendRecord};
 
 /// The IndexedDB database of the browser wallet.
 pub const DATABASE_NAME: &str = "chaumian-wallet";
@@ -22,10 +28,16 @@ pub struct Wallet {
 }
 
 struct Inner {
-    #[allow(dead_code)] // Used by the operations that follow in the next commits.
-    connector: Rc<dyn MintConnector>,
     store: Rc<dyn WalletStore>,
+    connector: Rc<dyn MintConnector>,
+    /// The Web Lock's name: one per database, shared by every tab.
     lock_name: String,
+    /// Serializes this page's operations (the Web Lock alone would let two calls of one page interleave
+    /// while one waits for the other's lock... in the same page they would queue on the lock anyway, but
+    /// the mutex keeps the order of calls).
+    mutex: futures::lock::Mutex<()>,
+    /// The seed, once read.
+    seed: std::cell::RefCell<Option<shared::derivation::WalletSeed>>,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -192,10 +204,6 @@ pub struct RecoveryReport {
     pub still_pending: usize,
 }
 
-fn not_yet() -> WalletError {
-    WalletError::Invalid("not implemented yet".into())
-}
-
 impl Wallet {
     /// Opens the browser wallet: IndexedDB database [`DATABASE_NAME`] and the HTTP connector. No network I/O.
     pub async fn open_browser() -> Result<Wallet, WalletError> {
@@ -205,7 +213,24 @@ impl Wallet {
 
     /// Opens on any store and connector (tests use `MemoryStore` and fault-injecting connectors).
     pub async fn open(store: Rc<dyn WalletStore>, connector: Rc<dyn MintConnector>) -> Result<Wallet, WalletError> {
-        Ok(Wallet { inner: Rc::new(Inner { store, connector, lock_name: format!("{DATABASE_NAME}/lock") }) })
+        let lock_name = format!("chaumian-wallet-lock:{}", store.name());
+        Ok(Wallet {
+            inner: Rc::new(Inner {
+                store,
+                connector,
+                lock_name,
+                mutex: futures::lock::Mutex::new(()),
+                seed: std::cell::RefCell::new(None),
+            }),
+        })
+    }
+
+    /// Holds the wallet exclusively: this page's mutex, then the Web Lock every tab shares. Everything read
+    /// after this comes fresh from the store (another tab may have changed it).
+    async fn exclusive(&self) -> Result<(futures::lock::MutexGuard<'_, ()>, crate::platform::WebLock), WalletError> {
+        let guard = self.inner.mutex.lock().await;
+        let lock = crate::platform::web_lock(&self.inner.lock_name).await?;
+        Ok((guard, lock))
     }
 
     /// Whether a seed is stored.
@@ -221,6 +246,7 @@ impl Wallet {
     /// Stores the seed of `mnemonic` (validated). Fails if a seed exists already.
     pub async fn set_mnemonic(&self, mnemonic: &str) -> Result<(), WalletError> {
         let parsed = shared::derivation::parse_mnemonic(mnemonic).map_err(|_| WalletError::InvalidMnemonic)?;
+        let _held = self.exclusive().await?;
         if self.has_seed().await? {
             return Err(WalletError::SeedExists);
         }
@@ -237,115 +263,202 @@ impl Wallet {
     /// Finishes or rolls back every journaled operation (after a crash or reload). Operations whose mint is
     /// unreachable stay pending and are counted; nothing is lost.
     pub async fn recover(&self) -> Result<RecoveryReport, WalletError> {
-        Err(not_yet())
+        let _held = self.exclusive().await?;
+        self.recover_inner().await
     }
 
     /// Adds (or refreshes) a mint by URL: `GET /v1/info`, `/v1/keysets`, `/v1/keys`; stores them.
-    pub async fn add_mint(&self, _url: &str) -> Result<MintView, WalletError> {
-        Err(not_yet())
+    pub async fn add_mint(&self, url: &str) -> Result<MintView, WalletError> {
+        let _held = self.exclusive().await?;
+        let record = self.add_mint_inner(url).await?;
+        Self::mint_view(&record, &self.all_notes().await?)
     }
 
     /// Removes a mint; refused while it holds notes.
-    pub async fn remove_mint(&self, _url: &str) -> Result<(), WalletError> {
-        Err(not_yet())
+    pub async fn remove_mint(&self, url: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        let record = self.mint_record(url).await?;
+        if self.all_notes().await?.iter().any(|n| n.mint == record.url) {
+            return Err(WalletError::MintNotEmpty);
+        }
+        let ops: Vec<records::OpRecord> = get_all_json(&*self.inner.store, Table::Ops).await?;
+        if ops.iter().any(|op| op.mint == record.url) {
+            return Err(WalletError::MintNotEmpty);
+        }
+        let mut batch = Batch::new();
+        batch.delete(Table::Mints, record.url);
+        self.inner.store.commit(batch).await
     }
 
     /// The mints in the wallet.
     pub async fn mints(&self) -> Result<Vec<MintView>, WalletError> {
-        Err(not_yet())
+        let records: Vec<MintRecord> = get_all_json(&*self.inner.store, Table::Mints).await?;
+        let notes = self.all_notes().await?;
+        records.iter().map(|record| Self::mint_view(record, &notes)).collect()
     }
 
     /// Spendable balance over all mints.
     pub async fn balance(&self) -> Result<Amount, WalletError> {
-        Err(not_yet())
+        let notes: Vec<NoteRecord> = self.all_notes().await?;
+        Ok(Amount::try_sum(notes.iter().filter(|n| n.state == NoteState::Unspent).map(|n| n.amount))?)
     }
 
     /// A mint quote for `method` `bolt11` or `bank`.
-    pub async fn request_mint_quote(
-        &self,
-        _mint: &str,
-        _method: &str,
-        _amount: Amount,
-    ) -> Result<QuoteView, WalletError> {
-        Err(not_yet())
+    pub async fn request_mint_quote(&self, mint: &str, method: &str, amount: Amount) -> Result<QuoteView, WalletError> {
+        let quote = self.request_quote_inner(mint, method, amount).await?;
+        Ok(quote_view(method, amount, quote))
     }
 
     /// Bank method: pays the quote from the user's account at the mint (`POST /v1/bank/pay`, signed with the
     /// account key derived from the seed).
     pub async fn pay_quote_from_account(
         &self,
-        _mint: &str,
-        _quote_id: &str,
-        _account_id: &str,
+        mint: &str,
+        quote_id: &str,
+        account_id: &str,
     ) -> Result<(), WalletError> {
-        Err(not_yet())
+        self.pay_quote_inner(mint, quote_id, account_id).await
     }
 
-    /// The seed-derived account public key (hex, SEC1 compressed) that the mint's operator registers.
+    /// The seed-derived account public key (hex, SEC1 compressed) that the mint's operator registers:
+    /// `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v1")` is its secret key ([`ACCOUNT_KEY_TAG`]).
     pub async fn account_pubkey(&self) -> Result<String, WalletError> {
-        Err(not_yet())
+        Ok(self.account_key().await?.public_key().to_hex())
     }
 
     /// The quote's state at the mint.
-    pub async fn check_mint_quote(&self, _mint: &str, _quote_id: &str) -> Result<QuoteView, WalletError> {
-        Err(not_yet())
+    pub async fn check_mint_quote(&self, mint: &str, quote_id: &str) -> Result<QuoteView, WalletError> {
+        let (record, quote) = self.check_quote_inner(mint, quote_id).await?;
+        Ok(quote_view(&record.method, record.amount, quote))
     }
 
     /// Issues the notes of a paid quote (journaled). Returns the amount added.
-    pub async fn mint_paid_quote(&self, _mint: &str, _quote_id: &str) -> Result<Amount, WalletError> {
-        Err(not_yet())
+    pub async fn mint_paid_quote(&self, mint: &str, quote_id: &str) -> Result<Amount, WalletError> {
+        let _held = self.exclusive().await?;
+        self.mint_quote_inner(mint, quote_id).await
     }
 
     /// Prepares a token of exactly `amount` (swapping for change when needed). Its notes stay a pending send
     /// until the receiver redeems them or the user reclaims them.
-    pub async fn send(&self, _mint: &str, _amount: Amount, _memo: Option<String>) -> Result<SendView, WalletError> {
-        Err(not_yet())
+    pub async fn send(&self, mint: &str, amount: Amount, memo: Option<String>) -> Result<SendView, WalletError> {
+        let _held = self.exclusive().await?;
+        let (send, fee) = self.send_inner(mint, amount, memo).await?;
+        Ok(SendView { send_id: send.id, token: send.token, amount: send.amount, fee })
     }
 
     /// Decodes and checks a token offline (DLEQ against known keys) without changing anything.
-    pub async fn inspect_token(&self, _token: &str) -> Result<TokenPreview, WalletError> {
-        Err(not_yet())
+    pub async fn inspect_token(&self, token: &str) -> Result<TokenPreview, WalletError> {
+        let decoded = shared::Token::decode(token)?;
+        let mint = decoded.mint_url()?;
+        let record: Option<MintRecord> = get_json(&*self.inner.store, Table::Mints, &mint).await?;
+        let dleq = match &record {
+            None => DleqStatus::Missing,
+            Some(record) => match decoded.proofs(&record.keyset_ids()) {
+                Err(_) => DleqStatus::Missing,
+                Ok(proofs) => {
+                    let mut status = DleqStatus::AllValid;
+                    for proof in &proofs {
+                        match (record.keyset(&proof.keyset_id), &proof.dleq) {
+                            (Some(keyset), Some(_)) => {
+                                if proof.verify_dleq(&keyset.keys).is_err() {
+                                    status = DleqStatus::Invalid;
+                                    break;
+                                }
+                            }
+                            _ => status = DleqStatus::Missing,
+                        }
+                    }
+                    status
+                }
+            },
+        };
+        Ok(TokenPreview {
+            mint,
+            amount: decoded.value()?,
+            unit: decoded.unit().to_string(),
+            memo: decoded.memo().map(str::to_owned),
+            notes: decoded.proof_count(),
+            mint_known: record.is_some(),
+            dleq,
+        })
     }
 
     /// Receives a token: offline DLEQ check, then a swap at the mint for fresh notes. `trust_mint` allows
     /// adding a mint not yet in the wallet. Already spent: [`WalletError::AlreadySpent`].
-    pub async fn receive(&self, _token: &str, _trust_mint: bool) -> Result<ReceiveView, WalletError> {
-        Err(not_yet())
+    pub async fn receive(&self, token: &str, trust_mint: bool) -> Result<ReceiveView, WalletError> {
+        let _held = self.exclusive().await?;
+        let (mint, amount, fee) = self.receive_inner(token, trust_mint).await?;
+        Ok(ReceiveView { mint, amount, fee })
     }
 
-    /// Tokens sent and not yet known to be redeemed.
+    /// Tokens sent and not yet known to be redeemed, newest first.
     pub async fn pending_sends(&self) -> Result<Vec<PendingSendView>, WalletError> {
-        Err(not_yet())
+        let mut sends: Vec<SendRecord> = get_all_json(&*self.inner.store, Table::Sends).await?;
+        sends.sort_by(|a, b| b.created_at.total_cmp(&a.created_at));
+        Ok(sends
+            .into_iter()
+            .map(|s| PendingSendView {
+                send_id: s.id,
+                mint: s.mint,
+                amount: s.amount,
+                token: s.token,
+                created_at: s.created_at,
+            })
+            .collect())
     }
 
     /// Checks the pending send's notes; marks it done if redeemed, swaps unspent ones back otherwise.
     /// Returns the amount taken back.
-    pub async fn reclaim(&self, _send_id: &str) -> Result<Amount, WalletError> {
-        Err(not_yet())
+    pub async fn reclaim(&self, send_id: &str) -> Result<Amount, WalletError> {
+        let _held = self.exclusive().await?;
+        self.reclaim_inner(send_id).await
     }
 
     /// Checks every pending send and marks redeemed ones done. Returns how many finished.
     pub async fn refresh_pending_sends(&self) -> Result<usize, WalletError> {
-        Err(not_yet())
+        let _held = self.exclusive().await?;
+        self.refresh_sends_inner().await
     }
 
     /// Melts to the user's bank account at the mint (method `bank`); returns the amount moved.
     pub async fn withdraw_to_account(
         &self,
-        _mint: &str,
-        _amount: Amount,
-        _account_id: &str,
+        mint: &str,
+        amount: Amount,
+        account_id: &str,
     ) -> Result<Amount, WalletError> {
-        Err(not_yet())
+        let _held = self.exclusive().await?;
+        self.withdraw_inner(mint, amount, account_id).await
     }
 
-    /// NUT-13 restore from the seed; returns the amount recovered.
-    pub async fn restore(&self, _mint: &str) -> Result<Amount, WalletError> {
-        Err(not_yet())
+    /// NUT-13 restore from the seed: `/v1/restore` in batches of [`RESTORE_BATCH`] outputs per keyset until
+    /// [`RESTORE_EMPTY_BATCHES`] empty batches in a row, then `/v1/checkstate` so spent notes are not
+    /// resurrected; counters move past the last used. Returns the amount recovered.
+    pub async fn restore(&self, mint: &str) -> Result<Amount, WalletError> {
+        let _held = self.exclusive().await?;
+        self.restore_inner(mint).await
     }
 
     /// The history, newest first.
     pub async fn history(&self) -> Result<Vec<HistoryEntry>, WalletError> {
-        Err(not_yet())
+        let mut entries: Vec<HistoryEntry> = get_all_json(&*self.inner.store, Table::History).await?;
+        entries.sort_by(|a, b| b.at.total_cmp(&a.at));
+        Ok(entries)
+    }
+}
+
+fn quote_view(method: &str, amount: Amount, quote: shared::nuts::MintQuoteBolt11Response) -> QuoteView {
+    let state = match quote.state {
+        shared::nuts::MintQuoteState::Unpaid => "UNPAID",
+        shared::nuts::MintQuoteState::Paid => "PAID",
+        shared::nuts::MintQuoteState::Issued => "ISSUED",
+    };
+    QuoteView {
+        id: quote.quote,
+        method: quote.method.unwrap_or_else(|| method.to_owned()),
+        amount: quote.amount.unwrap_or(amount),
+        request: quote.request,
+        state: state.to_owned(),
+        expiry: quote.expiry,
     }
 }
