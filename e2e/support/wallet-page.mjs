@@ -108,7 +108,7 @@ export async function addMoneyByInvoice(page, amount, { mintUrl } = {}) {
   await pickMint(page, 'Mint', mintUrl);
   await page.getByLabel('A Lightning invoice').check();
   await page.getByLabel('Amount (sat)').first().fill(String(amount));
-  await page.locator('form').filter({ has: page.getByLabel('Pay with') }).getByRole('button', { name: 'Add money' }).click();
+  await page.getByRole('main').getByRole('button', { name: 'Add money' }).click();
   const status = page.getByTestId('add-money-status');
   await status.getByText(/Added|could not|refused|not/i).waitFor({ timeout: 120_000 });
   return status.textContent();
