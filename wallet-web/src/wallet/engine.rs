@@ -679,7 +679,8 @@ impl Wallet {
         let amounts: Vec<(Amount, Destination)> =
             amount.split_with_max(max)?.into_iter().map(|a| (a, Destination::Keep)).collect();
         let inputs = proofs.into_iter().map(|p| shared::Proof { dleq: None, witness: None, ..p }).collect();
-        let history = Self::new_entry(HistoryKind::Received, &record.url, amount, fee, token.memo().map(str::to_owned))?;
+        let history =
+            Self::new_entry(HistoryKind::Received, &record.url, amount, fee, token.memo().map(str::to_owned))?;
         let (_, outcome) = self
             .swap_op(OpKind::Receive, &record, "/v1/swap", &[], inputs, &amounts, None, None, None, &history)
             .await?;
