@@ -22,7 +22,8 @@ use shared::{Amount, CurrencyUnit, Id, KeySet, PublicKey, SecretKey, Token};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
 use super::records::{
-    CASHU, Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, QuoteRecord, SendRecord,
+    CASHU, Destination, MintRecord, NoteRecord, NoteState, NoteSummary, OpKind, OpRecord, OutputRecord, QuoteRecord,
+    SendRecord,
 };
 use super::select::{self, Candidate};
 use super::{HistoryEntry, HistoryKind, MintView, RecoveryReport, Wallet};
@@ -156,9 +157,9 @@ impl Wallet {
         serde_json::from_str(&text).map_err(bad_response)
     }
 
-    pub(crate) fn mint_view(record: &MintRecord, notes: &[NoteRecord]) -> Result<MintView, WalletError> {
+    pub(crate) fn mint_view(record: &MintRecord, notes: &[NoteSummary]) -> Result<MintView, WalletError> {
         let of_mint = notes.iter().filter(|n| n.mint == record.url);
-        let (spendable, pending): (Vec<&NoteRecord>, Vec<&NoteRecord>) =
+        let (spendable, pending): (Vec<&NoteSummary>, Vec<&NoteSummary>) =
             of_mint.partition(|n| n.state == NoteState::Unspent);
         let mut methods: Vec<String> = record.info.nuts.nut04.methods.iter().map(|m| m.method.clone()).collect();
         methods.dedup();
