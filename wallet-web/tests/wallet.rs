@@ -239,3 +239,54 @@ async fn secrets_never_leave_the_browser() {
         }
     }
 }
+
+/// A mint that charges 500 ppk per input: the sender pays the swap's fee, the receiver the fee of the
+/// token's notes, and a withdrawal's inputs cover the amount plus their own fee (the mint gives no change).
+#[wasm_bindgen_test]
+async fn input_fees_are_paid_and_shown() {
+    let mint = support::fee_mint_url();
+    let (alice, alice_store, _) = fresh_wallet().await;
+    let (bob, _, _) = fresh_wallet().await;
+    let view = alice.add_mint(&mint).await.unwrap();
+    assert_eq!(view.input_fee_ppk, 500);
+    let quote = alice.request_mint_quote(&mint, "bolt11", sat(100)).await.unwrap();
+    assert_eq!(alice.mint_paid_quote(&mint, &quote.id).await.unwrap(), sat(100)); // 4 + 32 + 64
+
+    // 30 from the 64 note: one input, fee 1; change 33.
+    let sent = alice.send(&mint, sat(30), None).await.unwrap();
+    assert_eq!((sent.amount, sent.fee), (sat(30), sat(1)));
+    assert_eq!(alice.balance().await.unwrap(), sat(69));
+    let history = alice.history().await.unwrap();
+    assert_eq!((history[0].kind, history[0].fee), (HistoryKind::Sent, sat(1)));
+
+    // 30 = 2 + 4 + 8 + 16: four inputs at 500 ppk cost 2.
+    let preview = bob.inspect_token(&sent.token).await.unwrap();
+    assert_eq!((preview.mint_known, preview.notes), (false, 4));
+    let received = bob.receive(&sent.token, true).await.unwrap();
+    assert_eq!((received.amount, received.fee), (sat(28), sat(2)));
+    assert_eq!(bob.balance().await.unwrap(), sat(28));
+
+    // Withdraw 10: the inputs hold 10 plus their own fee (and at most a unit or two more).
+    let account = support::open_account_at(&mint, &alice.account_pubkey().await.unwrap(), 0).await;
+    assert_eq!(alice.withdraw_to_account(&mint, sat(10), &account).await.unwrap(), sat(10));
+    assert_eq!(support::account_balance_at(&mint, &account).await, 10);
+    let withdrawn = &alice.history().await.unwrap()[0];
+    assert_eq!((withdrawn.kind, withdrawn.status.as_str()), (HistoryKind::Withdrawn, "done"));
+    let spent = 69 - alice.balance().await.unwrap().to_u64();
+    assert_eq!(spent, 10 + withdrawn.fee.to_u64(), "what left the wallet is the amount and the fee shown");
+    assert!((1..=4).contains(&withdrawn.fee.to_u64()), "fee {:?}", withdrawn.fee);
+    // Besides the spendable notes the store holds only the 30 of the (redeemed, not yet refreshed) send.
+    assert_eq!(total(&*alice_store).await, alice.balance().await.unwrap().to_u64() + 30);
+    assert_eq!(alice.refresh_pending_sends().await.unwrap(), 1);
+    assert_eq!(total(&*alice_store).await, alice.balance().await.unwrap().to_u64());
+
+    // Not enough: what is available is the balance less the fee of spending every note.
+    let all = alice.balance().await.unwrap();
+    match alice.send(&mint, all.checked_add(sat(1)).unwrap(), None).await {
+        Err(WalletError::InsufficientFunds { available, .. }) => assert!(available < all, "{available} < {all}"),
+        other => panic!("{other:?}"),
+    }
+    // Sending everything is an exact subset: no swap, no fee now (the receiver pays the fee of its notes).
+    assert_eq!(alice.send(&mint, all, None).await.unwrap().fee, sat(0));
+    assert_eq!(alice.balance().await.unwrap(), sat(0));
+}

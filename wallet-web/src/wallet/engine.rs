@@ -877,12 +877,13 @@ impl Wallet {
                 }
             }
         }
-        let inputs = match inputs {
-            Some(inputs) => inputs,
+        let (inputs, swap_fee) = match inputs {
+            Some(inputs) => (inputs, Amount::ZERO),
             None => self.swap_exact(&record, &notes, needed).await?,
         };
-        let input_fee = select::input_fee(&self::candidates(&record, &inputs))?;
-        let fee = quote.fee_reserve.checked_add(input_fee)?;
+        // Whatever the inputs hold beyond the amount goes to the mint (fee reserve, input fees, rounding),
+        // and so did the fee of the swap that made them.
+        let fee = sum(&inputs)?.checked_sub(amount)?.checked_add(swap_fee)?;
         let history = Self::new_entry(HistoryKind::Withdrawn, &record.url, amount, fee, None)?;
         let body = MeltRequest {
             quote: quote.quote.clone(),
@@ -911,13 +912,14 @@ impl Wallet {
         }
     }
 
-    /// Swaps notes into denominations that add up to `needed` plus their own input fee; returns them.
+    /// Swaps notes into denominations that add up to `needed` plus their own input fee; returns them and the
+    /// swap's fee.
     async fn swap_exact(
         &self,
         record: &MintRecord,
         notes: &[NoteRecord],
         needed: Amount,
-    ) -> Result<Vec<NoteRecord>, WalletError> {
+    ) -> Result<(Vec<NoteRecord>, Amount), WalletError> {
         let max = Self::max_denomination(record)?;
         let active = record.active_keyset().ok_or_else(|| WalletError::UnknownMint(record.url.clone()))?;
         let (parts, _) = select::exact_with_fee(needed, record.fee_ppk(&active.id), max)?;
@@ -951,7 +953,7 @@ impl Wallet {
             .filter(|o| o.destination == Destination::Send)
             .map(|o| o.secret.to_y().map(|y| y.to_hex()))
             .collect::<Result<_, _>>()?;
-        Ok(notes.into_iter().filter(|n| exact.contains(&n.y)).collect())
+        Ok((notes.into_iter().filter(|n| exact.contains(&n.y)).collect(), fee))
     }
 
     pub(crate) async fn restore_inner(&self, mint: &str) -> Result<Amount, WalletError> {

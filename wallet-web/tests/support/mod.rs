@@ -23,6 +23,14 @@ pub fn mint_url() -> String {
     }
 }
 
+/// The second test mint, which charges 500 ppk per input.
+pub fn fee_mint_url() -> String {
+    match option_env!("WALLET_TEST_FEE_MINT_URL") {
+        Some(url) if !url.is_empty() => url.to_owned(),
+        _ => panic!("WALLET_TEST_FEE_MINT_URL is not set (see mint_url)"),
+    }
+}
+
 /// The test mint's admin token.
 pub fn admin_token() -> String {
     match option_env!("WALLET_TEST_ADMIN_TOKEN") {
@@ -114,12 +122,19 @@ pub async fn fund(wallet: &Wallet, amount: u64) {
 
 /// Opens a bank account for `pubkey` at the test mint and credits it; returns its id.
 pub async fn open_account(pubkey: &str, credit: u64) -> String {
-    let created: serde_json::Value = admin_post("/admin/accounts", serde_json::json!({ "pubkey": pubkey })).await;
+    open_account_at(&mint_url(), pubkey, credit).await
+}
+
+/// [`open_account`] at the mint `mint` (both test mints share the admin token).
+pub async fn open_account_at(mint: &str, pubkey: &str, credit: u64) -> String {
+    let created: serde_json::Value =
+        admin_post_at(mint, "/admin/accounts", serde_json::json!({ "pubkey": pubkey })).await;
     let id = created["id"].as_str().unwrap().to_owned();
     if credit == 0 {
         return id;
     }
-    let _: serde_json::Value = admin_post(
+    let _: serde_json::Value = admin_post_at(
+        mint,
         &format!("/admin/accounts/{id}/credit"),
         serde_json::json!({ "amount": credit, "reference": "wallet test" }),
     )
@@ -129,7 +144,12 @@ pub async fn open_account(pubkey: &str, credit: u64) -> String {
 
 /// The balance of a bank account.
 pub async fn account_balance(id: &str) -> u64 {
-    let response = Request::get(&format!("{}/admin/accounts/{id}", mint_url()))
+    account_balance_at(&mint_url(), id).await
+}
+
+/// [`account_balance`] at the mint `mint`.
+pub async fn account_balance_at(mint: &str, id: &str) -> u64 {
+    let response = Request::get(&format!("{mint}/admin/accounts/{id}"))
         .header("authorization", &format!("Bearer {}", admin_token()))
         .send()
         .await
@@ -139,8 +159,8 @@ pub async fn account_balance(id: &str) -> u64 {
     account["balance"].as_u64().unwrap()
 }
 
-async fn admin_post(path: &str, body: serde_json::Value) -> serde_json::Value {
-    let response = Request::post(&format!("{}{path}", mint_url()))
+async fn admin_post_at(mint: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let response = Request::post(&format!("{mint}{path}"))
         .header("authorization", &format!("Bearer {}", admin_token()))
         .json(&body)
         .unwrap()
