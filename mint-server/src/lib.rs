@@ -38,10 +38,12 @@ pub fn app(state: AppState) -> Router {
     let max_body_bytes = state.max_body_bytes;
     // Wallets on other origins talk to mints directly, and the API uses no cookies or other ambient
     // credentials, so any origin may call it (as Cashu mints commonly allow).
+    // The admin API needs its bearer token (no cookies either), so CORS exposes nothing to a page without
+    // it; allowing it lets a browser operator console (and the wallet's browser tests) open accounts.
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any);
     Router::new()
-        .nest("/v1", routes::v1().layer(cors))
-        .nest("/admin", routes::admin(state.clone()))
+        .nest("/v1", routes::v1().layer(cors.clone()))
+        .nest("/admin", routes::admin(state.clone()).layer(cors))
         .fallback(wallet::serve_bundle)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(

@@ -183,3 +183,30 @@ async fn without_a_bundle_the_root_says_how_to_build_it() {
     assert_eq!(reqwest::get(server.url("/v1/info")).await.unwrap().status(), StatusCode::OK);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_admin_api_allows_other_origins_but_still_needs_its_token() {
+    let bundle = wallet_bundle();
+    let server = TestServer::start(bundle.path()).await;
+    let client = reqwest::Client::new();
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, server.url("/admin/accounts"))
+        .header("origin", "https://console.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization,content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let refused = client
+        .post(server.url("/admin/accounts"))
+        .header("origin", "https://console.example")
+        .header("authorization", "Bearer not-the-token")
+        .json(&serde_json::json!({ "pubkey": "02".repeat(33) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}

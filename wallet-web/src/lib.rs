@@ -8,6 +8,7 @@
 //! - [`store`]: where the wallet keeps its data ([`store::WalletStore`]: IndexedDB or memory).
 //! - [`connector`]: requests to mints ([`connector::MintConnector`]: HTTP).
 //! - [`platform`]: clock, timers and Web Locks.
+//! - [`settings`]: small settings in `localStorage` (the last selected mint).
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod connector;
 pub mod error;
 pub mod mint_info;
 pub mod platform;
+pub mod settings;
 pub mod store;
 pub mod wallet;
 

@@ -46,8 +46,8 @@ impl IdbStore {
         Ok(store)
     }
 
-    /// The database's name (the Web Lock of the wallet is named after it).
-    pub fn name(&self) -> &str {
+    /// The IndexedDB database's name.
+    pub fn database_name(&self) -> &str {
         &self.name
     }
 

@@ -22,7 +22,8 @@ use shared::{Amount, CurrencyUnit, Id, KeySet, PublicKey, SecretKey, Token};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
 use super::records::{
-    CASHU, Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, QuoteRecord, SendRecord,
+    CASHU, Destination, MintRecord, NoteRecord, NoteState, NoteSummary, OpKind, OpRecord, OutputRecord, QuoteRecord,
+    SendRecord,
 };
 use super::select::{self, Candidate};
 use super::{HistoryEntry, HistoryKind, MintView, RecoveryReport, Wallet};
@@ -156,9 +157,9 @@ impl Wallet {
         serde_json::from_str(&text).map_err(bad_response)
     }
 
-    pub(crate) fn mint_view(record: &MintRecord, notes: &[NoteRecord]) -> Result<MintView, WalletError> {
+    pub(crate) fn mint_view(record: &MintRecord, notes: &[NoteSummary]) -> Result<MintView, WalletError> {
         let of_mint = notes.iter().filter(|n| n.mint == record.url);
-        let (spendable, pending): (Vec<&NoteRecord>, Vec<&NoteRecord>) =
+        let (spendable, pending): (Vec<&NoteSummary>, Vec<&NoteSummary>) =
             of_mint.partition(|n| n.state == NoteState::Unspent);
         let mut methods: Vec<String> = record.info.nuts.nut04.methods.iter().map(|m| m.method.clone()).collect();
         methods.dedup();
@@ -679,7 +680,8 @@ impl Wallet {
         let amounts: Vec<(Amount, Destination)> =
             amount.split_with_max(max)?.into_iter().map(|a| (a, Destination::Keep)).collect();
         let inputs = proofs.into_iter().map(|p| shared::Proof { dleq: None, witness: None, ..p }).collect();
-        let history = Self::new_entry(HistoryKind::Received, &record.url, amount, fee, token.memo().map(str::to_owned))?;
+        let history =
+            Self::new_entry(HistoryKind::Received, &record.url, amount, fee, token.memo().map(str::to_owned))?;
         let (_, outcome) = self
             .swap_op(OpKind::Receive, &record, "/v1/swap", &[], inputs, &amounts, None, None, None, &history)
             .await?;
@@ -875,12 +877,13 @@ impl Wallet {
                 }
             }
         }
-        let inputs = match inputs {
-            Some(inputs) => inputs,
+        let (inputs, swap_fee) = match inputs {
+            Some(inputs) => (inputs, Amount::ZERO),
             None => self.swap_exact(&record, &notes, needed).await?,
         };
-        let input_fee = select::input_fee(&self::candidates(&record, &inputs))?;
-        let fee = quote.fee_reserve.checked_add(input_fee)?;
+        // Whatever the inputs hold beyond the amount goes to the mint (fee reserve, input fees, rounding),
+        // and so did the fee of the swap that made them.
+        let fee = sum(&inputs)?.checked_sub(amount)?.checked_add(swap_fee)?;
         let history = Self::new_entry(HistoryKind::Withdrawn, &record.url, amount, fee, None)?;
         let body = MeltRequest {
             quote: quote.quote.clone(),
@@ -909,13 +912,14 @@ impl Wallet {
         }
     }
 
-    /// Swaps notes into denominations that add up to `needed` plus their own input fee; returns them.
+    /// Swaps notes into denominations that add up to `needed` plus their own input fee; returns them and the
+    /// swap's fee.
     async fn swap_exact(
         &self,
         record: &MintRecord,
         notes: &[NoteRecord],
         needed: Amount,
-    ) -> Result<Vec<NoteRecord>, WalletError> {
+    ) -> Result<(Vec<NoteRecord>, Amount), WalletError> {
         let max = Self::max_denomination(record)?;
         let active = record.active_keyset().ok_or_else(|| WalletError::UnknownMint(record.url.clone()))?;
         let (parts, _) = select::exact_with_fee(needed, record.fee_ppk(&active.id), max)?;
@@ -949,7 +953,7 @@ impl Wallet {
             .filter(|o| o.destination == Destination::Send)
             .map(|o| o.secret.to_y().map(|y| y.to_hex()))
             .collect::<Result<_, _>>()?;
-        Ok(notes.into_iter().filter(|n| exact.contains(&n.y)).collect())
+        Ok((notes.into_iter().filter(|n| exact.contains(&n.y)).collect(), fee))
     }
 
     pub(crate) async fn restore_inner(&self, mint: &str) -> Result<Amount, WalletError> {

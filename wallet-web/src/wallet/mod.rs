@@ -16,7 +16,7 @@ pub mod select;
 
 use engine::MNEMONIC_KEY;
 pub use engine::{ACCOUNT_KEY_TAG, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
-use records::{MintRecord, NoteRecord, NoteState, SendRecord};
+use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 
 /// The IndexedDB database of the browser wallet.
 pub const DATABASE_NAME: &str = "chaumian-wallet";
@@ -271,7 +271,8 @@ impl Wallet {
     pub async fn add_mint(&self, url: &str) -> Result<MintView, WalletError> {
         let _held = self.exclusive().await?;
         let record = self.add_mint_inner(url).await?;
-        Self::mint_view(&record, &self.all_notes().await?)
+        let notes: Vec<NoteSummary> = get_all_json(&*self.inner.store, Table::Notes).await?;
+        Self::mint_view(&record, &notes)
     }
 
     /// Removes a mint; refused while it holds notes.
@@ -293,13 +294,13 @@ impl Wallet {
     /// The mints in the wallet.
     pub async fn mints(&self) -> Result<Vec<MintView>, WalletError> {
         let records: Vec<MintRecord> = get_all_json(&*self.inner.store, Table::Mints).await?;
-        let notes = self.all_notes().await?;
+        let notes: Vec<NoteSummary> = get_all_json(&*self.inner.store, Table::Notes).await?;
         records.iter().map(|record| Self::mint_view(record, &notes)).collect()
     }
 
     /// Spendable balance over all mints.
     pub async fn balance(&self) -> Result<Amount, WalletError> {
-        let notes: Vec<NoteRecord> = self.all_notes().await?;
+        let notes: Vec<NoteSummary> = get_all_json(&*self.inner.store, Table::Notes).await?;
         Ok(Amount::try_sum(notes.iter().filter(|n| n.state == NoteState::Unspent).map(|n| n.amount))?)
     }
 

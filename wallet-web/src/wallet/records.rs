@@ -80,6 +80,18 @@ pub struct NoteRecord {
     pub state: NoteState,
 }
 
+/// The fields of a note that balances need. Parsing only these skips decoding and checking the points
+/// and scalars, which is most of the cost of loading thousands of notes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NoteSummary {
+    /// Mint URL.
+    pub mint: String,
+    /// Amount.
+    pub amount: Amount,
+    /// Where it stands.
+    pub state: NoteState,
+}
+
 /// The kind of notes this wallet holds today.
 pub const CASHU: &str = "cashu";
 

@@ -65,17 +65,16 @@ pub fn spendable(notes: &[Candidate]) -> Result<Amount, shared::Error> {
     Ok(total.checked_sub(input_fee(notes)?).unwrap_or(Amount::ZERO))
 }
 
-/// Denominations summing to `amount + fee of spending them` in a keyset with `fee_ppk`: what a melt of
-/// `amount` needs as inputs. Returns the denominations and the fee.
+/// Denominations for a melt of `amount` in a keyset with `fee_ppk` (the mint gives no change): parts summing
+/// to `amount + f` whose input fee is at most `f`, for the smallest such `f`. Returns the parts and `f`. When
+/// no split pays its fee exactly, `f` exceeds the fee by a unit or two, which the mint keeps.
 pub fn exact_with_fee(amount: Amount, fee_ppk: u64, max: Amount) -> Result<(Vec<Amount>, Amount), shared::Error> {
-    let mut fee = Amount::ZERO;
-    for _ in 0..16 {
+    for extra in 0..=1024u64 {
+        let fee = Amount::from(extra);
         let parts = amount.checked_add(fee)?.split_with_max(max)?;
-        let needed = fee_for_inputs(parts.iter().map(|_| fee_ppk))?;
-        if needed == fee {
+        if fee_for_inputs(parts.iter().map(|_| fee_ppk))? <= fee {
             return Ok((parts, fee));
         }
-        fee = needed;
     }
     Err(shared::Error::AmountOverflow)
 }
@@ -129,5 +128,12 @@ mod tests {
         // 10 + 2 = 12 = 4 + 8: two inputs at 600 ppk cost 2.
         assert_eq!(fee, Amount::from(2));
         assert_eq!(Amount::try_sum(parts.iter().copied()).unwrap(), Amount::from(12));
+        // 10 at 500 ppk: 11 = 1 + 2 + 8 would need 2; 12 = 4 + 8 needs 1, so 12 it is (1 unit over).
+        let (parts, fee) = exact_with_fee(Amount::from(10), 500, Amount::from(1 << 30)).unwrap();
+        assert_eq!((parts, fee), (vec![Amount::from(4), Amount::from(8)], Amount::from(2)));
+        // A small largest denomination means more parts.
+        let (parts, fee) = exact_with_fee(Amount::from(10), 1000, Amount::from(2)).unwrap();
+        assert_eq!(Amount::try_sum(parts.iter().copied()).unwrap(), Amount::from(10).checked_add(fee).unwrap());
+        assert!(u64::try_from(parts.len()).unwrap() <= fee.to_u64());
     }
 }

@@ -1,0 +1,87 @@
+//! The store contract, run against MemoryStore and IdbStore alike.
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use wallet_web::store::{Batch, IdbStore, MemoryStore, Table, WalletStore};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn conformance(store: &dyn WalletStore) {
+    // Empty.
+    assert_eq!(store.get(Table::Notes, "a").await.unwrap(), None);
+    assert!(store.get_all(Table::Notes).await.unwrap().is_empty());
+    store.commit(Batch::new()).await.unwrap();
+
+    // Puts across tables in one batch; get_all is ordered by key.
+    let mut batch = Batch::new();
+    batch.put_raw(Table::Notes, "b", "2".into()).put_raw(Table::Notes, "a", "1".into());
+    batch.put_raw(Table::Ops, "op", r#"{"x":1}"#.into()).put_raw(Table::Counters, "k", "7".into());
+    store.commit(batch).await.unwrap();
+    assert_eq!(store.get(Table::Notes, "a").await.unwrap().as_deref(), Some("1"));
+    assert_eq!(
+        store.get_all(Table::Notes).await.unwrap(),
+        vec![("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]
+    );
+    assert_eq!(store.get(Table::Ops, "op").await.unwrap().as_deref(), Some(r#"{"x":1}"#));
+    // Tables are separate namespaces.
+    assert_eq!(store.get(Table::History, "a").await.unwrap(), None);
+
+    // Writes apply in order: overwrite, delete, delete of an absent key, put after delete.
+    let mut batch = Batch::new();
+    batch.put_raw(Table::Notes, "a", "one".into());
+    batch.delete(Table::Notes, "b").delete(Table::Notes, "missing");
+    batch.put_raw(Table::Notes, "c", "3".into()).delete(Table::Notes, "c").put_raw(Table::Notes, "c", "three".into());
+    batch.delete(Table::Ops, "op");
+    store.commit(batch).await.unwrap();
+    assert_eq!(
+        store.get_all(Table::Notes).await.unwrap(),
+        vec![("a".to_owned(), "one".to_owned()), ("c".to_owned(), "three".to_owned())]
+    );
+    assert!(store.get_all(Table::Ops).await.unwrap().is_empty());
+    assert_eq!(store.get(Table::Counters, "k").await.unwrap().as_deref(), Some("7"));
+
+    // Typed helpers.
+    let mut batch = Batch::new();
+    batch.put(Table::Meta, "n", &42u32).unwrap();
+    store.commit(batch).await.unwrap();
+    assert_eq!(wallet_web::store::get_json::<u32>(store, Table::Meta, "n").await.unwrap(), Some(42));
+
+    // Many records in one batch.
+    let mut batch = Batch::new();
+    for i in 0..500 {
+        batch.put_raw(Table::History, format!("{i:04}"), format!("{i}"));
+    }
+    store.commit(batch).await.unwrap();
+    let all = store.get_all(Table::History).await.unwrap();
+    assert_eq!(all.len(), 500);
+    assert_eq!(all[499], ("0499".to_owned(), "499".to_owned()));
+}
+
+#[wasm_bindgen_test]
+async fn memory_store_keeps_the_contract() {
+    conformance(&MemoryStore::new()).await;
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_store_keeps_the_contract_and_persists() {
+    let name = "wallet-test-store-conformance";
+    IdbStore::delete(name).await.unwrap();
+    {
+        let store = IdbStore::open(name).await.unwrap();
+        conformance(&store).await;
+        // The schema version is recorded at open.
+        assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("1"));
+    }
+    // A second connection (another tab, a reload) sees the committed data.
+    let again = IdbStore::open(name).await.unwrap();
+    assert_eq!(again.get(Table::Notes, "a").await.unwrap().as_deref(), Some("one"));
+    assert_eq!(again.get_all(Table::History).await.unwrap().len(), 500);
+    assert_eq!(again.name(), format!("indexeddb:{name}"));
+}
+
+#[wasm_bindgen_test]
+fn small_settings_live_in_local_storage() {
+    wallet_web::settings::set_last_mint("https://mint.example");
+    assert_eq!(wallet_web::settings::last_mint().as_deref(), Some("https://mint.example"));
+}
