@@ -110,8 +110,15 @@ export async function addMoneyByInvoice(page, amount, { mintUrl } = {}) {
   await page.getByLabel('Amount (sat)').first().fill(String(amount));
   await page.getByRole('main').getByRole('button', { name: 'Add money' }).click();
   const status = page.getByTestId('add-money-status');
-  await status.getByText(/Added|could not|refused|not/i).waitFor({ timeout: 120_000 });
+  await status.locator('.done, .failed').waitFor({ timeout: 120_000 });
   return status.textContent();
+}
+
+/** The total of the pending sends the Activity screen lists. */
+export async function pendingTotal(page) {
+  await go(page, 'Activity');
+  const texts = await page.getByTestId('pending-send').locator('.pending-amount').allTextContents();
+  return texts.map(sats).reduce((a, b) => a + b, 0);
 }
 
 /** Makes a token of `amount`; returns it. */
@@ -141,7 +148,7 @@ export async function receive(page, token, { trust = true, screenshot } = {}) {
   const trustBox = page.getByLabel('I trust this mint; add it');
   if (trust && (await trustBox.count()) > 0) await trustBox.check();
   if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-  await page.getByRole('button', { name: 'Receive', exact: true }).click();
+  await page.getByRole('main').getByRole('button', { name: 'Receive', exact: true }).click();
   const status = page.getByTestId('receive-status');
   await status.locator('.done, .failed').waitFor({ timeout: 120_000 });
   return { preview: previewText, status: await status.textContent() };
