@@ -19,7 +19,7 @@ import { addMoneyByInvoice, balance, createWallet, go, launchBrowser, open, pers
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const walletDir = process.env.WALLET_DIR ?? join(root, 'dist');
-const venv = process.env.NUTSHELL_VENV ?? join(root, 'target', 'nutshell-venv');
+const venv = resolve(process.env.NUTSHELL_VENV ?? join(root, 'target', 'nutshell-venv'));
 const shots = join(here, 'screenshots');
 const STEP = { timeout: 240_000 };
 
