@@ -64,6 +64,9 @@ test('A adds money with a (fake) Lightning invoice', STEP, async () => {
   await alicePage.screenshot({ path: join(shots, '04-added-money.png'), fullPage: true });
   assert.equal(await balance(alicePage), 1000);
   await alicePage.screenshot({ path: join(shots, '05-home.png'), fullPage: true });
+  await alicePage.setViewportSize({ width: 390, height: 844 });
+  await alicePage.screenshot({ path: join(shots, '05-home-narrow.png'), fullPage: true });
+  await alicePage.setViewportSize({ width: 1000, height: 800 });
 });
 
 test('A adds money from a bank account at the mint, opened for the key the page shows', STEP, async () => {
