@@ -75,6 +75,15 @@ pub(crate) fn new_id() -> Result<String, WalletError> {
     Ok(secret.as_str().chars().take(32).collect())
 }
 
+/// The wallet's error for a mint's refusal of an op of `kind`. "Already spent" means a redeemed token only
+/// when receiving; for the wallet's own notes it is the mint's plain refusal.
+pub(crate) fn refusal_for(kind: OpKind, code: u16, detail: String) -> WalletError {
+    match code {
+        code::TOKEN_ALREADY_SPENT if kind != OpKind::Receive => WalletError::Mint { code, detail },
+        _ => refusal(code, detail),
+    }
+}
+
 /// The wallet's error for a mint's refusal.
 pub(crate) fn refusal(code: u16, detail: String) -> WalletError {
     match code {
@@ -308,9 +317,9 @@ impl Wallet {
                 };
             if state.state == MeltQuoteState::Unpaid && code == code::TOKEN_ALREADY_SPENT {
                 // Our inputs went elsewhere (another device with the same seed): settle them by their state.
-                return self.give_up_spent(op, refusal(code, detail)).await;
+                return self.give_up_spent(op, refusal_for(op.kind, code, detail)).await;
             }
-            return self.on_melt_state(op, state.state, Some(refusal(code, detail))).await;
+            return self.on_melt_state(op, state.state, Some(refusal_for(op.kind, code, detail))).await;
         }
         match code {
             code::TOKEN_PENDING | code::QUOTE_PENDING => Ok(Outcome::Pending(WalletError::Pending)),
@@ -328,14 +337,14 @@ impl Wallet {
                     }
                 }
                 if pairs.is_empty() {
-                    self.give_up_spent(op, refusal(code, detail)).await
+                    self.give_up_spent(op, refusal_for(op.kind, code, detail)).await
                 } else {
                     self.finish(op, pairs).await.map(Outcome::Done)
                 }
             }
             _ => {
                 self.roll_back(op).await?;
-                Ok(Outcome::RolledBack(refusal(code, detail)))
+                Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
             }
         }
     }
