@@ -148,6 +148,9 @@ async fn the_swap_before_a_withdrawal_survives_a_crash() {
         assert_consistent(&*store).await;
         assert_eq!(wallet.withdraw_to_account(&mint_url(), sat(10), &account).await.unwrap(), sat(10));
         assert_eq!(account_balance(&account).await, 10);
+        // The internal swap leaves no line in the history.
+        let kinds: Vec<_> = wallet.history().await.unwrap().iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, vec![wallet_web::HistoryKind::Withdrawn, wallet_web::HistoryKind::Minted]);
     }
 }
 
