@@ -73,14 +73,13 @@ pub async fn web_lock(name: &str) -> Result<WebLock, WalletError> {
         let _ = granted_resolve.call0(&JsValue::NULL);
         held.clone().into()
     });
-    let outcome = request.call2(&locks, &JsValue::from_str(name), callback.as_ref().unchecked_ref());
+    // The returned promise settles only when the lock is released, so it is not awaited here.
     let lock = WebLock { release: Some(release), _callback: Some(callback) };
-    let outcome: js_sys::Promise = outcome
-        .map_err(|e| WalletError::Storage(format!("the browser refused the lock: {e:?}")))?
-        .dyn_into()
-        .map_err(|_| WalletError::Storage("the lock request gave no promise".into()))?;
-    // The outcome promise settles when the lock is released; failures before that surface on `granted`'s side.
-    let _ = outcome;
+    if let Some(callback) = &lock._callback {
+        request
+            .call2(&locks, &JsValue::from_str(name), callback.as_ref().unchecked_ref())
+            .map_err(|e| WalletError::Storage(format!("the browser refused the lock: {e:?}")))?;
+    }
     wasm_bindgen_futures::JsFuture::from(granted)
         .await
         .map_err(|e| WalletError::Storage(format!("the lock was not granted: {e:?}")))?;

@@ -132,6 +132,44 @@ async fn melt_survives_a_crash() {
 }
 
 #[wasm_bindgen_test]
+async fn the_swap_before_a_withdrawal_survives_a_crash() {
+    for fault in faults("/v1/swap") {
+        let (wallet, store, wire) = fresh_wallet().await;
+        let account = open_account(&wallet.account_pubkey().await.unwrap(), 0).await;
+        fund(&wallet, 64).await;
+        wire.inject(fault.clone());
+        // 10 is no exact subset of {64}: a swap into exact denominations comes first, and fails here.
+        assert!(is_network(&wallet.withdraw_to_account(&mint_url(), sat(10), &account).await), "{fault:?}");
+        let wallet = reopen(store.clone()).await;
+        assert_eq!(wallet.recover().await.unwrap(), ONE_FINISHED, "{fault:?}");
+        // The swap is done, the melt never started: all 64 are still here, in new notes.
+        assert_eq!(wallet.balance().await.unwrap(), sat(64), "{fault:?}");
+        assert_eq!(account_balance(&account).await, 0);
+        assert_consistent(&*store).await;
+        assert_eq!(wallet.withdraw_to_account(&mint_url(), sat(10), &account).await.unwrap(), sat(10));
+        assert_eq!(account_balance(&account).await, 10);
+        // The internal swap leaves no line in the history.
+        let kinds: Vec<_> = wallet.history().await.unwrap().iter().map(|h| h.kind).collect();
+        assert_eq!(kinds, vec![wallet_web::HistoryKind::Withdrawn, wallet_web::HistoryKind::Minted]);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_definitive_refusal_rolls_back() {
+    let (wallet, store, wire) = fresh_wallet().await;
+    fund(&wallet, 100).await;
+    wire.inject(Fault::Refuse("/v1/swap".into(), 11005));
+    assert!(matches!(wallet.send(&mint_url(), sat(30), None).await, Err(WalletError::Mint { code: 11005, .. })));
+    assert_eq!(wallet.balance().await.unwrap(), sat(100), "the reserved notes are released");
+    assert_eq!(ops(&*store).await, 0);
+    assert_eq!(wallet.history().await.unwrap()[0].status, "failed");
+    assert_eq!(wallet.recover().await.unwrap(), RecoveryReport::default());
+    // The released notes spend normally.
+    assert_eq!(wallet.send(&mint_url(), sat(30), None).await.unwrap().amount, sat(30));
+    assert_eq!(wallet.balance().await.unwrap(), sat(70));
+}
+
+#[wasm_bindgen_test]
 async fn restore_survives_a_crash() {
     let (alice, _, _) = fresh_wallet().await;
     fund(&alice, 50).await;

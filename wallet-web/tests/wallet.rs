@@ -290,3 +290,46 @@ async fn input_fees_are_paid_and_shown() {
     assert_eq!(alice.send(&mint, all, None).await.unwrap().fee, sat(0));
     assert_eq!(alice.balance().await.unwrap(), sat(0));
 }
+
+/// Tokens other wallets make: `cashuA` (v3 JSON) and `cashuB` with short keyset ids (which the wallet resolves
+/// against the mint's keysets).
+#[wasm_bindgen_test]
+async fn receives_cashu_a_and_short_keyset_ids() {
+    use shared::token::{Token, TokenKeysetId, TokenV3, TokenV3Entry};
+    let (alice, _, _) = fresh_wallet().await;
+    let (bob, _, _) = fresh_wallet().await;
+    fund(&alice, 6).await; // 2 + 4
+
+    let first = Token::decode(&alice.send(&mint_url(), sat(2), Some("v3".into())).await.unwrap().token).unwrap();
+    let proofs = first.proofs(&[]).unwrap();
+    let v3 = Token::V3(TokenV3 {
+        token: vec![TokenV3Entry { mint: mint_url(), proofs }],
+        unit: Some(shared::CurrencyUnit::Sat),
+        memo: Some("v3".into()),
+    })
+    .encode()
+    .unwrap();
+    assert!(v3.starts_with("cashuA"));
+    let preview = bob.inspect_token(&v3).await.unwrap();
+    assert_eq!((preview.amount, preview.dleq), (sat(2), DleqStatus::AllValid));
+    assert_eq!(bob.receive(&v3, false).await.unwrap().amount, sat(2));
+
+    let Token::V4(mut second) = Token::decode(&alice.send(&mint_url(), sat(4), None).await.unwrap().token).unwrap()
+    else {
+        panic!("the wallet makes cashuB tokens")
+    };
+    let mut shortened = 0;
+    for group in &mut second.groups {
+        if let TokenKeysetId::Full(id) = group.keyset_id {
+            if id.version() == 1 {
+                group.keyset_id = TokenKeysetId::Short(id.short());
+                shortened += 1;
+            }
+        }
+    }
+    assert!(shortened > 0, "the test mint's keysets have version 01 ids");
+    let short = Token::V4(second).encode().unwrap();
+    assert_eq!(bob.inspect_token(&short).await.unwrap().dleq, DleqStatus::AllValid);
+    assert_eq!(bob.receive(&short, false).await.unwrap().amount, sat(4));
+    assert_eq!(bob.balance().await.unwrap(), sat(6));
+}

@@ -37,6 +37,8 @@ pub const RESTORE_BATCH: u32 = 100;
 pub const RESTORE_EMPTY_BATCHES: u32 = 3;
 /// Domain separator of the bank account key: `HMAC-SHA256(seed, tag)` is the account's secret key.
 pub const ACCOUNT_KEY_TAG: &[u8] = b"chaumian-cash/bank/account-key/v1";
+/// Status of the history entry of an internal operation while it runs (removed when it ends).
+const INTERNAL: &str = "internal";
 /// The meta record holding the mnemonic.
 pub const MNEMONIC_KEY: &str = "mnemonic";
 
@@ -73,6 +75,15 @@ fn bad_response(error: impl std::fmt::Display) -> WalletError {
 pub(crate) fn new_id() -> Result<String, WalletError> {
     let secret = shared::Secret::generate()?;
     Ok(secret.as_str().chars().take(32).collect())
+}
+
+/// The wallet's error for a mint's refusal of an op of `kind`. "Already spent" means a redeemed token only
+/// when receiving; for the wallet's own notes it is the mint's plain refusal.
+pub(crate) fn refusal_for(kind: OpKind, code: u16, detail: String) -> WalletError {
+    match code {
+        code::TOKEN_ALREADY_SPENT if kind != OpKind::Receive => WalletError::Mint { code, detail },
+        _ => refusal(code, detail),
+    }
 }
 
 /// The wallet's error for a mint's refusal.
@@ -246,8 +257,15 @@ impl Wallet {
         self.inner.store.commit(batch).await
     }
 
+    /// Sets the status of history entry `id` in `batch`. The entry of an internal swap (to exact
+    /// denominations before a melt) is removed instead: the melt's entry tells the story, fee included.
     async fn history_update(&self, batch: &mut Batch, id: &str, status: &str) -> Result<(), WalletError> {
-        if let Some(mut entry) = get_json::<HistoryEntry>(&*self.inner.store, Table::History, id).await? {
+        let entry: Option<HistoryEntry> = get_json(&*self.inner.store, Table::History, id).await?;
+        if entry.as_ref().is_some_and(|entry| entry.status == INTERNAL) {
+            batch.delete(Table::History, id.to_owned());
+            return Ok(());
+        }
+        if let Some(mut entry) = entry {
             entry.status = status.to_owned();
             batch.put(Table::History, id.to_owned(), &entry)?;
         }
@@ -308,9 +326,9 @@ impl Wallet {
                 };
             if state.state == MeltQuoteState::Unpaid && code == code::TOKEN_ALREADY_SPENT {
                 // Our inputs went elsewhere (another device with the same seed): settle them by their state.
-                return self.give_up_spent(op, refusal(code, detail)).await;
+                return self.give_up_spent(op, refusal_for(op.kind, code, detail)).await;
             }
-            return self.on_melt_state(op, state.state, Some(refusal(code, detail))).await;
+            return self.on_melt_state(op, state.state, Some(refusal_for(op.kind, code, detail))).await;
         }
         match code {
             code::TOKEN_PENDING | code::QUOTE_PENDING => Ok(Outcome::Pending(WalletError::Pending)),
@@ -328,14 +346,14 @@ impl Wallet {
                     }
                 }
                 if pairs.is_empty() {
-                    self.give_up_spent(op, refusal(code, detail)).await
+                    self.give_up_spent(op, refusal_for(op.kind, code, detail)).await
                 } else {
                     self.finish(op, pairs).await.map(Outcome::Done)
                 }
             }
             _ => {
                 self.roll_back(op).await?;
-                Ok(Outcome::RolledBack(refusal(code, detail)))
+                Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
             }
         }
     }
@@ -935,7 +953,7 @@ impl Wallet {
         let mut amounts: Vec<(Amount, Destination)> = parts.iter().map(|a| (*a, Destination::Send)).collect();
         amounts.extend(change.split_with_max(max)?.into_iter().map(|a| (a, Destination::Keep)));
         let mut history = Self::new_entry(HistoryKind::Sent, &record.url, Amount::ZERO, fee, None)?;
-        history.status = "internal".to_owned();
+        history.status = INTERNAL.to_owned();
         let (op, outcome) = self
             .swap_op(OpKind::SwapExact, record, "/v1/swap", &inputs, Vec::new(), &amounts, None, None, None, &history)
             .await?;
@@ -943,10 +961,6 @@ impl Wallet {
             Outcome::Done(notes) => notes,
             Outcome::Pending(error) | Outcome::RolledBack(error) => return Err(error),
         };
-        // Drop the internal history line: the melt's line tells the story (fee included).
-        let mut batch = Batch::new();
-        batch.delete(Table::History, history.id.clone());
-        self.inner.store.commit(batch).await?;
         let exact: Vec<String> = op
             .outputs
             .iter()

@@ -32,9 +32,7 @@ struct Inner {
     connector: Rc<dyn MintConnector>,
     /// The Web Lock's name: one per database, shared by every tab.
     lock_name: String,
-    /// Serializes this page's operations (the Web Lock alone would let two calls of one page interleave
-    /// while one waits for the other's lock... in the same page they would queue on the lock anyway, but
-    /// the mutex keeps the order of calls).
+    /// Queues this page's operations in call order before they contend for the Web Lock with other tabs.
     mutex: futures::lock::Mutex<()>,
     /// The seed, once read.
     seed: std::cell::RefCell<Option<shared::derivation::WalletSeed>>,

@@ -48,6 +48,8 @@ pub enum Fault {
     FailBeforeSend(String),
     /// Sends, then fails with a network error (the answer was lost).
     LoseAnswer(String),
+    /// Does not send; answers as the mint would refuse for good, with this Cashu code.
+    Refuse(String, u16),
 }
 
 /// The real HTTP connector, with one injectable fault and a record of every request body.
@@ -91,6 +93,10 @@ impl MintConnector for TestConnector {
                 self.bodies.borrow_mut().push((path.to_owned(), body.to_owned()));
                 let _ = self.inner.post(mint, path, body).await;
                 return Err(lost(mint));
+            }
+            Fault::Refuse(prefix, code) if path.starts_with(&prefix) => {
+                *self.fault.borrow_mut() = Fault::None;
+                return Err(WalletError::Mint { code, detail: "injected refusal".into() });
             }
             _ => {}
         }
