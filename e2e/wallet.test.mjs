@@ -31,6 +31,7 @@ let bobPage;
 let aliceWords;
 let tokenForBob;
 let tokenToReclaim;
+let bankAccount;
 
 before(async () => {
   await access(join(walletDir, 'index.html')).catch(() => {
@@ -75,6 +76,7 @@ test('A adds money from a bank account at the mint, opened for the key the page 
   const key = (await alicePage.getByTestId('account-key').textContent()).trim();
   assert.match(key, /^0[23][0-9a-f]{64}$/);
   const account = await admin(mint, 'POST', '/admin/accounts', { pubkey: key });
+  bankAccount = account.id;
   await admin(mint, 'POST', `/admin/accounts/${account.id}/credit`, { amount: 500, reference: 'e2e' });
   await alicePage.getByLabel('Your account number at the mint').fill(String(account.id));
   await alicePage.getByLabel('Amount (sat)').first().fill('300');
@@ -224,6 +226,22 @@ test("a fresh profile restores A's money from the recovery words", STEP, async (
   alice.requests.push(...carol.requests);
   alice.problems.push(...carol.problems);
   await carol.context.close();
+});
+
+test('A withdraws to the bank account at the mint', STEP, async () => {
+  const before = await balance(alicePage);
+  const accountBefore = (await admin(mint, 'GET', `/admin/accounts/${bankAccount}`)).balance;
+  await go(alicePage, 'Add money');
+  await alicePage.getByLabel('Account number', { exact: true }).fill(String(bankAccount));
+  await alicePage.getByLabel('Amount (sat)').nth(1).fill('100');
+  await alicePage.getByRole('button', { name: 'Withdraw' }).click();
+  const status = alicePage.getByTestId('withdraw-status');
+  await status.locator('.done, .failed').waitFor();
+  assert.match(await status.textContent(), new RegExp(`Moved 100 sat to account ${bankAccount}\\.`));
+  await alicePage.screenshot({ path: join(shots, '18-withdrawn.png'), fullPage: true });
+  const accountAfter = (await admin(mint, 'GET', `/admin/accounts/${bankAccount}`)).balance;
+  assert.equal(accountAfter - accountBefore, 100, 'the account was credited');
+  assert.equal(await balance(alicePage), before - 100, 'no fee at this mint');
 });
 
 test('no request carried the recovery words, a blinding factor or a held note secret', STEP, async () => {
