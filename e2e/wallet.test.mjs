@@ -105,7 +105,12 @@ test('A sends a token; B (a fresh wallet) receives it', STEP, async () => {
   assert.equal(await balance(bobPage), 120);
 });
 
-test('a second receive of the same token is refused in plain words', STEP, async () => {
+test('a damaged token and a second receive of the same token are refused in plain words', STEP, async () => {
+  await go(bobPage, 'Receive');
+  await bobPage.getByLabel('Token', { exact: true }).fill(tokenForBob.slice(0, 60));
+  await bobPage.getByRole('button', { name: 'Check token' }).click();
+  await bobPage.getByRole('alert').filter({ hasText: 'Check that you copied all of it' }).waitFor();
+
   const { status } = await receive(bobPage, tokenForBob);
   assert.match(status, /already been redeemed/);
   assert.equal(await balance(bobPage), 120);

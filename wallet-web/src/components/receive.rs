@@ -41,6 +41,10 @@ pub fn Receive() -> impl IntoView {
                     preview.set(Some(found));
                     super::browser::focus_id("token-preview-heading");
                 }
+                Err(WalletError::InvalidToken(reason)) => status.set(Status::Failed(format!(
+                    "This is not a token this wallet can read. Check that you copied all of it (it starts with \
+                     \"cashuB\" or \"cashuA\"). Details: {reason}"
+                ))),
                 Err(error) => status.set(Status::Failed(error.to_string())),
             }
         });
