@@ -304,6 +304,21 @@ async fn cache_and_restore(store: Arc<dyn MintStore>) {
     assert_eq!(restored, vec![(blinded, sig)]);
 }
 
+async fn cached_responses_are_evicted_by_age(store: Arc<dyn MintStore>) {
+    let ks = keyset();
+    let (y, p) = proof(&ks, 1);
+    let key = [9u8; 32];
+    let before = mint_server::store::unix_time();
+    store.commit(&Commit { spend: vec![(y, p)], cache: Some((key, "{}".into())), ..Commit::default() }).await.unwrap();
+    // Stored at `before` or later: an eviction of older entries keeps it, one of newer entries takes it.
+    assert_eq!(store.evict_cached_responses(before).await.unwrap(), 0);
+    assert!(store.cached_response(&key).await.unwrap().is_some());
+    assert_eq!(store.evict_cached_responses(mint_server::store::unix_time() + 1).await.unwrap(), 1);
+    assert_eq!(store.cached_response(&key).await.unwrap(), None);
+    // Only the cache goes: the note stays spent.
+    assert_eq!(state_of(&*store, y).await, Some(State::Spent));
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -329,6 +344,7 @@ macro_rules! conformance {
             case!(quote_transitions_compare_and_set);
             case!(accounts_never_go_negative);
             case!(cache_and_restore);
+            case!(cached_responses_are_evicted_by_age);
         }
     };
 }

@@ -49,6 +49,8 @@ pub struct MintSettings {
     pub max_quote_amount: Amount,
     /// How long quotes stay valid, in seconds.
     pub quote_ttl_secs: u64,
+    /// NUT-19: how long cached responses are kept, in seconds; `None` keeps them forever.
+    pub response_cache_ttl_secs: Option<u64>,
 }
 
 impl Default for MintSettings {
@@ -62,6 +64,7 @@ impl Default for MintSettings {
             fake_bolt11: false,
             max_quote_amount: Amount::from_u64(1 << 31),
             quote_ttl_secs: 3600,
+            response_cache_ttl_secs: Some(crate::config::DEFAULT_CACHE_TTL_SECS),
         }
     }
 }
@@ -317,6 +320,17 @@ impl Mint {
                 }
             }
             Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Delete cached responses older than the TTL (NUT-19). Returns how many; none without a TTL.
+    pub async fn evict_expired_responses(&self) -> Result<u64, MintError> {
+        match self.settings.response_cache_ttl_secs {
+            Some(ttl) => {
+                let ttl = i64::try_from(ttl).unwrap_or(i64::MAX);
+                Ok(self.store.evict_cached_responses(unix_now().saturating_sub(ttl)).await?)
+            }
+            None => Ok(0),
         }
     }
 

@@ -259,6 +259,11 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError>;
 }
 
+/// Unix time in seconds, as the store records it (`created_at`).
+pub fn unix_time() -> i64 {
+    unix_now()
+}
+
 /// Unix time in seconds.
 pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
