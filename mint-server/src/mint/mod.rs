@@ -11,6 +11,8 @@ mod keysets;
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
+use tokio::sync::Semaphore;
+
 use sha2::{Digest, Sha256};
 use shared::nuts::{
     CheckStateRequest, CheckStateResponse, KeysResponse, KeysetResponse, MeltQuoteBolt11Response, MeltQuoteState,
@@ -89,6 +91,7 @@ pub struct Mint {
     keysets: RwLock<Arc<Keysets>>,
     settings: MintSettings,
     funding: Vec<Arc<dyn Funding>>,
+    cpu_slots: Semaphore,
 }
 
 impl Mint {
@@ -101,7 +104,15 @@ impl Mint {
         if settings.fake_bolt11 {
             funding.push(Arc::new(FakeBolt11));
         }
-        let mint = Mint { store, master, keysets: RwLock::new(Arc::new(keysets)), settings, funding };
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let mint = Mint {
+            store,
+            master,
+            keysets: RwLock::new(Arc::new(keysets)),
+            settings,
+            funding,
+            cpu_slots: Semaphore::new(cores),
+        };
         let unit = mint.settings.unit.clone();
         let fee = mint.settings.input_fee_ppk;
         if mint.keysets().iter().all(|k| k.record.unit != unit) {
@@ -115,6 +126,18 @@ impl Mint {
             mint.rotate_keyset(unit, fee).await?;
         }
         Ok(mint)
+    }
+
+    /// Run CPU-bound work (verifying inputs, signing outputs) off the async workers, on the blocking pool,
+    /// with at most one such job per core at a time. Without the limit, 64 concurrent swaps start 64
+    /// threads that time-slice two cores: every request finishes late and the switching costs CPU; with
+    /// it, requests wait their turn in order (FIFO), asleep.
+    async fn cpu<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, MintError> + Send + 'static,
+    ) -> Result<T, MintError> {
+        let _slot = self.cpu_slots.acquire().await.map_err(|_| MintError::Internal("no CPU slots".into()))?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| MintError::Internal(format!("CPU task failed: {e}")))?
     }
 
     /// The settings.
@@ -263,25 +286,24 @@ impl Mint {
         self.load_keysets_of(&request.inputs, &request.outputs).await?;
         let keysets = self.keysets();
         let SwapRequest { inputs, outputs } = request;
-        // Verifying and signing is CPU work: keep it off the async workers.
-        let (spend, signatures) = tokio::task::spawn_blocking(move || -> Result<_, MintError> {
-            let (spend, input_unit, fee, input_total) = verify_inputs(&keysets, inputs)?;
-            let (output_unit, output_total) = check_outputs(&keysets, &outputs)?;
-            if input_unit != output_unit && !outputs.is_empty() {
-                return Err(MintError::UnitMismatch);
-            }
-            let expected = input_total
-                .checked_sub(fee)
-                .map_err(|_| MintError::Unbalanced(format!("inputs ({input_total}) do not cover the fee ({fee})")))?;
-            if expected != output_total {
-                return Err(MintError::Unbalanced(format!(
-                    "inputs {input_total} - fee {fee} != outputs {output_total}"
-                )));
-            }
-            Ok((spend, sign_outputs(&keysets, &outputs)?))
-        })
-        .await
-        .map_err(|e| MintError::Internal(format!("signing task failed: {e}")))??;
+        let (spend, signatures) = self
+            .cpu(move || -> Result<_, MintError> {
+                let (spend, input_unit, fee, input_total) = verify_inputs(&keysets, inputs)?;
+                let (output_unit, output_total) = check_outputs(&keysets, &outputs)?;
+                if input_unit != output_unit && !outputs.is_empty() {
+                    return Err(MintError::UnitMismatch);
+                }
+                let expected = input_total.checked_sub(fee).map_err(|_| {
+                    MintError::Unbalanced(format!("inputs ({input_total}) do not cover the fee ({fee})"))
+                })?;
+                if expected != output_total {
+                    return Err(MintError::Unbalanced(format!(
+                        "inputs {input_total} - fee {fee} != outputs {output_total}"
+                    )));
+                }
+                Ok((spend, sign_outputs(&keysets, &outputs)?))
+            })
+            .await?;
 
         let response = SwapResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
         let commit = Commit { spend, signatures, cache: Some((cache_key, to_json(&response)?)), ..Commit::default() };
@@ -537,18 +559,18 @@ impl Mint {
         self.load_keysets_of(&[], &request.outputs).await?;
         let keysets = self.keysets();
         let outputs = request.outputs;
-        let signatures = tokio::task::spawn_blocking(move || -> Result<_, MintError> {
-            let (unit, total) = check_outputs(&keysets, &outputs)?;
-            if unit != quote.unit {
-                return Err(MintError::UnitMismatch);
-            }
-            if total != quote.amount {
-                return Err(MintError::Unbalanced(format!("outputs {total} != quote amount {}", quote.amount)));
-            }
-            sign_outputs(&keysets, &outputs)
-        })
-        .await
-        .map_err(|e| MintError::Internal(format!("signing task failed: {e}")))??;
+        let signatures = self
+            .cpu(move || -> Result<_, MintError> {
+                let (unit, total) = check_outputs(&keysets, &outputs)?;
+                if unit != quote.unit {
+                    return Err(MintError::UnitMismatch);
+                }
+                if total != quote.amount {
+                    return Err(MintError::Unbalanced(format!("outputs {total} != quote amount {}", quote.amount)));
+                }
+                sign_outputs(&keysets, &outputs)
+            })
+            .await?;
         let response = MintResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
         let commit = Commit {
             signatures,
@@ -660,19 +682,21 @@ impl Mint {
         let inputs = request.inputs;
         let quote_unit = quote.unit.clone();
         let required = quote.amount.checked_add(quote.fee_reserve)?;
-        let spend = tokio::task::spawn_blocking(move || -> Result<_, MintError> {
-            let (spend, unit, fee, total) = verify_inputs(&keysets, inputs)?;
-            if unit != quote_unit {
-                return Err(MintError::UnitMismatch);
-            }
-            let needed = required.checked_add(fee)?;
-            if total < needed {
-                return Err(MintError::Unbalanced(format!("inputs {total} < amount + fee reserve + fees {needed}")));
-            }
-            Ok(spend)
-        })
-        .await
-        .map_err(|e| MintError::Internal(format!("verification task failed: {e}")))??;
+        let spend = self
+            .cpu(move || -> Result<_, MintError> {
+                let (spend, unit, fee, total) = verify_inputs(&keysets, inputs)?;
+                if unit != quote_unit {
+                    return Err(MintError::UnitMismatch);
+                }
+                let needed = required.checked_add(fee)?;
+                if total < needed {
+                    return Err(MintError::Unbalanced(format!(
+                        "inputs {total} < amount + fee reserve + fees {needed}"
+                    )));
+                }
+                Ok(spend)
+            })
+            .await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
         self.store
