@@ -8,6 +8,9 @@ use clap::Parser;
 /// The default request body limit: large enough for a swap of a few thousand proofs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long cached responses are kept by default (NUT-19): a day, far longer than any wallet's retries.
+pub const DEFAULT_CACHE_TTL_SECS: u64 = 24 * 3600;
+
 /// How the mint is started.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -55,6 +58,11 @@ pub struct Config {
     /// development and interoperability tests only.
     #[arg(long, env = "MINT_FAKE_BOLT11", default_value_t = false)]
     pub fake_bolt11: bool,
+
+    /// NUT-19: seconds a state-changing request's response stays cached for identical retries (advertised
+    /// in `GET /v1/info`); older entries are deleted. `0` keeps them forever.
+    #[arg(long, env = "MINT_CACHE_TTL_SECS", default_value_t = DEFAULT_CACHE_TTL_SECS)]
+    pub cache_ttl_secs: u64,
 
     /// Fee per input of newly created keysets, in parts per thousand of the unit.
     #[arg(long, env = "MINT_INPUT_FEE_PPK", default_value_t = 0)]

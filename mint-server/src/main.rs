@@ -61,6 +61,22 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     });
+    // NUT-19: drop cached responses once their TTL has passed, checking a few times per TTL.
+    if let Some(ttl) = state.mint.settings().response_cache_ttl_secs {
+        let mint = std::sync::Arc::clone(&state.mint);
+        let period = std::time::Duration::from_secs((ttl / 4).clamp(1, 300));
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(period);
+            loop {
+                every.tick().await;
+                match mint.evict_expired_responses().await {
+                    Ok(0) => {}
+                    Ok(evicted) => tracing::debug!(evicted, "expired cached responses deleted"),
+                    Err(error) => tracing::warn!(%error, "could not delete expired cached responses"),
+                }
+            }
+        });
+    }
     let app = mint_server::app(state);
     mint_server::serve(listener, app, mint_server::shutdown::signal()).await.context("server error")?;
     tracing::info!("stopped");

@@ -33,6 +33,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
         input_fee_ppk: config.input_fee_ppk,
         max_inputs: config.max_inputs,
         max_outputs: config.max_outputs,
+        response_cache_ttl_secs: (config.cache_ttl_secs > 0).then_some(config.cache_ttl_secs),
         ..MintSettings::default()
     };
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings).await?);

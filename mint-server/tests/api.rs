@@ -178,6 +178,29 @@ async fn identical_retries_are_idempotent(store: Arc<dyn MintStore>) {
     assert!(answers.windows(2).all(|w| w[0] == w[1]));
 }
 
+/// NUT-19 with a TTL: advertised in the info, retries answered from the cache until the entry expires and
+/// is evicted; afterwards a retry is an ordinary request again (its inputs are spent).
+async fn cached_responses_expire(store: Arc<dyn MintStore>) {
+    let settings = MintSettings { response_cache_ttl_secs: Some(1), ..MintSettings::default() };
+    let mint = TestMint::start(store, settings).await;
+    let info: MintInfo = mint.get("/v1/info").await.unwrap();
+    assert_eq!(info.nuts.nut19.unwrap().ttl, Some(1));
+    let notes = mint.mint_notes(&[4]).await;
+    let keyset = mint.keyset().await;
+    let request = SwapRequest { inputs: notes, outputs: TestMint::outputs(&keyset, &[4]).outputs };
+    let first: SwapResponse = mint.post("/v1/swap", &request).await.unwrap();
+    // Within the TTL an eviction keeps it, and the retry gets the same answer.
+    assert_eq!(mint.mint.evict_expired_responses().await.unwrap(), 0);
+    let retry: SwapResponse = mint.post("/v1/swap", &request).await.unwrap();
+    assert_eq!(retry, first);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(mint.mint.evict_expired_responses().await.unwrap() >= 1);
+    assert_eq!(
+        code_of(mint.post::<_, SwapResponse>("/v1/swap", &request).await.unwrap_err()),
+        ErrorCode::TokenAlreadySpent
+    );
+}
+
 async fn refusals(store: Arc<dyn MintStore>) {
     let settings = MintSettings { max_inputs: 5, max_outputs: 5, ..MintSettings::default() };
     let mint = TestMint::start(store, settings).await;
@@ -393,6 +416,7 @@ macro_rules! api_tests {
             case!(concurrent_presentations);
             case!(identical_retries_are_idempotent);
             case!(refusals);
+            case!(cached_responses_expire);
             case!(rotation_and_fees);
             case!(checkstate_and_restore);
             case!(melt_via_fake_bolt11);

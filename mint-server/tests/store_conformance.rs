@@ -94,6 +94,42 @@ async fn concurrent_presentations_succeed_once(store: Arc<dyn MintStore>) {
     assert_eq!(successes, 1);
 }
 
+/// Many concurrent swaps, some of them presenting one note already spent: (SQLite commits concurrent
+/// requests in shared transactions) the double spends fail alone, every other swap is committed whole.
+async fn double_spends_among_concurrent_swaps_fail_alone(store: Arc<dyn MintStore>) {
+    let ks = keyset();
+    let (y_spent, p_spent) = proof(&ks, 1);
+    store.commit(&Commit { spend: vec![(y_spent, p_spent.clone())], ..Commit::default() }).await.unwrap();
+    let tasks: Vec<_> = (0..60u8)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let input = if i % 3 == 0 { (y_spent, p_spent.clone()) } else { proof(&ks, 1) };
+            let output = signature(&ks, 1);
+            let commit = Commit {
+                spend: vec![input.clone()],
+                signatures: vec![output.clone()],
+                cache: Some(([i; 32], format!("response {i}"))),
+                ..Commit::default()
+            };
+            tokio::spawn(async move { (i, input.0, output.0, store.commit(&commit).await) })
+        })
+        .collect();
+    for task in tasks {
+        let (i, y, b, outcome) = task.await.unwrap();
+        let cached = store.cached_response(&[i; 32]).await.unwrap();
+        let signed = store.signatures(&[b]).await.unwrap();
+        if i % 3 == 0 {
+            assert!(matches!(outcome, Err(StoreError::AlreadySpent(ref ys)) if *ys == vec![y]), "{i}: {outcome:?}");
+            assert!(cached.is_none() && signed.is_empty(), "{i}: a refused swap left effects");
+        } else {
+            assert!(outcome.is_ok(), "{i}: {outcome:?}");
+            assert_eq!(state_of(&*store, y).await, Some(State::Spent));
+            assert_eq!(cached.as_deref(), Some(format!("response {i}").as_str()));
+            assert_eq!(signed.len(), 1);
+        }
+    }
+}
+
 async fn a_failed_commit_has_no_effect(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (blinded, sig) = signature(&ks, 1);
@@ -268,6 +304,21 @@ async fn cache_and_restore(store: Arc<dyn MintStore>) {
     assert_eq!(restored, vec![(blinded, sig)]);
 }
 
+async fn cached_responses_are_evicted_by_age(store: Arc<dyn MintStore>) {
+    let ks = keyset();
+    let (y, p) = proof(&ks, 1);
+    let key = [9u8; 32];
+    let before = mint_server::store::unix_time();
+    store.commit(&Commit { spend: vec![(y, p)], cache: Some((key, "{}".into())), ..Commit::default() }).await.unwrap();
+    // Stored at `before` or later: an eviction of older entries keeps it, one of newer entries takes it.
+    assert_eq!(store.evict_cached_responses(before).await.unwrap(), 0);
+    assert!(store.cached_response(&key).await.unwrap().is_some());
+    assert_eq!(store.evict_cached_responses(mint_server::store::unix_time() + 1).await.unwrap(), 1);
+    assert_eq!(store.cached_response(&key).await.unwrap(), None);
+    // Only the cache goes: the note stays spent.
+    assert_eq!(state_of(&*store, y).await, Some(State::Spent));
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -287,11 +338,13 @@ macro_rules! conformance {
             case!(keysets_round_trip);
             case!(first_presentation_wins);
             case!(concurrent_presentations_succeed_once);
+            case!(double_spends_among_concurrent_swaps_fail_alone);
             case!(a_failed_commit_has_no_effect);
             case!(pending_inputs);
             case!(quote_transitions_compare_and_set);
             case!(accounts_never_go_negative);
             case!(cache_and_restore);
+            case!(cached_responses_are_evicted_by_age);
         }
     };
 }

@@ -40,7 +40,7 @@ pub fn supported_nuts(mint: &crate::mint::MintSettings, methods: &[(&str, &str)]
         nut09: supported,
         nut12: supported,
         nut19: Some(nut19::Settings {
-            ttl: None,
+            ttl: mint.response_cache_ttl_secs,
             cached_endpoints: vec![cached("/v1/swap"), cached("/v1/mint/bolt11"), cached("/v1/melt/bolt11")],
         }),
         ..Nuts::default()
@@ -107,8 +107,12 @@ mod tests {
         for not_implemented in [nuts.nut08, nuts.nut10, nuts.nut11] {
             assert!(!not_implemented.supported);
         }
-        let paths: Vec<String> = nuts.nut19.unwrap().cached_endpoints.into_iter().map(|e| e.path).collect();
+        let nut19 = nuts.nut19.unwrap();
+        assert_eq!(nut19.ttl, Some(crate::config::DEFAULT_CACHE_TTL_SECS));
+        let paths: Vec<String> = nut19.cached_endpoints.into_iter().map(|e| e.path).collect();
         assert_eq!(paths, ["/v1/swap", "/v1/mint/bolt11", "/v1/melt/bolt11"]);
+        let forever = crate::mint::MintSettings { response_cache_ttl_secs: None, ..Default::default() };
+        assert_eq!(supported_nuts(&forever, &[]).nut19.unwrap().ttl, None);
         let nuts = supported_nuts(&crate::mint::MintSettings::default(), &[("bank", "Bank"), ("bolt11", "Fake")]);
         assert!(!nuts.nut04.disabled && nuts.nut04.methods[1].method == "bolt11");
         assert_eq!(nuts.nut05.methods[0].method, "bank");

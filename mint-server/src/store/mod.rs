@@ -13,12 +13,17 @@
 //! - An account balance never goes below zero: a debit that would fails with
 //!   [`StoreError::InsufficientFunds`]. Every balance change is recorded in the ledger.
 //! - The cached response of a commit (NUT-19) is stored in the same transaction as its effects, so a
-//!   retried request finds either no effects and no cache, or both.
+//!   retried request finds either no effects and no cache, or both. Entries live until evicted
+//!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises).
+//! - `commit` returns only once its effects are durable. Implementations may apply several concurrent
+//!   commits in one transaction (SQLite does: group commit), but the outcome of each is as if it ran alone
+//!   in some serial order.
 //!
 //! One conformance suite (`mint-server/tests/store_conformance.rs`) checks this contract against both
 //! backends.
 
 mod sql;
+mod sqlite_writer;
 
 use std::fmt;
 
@@ -231,6 +236,9 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError>;
     /// The cached response for a request key.
     async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError>;
+    /// Delete cached responses stored before Unix time `created_before` (NUT-19's TTL has passed for them);
+    /// returns how many.
+    async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError>;
 
     /// Add a mint quote.
     async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError>;
@@ -249,6 +257,11 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
     /// Block or unblock an account.
     async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError>;
+}
+
+/// Unix time in seconds, as the store records it (`created_at`).
+pub fn unix_time() -> i64 {
+    unix_now()
 }
 
 /// Unix time in seconds.

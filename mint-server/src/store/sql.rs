@@ -17,20 +17,24 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use super::sqlite_writer::{Writer, classify_conflict, proof_states_on, signatures_on};
 use super::{
     Account, Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError, StoredProofState,
     unix_now,
 };
 
 /// The embedded store: one SQLite file in WAL mode, `synchronous = FULL` (a committed spend survives a
-/// power cut).
+/// power cut). Reads go through a pool of connections; commits go to one writer task that applies them in
+/// batches (group commit, see `sqlite_writer`).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::Pool<sqlx::Sqlite>,
+    writer: Writer,
 }
 
 impl SqliteStore {
-    /// Open (creating if needed) the database file and apply migrations.
+    /// Open (creating if needed) the database file, apply migrations and start the writer task (on the
+    /// current Tokio runtime).
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Backend(format!("create {parent:?}: {e}")))?;
@@ -41,10 +45,35 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            .foreign_keys(true)
+            // Checkpoint (copy the WAL back into the database file) every 4,000 pages instead of 1,000: a
+            // page that several batches change is copied once per checkpoint, and swaps keep changing the
+            // same index pages.
+            .pragma("wal_autocheckpoint", "4000");
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let writer = Writer::start(options).await?;
+        Ok(SqliteStore { pool, writer })
+    }
+
+    async fn commit_impl(&self, commit: &Commit) -> Result<(), StoreError> {
+        self.writer.commit(commit.clone()).await
+    }
+
+    async fn proof_states_impl(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
+        if ys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut connection = self.pool.acquire().await?;
+        proof_states_on(&mut connection, ys).await
+    }
+
+    async fn signatures_impl(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError> {
+        if blinded.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut connection = self.pool.acquire().await?;
+        signatures_on(&mut connection, blinded).await?.iter().map(Self::signature_from_row).collect()
     }
 }
 
@@ -69,6 +98,353 @@ impl PostgresStore {
     }
 }
 
+/// One statement for a commit that only inserts (a swap's: spends, signatures, cached response). A single
+/// statement is atomic by itself, so this needs no `BEGIN`/`COMMIT`: one round trip instead of one per row
+/// plus two. PostgreSQL runs every data-modifying `WITH` part to completion, whether or not it is read.
+const PG_PLAIN_COMMIT: &str = "\
+WITH spent AS (
+    INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at)
+    SELECT y, keyset_id, amount, secret, c, witness, $7::text, $8::text, $9::bigint
+    FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::text[])
+        AS t (y, keyset_id, amount, secret, c, witness)
+    RETURNING 1
+), signed AS (
+    INSERT INTO blind_signatures (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at)
+    SELECT b, amount, keyset_id, c, dleq_e, dleq_s, $8::text, $9::bigint
+    FROM UNNEST($10::bytea[], $11::bigint[], $12::text[], $13::bytea[], $14::bytea[], $15::bytea[])
+        AS t (b, amount, keyset_id, c, dleq_e, dleq_s)
+    RETURNING 1
+), cached AS (
+    INSERT INTO response_cache (key, response, created_at)
+    SELECT $16::bytea, $17::text, $9::bigint WHERE $16::bytea IS NOT NULL
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM spent) + (SELECT count(*) FROM signed) + (SELECT count(*) FROM cached)";
+
+/// Insert spent-set rows from arrays (one round trip for any number of inputs).
+const PG_INSERT_PROOFS: &str = "\
+INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at)
+SELECT y, keyset_id, amount, secret, c, witness, $7::text, $8::text, $9::bigint
+FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::text[])
+    AS t (y, keyset_id, amount, secret, c, witness)";
+
+/// Insert signature rows from arrays.
+const PG_INSERT_SIGNATURES: &str = "\
+INSERT INTO blind_signatures (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at)
+SELECT b, amount, keyset_id, c, dleq_e, dleq_s, $7::text, $8::bigint
+FROM UNNEST($1::bytea[], $2::bigint[], $3::text[], $4::bytea[], $5::bytea[], $6::bytea[])
+    AS t (b, amount, keyset_id, c, dleq_e, dleq_s)";
+
+/// The columns of spent-set rows as PostgreSQL arrays.
+type ProofArrays = (Vec<Vec<u8>>, Vec<String>, Vec<i64>, Vec<String>, Vec<Vec<u8>>, Vec<Option<String>>);
+/// The columns of signature rows as PostgreSQL arrays.
+type SignatureArrays = (Vec<Vec<u8>>, Vec<i64>, Vec<String>, Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+fn proof_arrays(rows: &[ProofRow<'_>]) -> ProofArrays {
+    (
+        rows.iter().map(|r| r.y.to_vec()).collect(),
+        rows.iter().map(|r| r.keyset_id.clone()).collect(),
+        rows.iter().map(|r| r.amount).collect(),
+        rows.iter().map(|r| r.secret.to_owned()).collect(),
+        rows.iter().map(|r| r.c.to_vec()).collect(),
+        rows.iter().map(|r| r.witness.map(str::to_owned)).collect(),
+    )
+}
+
+fn signature_arrays(rows: &[SignatureRow<'_>]) -> SignatureArrays {
+    (
+        rows.iter().map(|r| r.b.to_vec()).collect(),
+        rows.iter().map(|r| r.amount).collect(),
+        rows.iter().map(|r| r.keyset_id.clone()).collect(),
+        rows.iter().map(|r| r.c.to_vec()).collect(),
+        rows.iter().map(|r| r.e.to_vec()).collect(),
+        rows.iter().map(|r| r.s.to_vec()).collect(),
+    )
+}
+
+/// The unique constraint a failed PostgreSQL statement violated, if that is why it failed.
+fn violated_constraint(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => Some(db.constraint().unwrap_or_default().to_owned()),
+        _ => None,
+    }
+}
+
+impl PostgresStore {
+    async fn commit_impl(&self, commit: &Commit) -> Result<(), StoreError> {
+        let now = unix_now();
+        let proofs = proof_rows(commit)?;
+        let signatures = signature_rows(commit)?;
+        let state = if commit.spend_pending { "PENDING" } else { "SPENT" };
+        if commit.quote.is_none()
+            && commit.account.is_none()
+            && commit.settle_pending.is_empty()
+            && commit.release_pending.is_empty()
+        {
+            let (ys, ids, amounts, secrets, cs, witnesses) = proof_arrays(&proofs);
+            let (bs, s_amounts, s_ids, s_cs, es, ss) = signature_arrays(&signatures);
+            let (key, response) = match &commit.cache {
+                Some((key, response)) => (Some(key.to_vec()), Some(response.as_str())),
+                None => (None, None),
+            };
+            let result = sqlx::query(PG_PLAIN_COMMIT)
+                .bind(ys)
+                .bind(ids)
+                .bind(amounts)
+                .bind(secrets)
+                .bind(cs)
+                .bind(witnesses)
+                .bind(state)
+                .bind(commit.quote_id.as_deref())
+                .bind(now)
+                .bind(bs)
+                .bind(s_amounts)
+                .bind(s_ids)
+                .bind(s_cs)
+                .bind(es)
+                .bind(ss)
+                .bind(key)
+                .bind(response)
+                .execute(&self.pool)
+                .await;
+            return match result {
+                Ok(_) => Ok(()),
+                Err(error) => Err(self.insert_failure(error, commit).await),
+            };
+        }
+
+        let mut tx = self.pool.begin().await?;
+        if let Some(transition) = &commit.quote {
+            let (sql, id, preimage) = quote_transition_sql(transition);
+            let query = match preimage {
+                Some(preimage) => sqlx::query(sql).bind(preimage).bind(id),
+                None => sqlx::query(sql).bind(id),
+            };
+            if query.execute(&mut *tx).await?.rows_affected() != 1 {
+                return Err(StoreError::QuoteStateConflict(id.to_owned()));
+            }
+        }
+        if !proofs.is_empty() {
+            let (ys, ids, amounts, secrets, cs, witnesses) = proof_arrays(&proofs);
+            let inserted = sqlx::query(PG_INSERT_PROOFS)
+                .bind(ys)
+                .bind(ids)
+                .bind(amounts)
+                .bind(secrets)
+                .bind(cs)
+                .bind(witnesses)
+                .bind(state)
+                .bind(commit.quote_id.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+            if let Err(error) = inserted {
+                drop(tx);
+                return Err(self.insert_failure(error, commit).await);
+            }
+        }
+        if !commit.settle_pending.is_empty() {
+            let ys: Vec<Vec<u8>> = commit.settle_pending.iter().map(|y| y.to_bytes().to_vec()).collect();
+            let updated = sqlx::query("UPDATE proofs SET state = 'SPENT' WHERE y = ANY($1) AND state = 'PENDING'")
+                .bind(&ys)
+                .execute(&mut *tx)
+                .await?;
+            if updated.rows_affected() != ys.len() as u64 {
+                return Err(StoreError::Backend("pending proofs vanished".into()));
+            }
+        }
+        if !commit.release_pending.is_empty() {
+            let ys: Vec<Vec<u8>> = commit.release_pending.iter().map(|y| y.to_bytes().to_vec()).collect();
+            sqlx::query("DELETE FROM proofs WHERE y = ANY($1) AND state = 'PENDING'")
+                .bind(ys)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if !signatures.is_empty() {
+            let (bs, amounts, ids, cs, es, ss) = signature_arrays(&signatures);
+            let inserted = sqlx::query(PG_INSERT_SIGNATURES)
+                .bind(bs)
+                .bind(amounts)
+                .bind(ids)
+                .bind(cs)
+                .bind(es)
+                .bind(ss)
+                .bind(commit.quote_id.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+            unique_or(inserted, StoreError::OutputsAlreadySigned)?;
+        }
+        if let Some(change) = &commit.account {
+            let updated = if change.delta < 0 {
+                sqlx::query(
+                    "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND blocked = 0 AND balance >= -$1",
+                )
+            } else {
+                sqlx::query(
+                    "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND balance <= 9223372036854775807 - $1",
+                )
+            }
+            .bind(change.delta)
+            .bind(&change.account_id)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                drop(tx);
+                return Err(match self.account(&change.account_id).await? {
+                    Some(account) if !account.blocked && change.delta < 0 => StoreError::InsufficientFunds,
+                    Some(account) if !account.blocked => StoreError::OutOfRange,
+                    _ => StoreError::UnknownAccount,
+                });
+            }
+            sqlx::query(
+                "INSERT INTO account_entries (account_id, delta, reason, reference, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&change.account_id)
+            .bind(change.delta)
+            .bind(&change.reason)
+            .bind(change.reference.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((key, response)) = &commit.cache {
+            let inserted = sqlx::query("INSERT INTO response_cache (key, response, created_at) VALUES ($1, $2, $3)")
+                .bind(&key[..])
+                .bind(response)
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+            unique_or(inserted, StoreError::Duplicate)?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What a failed insert of `commit`'s rows means: which unique key it hit (for the spent set: were
+    /// the serials spent or pending?), or a backend failure.
+    async fn insert_failure(&self, error: sqlx::Error, commit: &Commit) -> StoreError {
+        match violated_constraint(&error).as_deref() {
+            Some("proofs_pkey") => {
+                let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
+                match self.proof_states_impl(&ys).await {
+                    Ok(states) => classify_conflict(&states),
+                    Err(error) => error,
+                }
+            }
+            Some("blind_signatures_pkey") => StoreError::OutputsAlreadySigned,
+            Some(_) => StoreError::Duplicate,
+            None => error.into(),
+        }
+    }
+
+    async fn proof_states_impl(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
+        if ys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<Vec<u8>> = ys.iter().map(|y| y.to_bytes().to_vec()).collect();
+        let rows = sqlx::query("SELECT y, state, witness FROM proofs WHERE y = ANY($1)")
+            .bind(keys)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let state = match row.try_get::<&str, _>("state")? {
+                    "SPENT" => State::Spent,
+                    "PENDING" => State::Pending,
+                    other => return Err(corrupt("proof state", other)),
+                };
+                Ok(StoredProofState {
+                    y: parse_point(row.try_get::<&[u8], _>("y")?, "serial")?,
+                    state,
+                    witness: row.try_get("witness")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn signatures_impl(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError> {
+        if blinded.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<Vec<u8>> = blinded.iter().map(|b| b.to_bytes().to_vec()).collect();
+        let rows =
+            sqlx::query("SELECT b, amount, keyset_id, c, dleq_e, dleq_s FROM blind_signatures WHERE b = ANY($1)")
+                .bind(keys)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(Self::signature_from_row).collect()
+    }
+}
+
+/// A spent-set row, converted and ready to bind.
+#[derive(Debug)]
+pub(super) struct ProofRow<'a> {
+    pub(super) y: [u8; 33],
+    pub(super) keyset_id: String,
+    pub(super) amount: i64,
+    pub(super) secret: &'a str,
+    pub(super) c: [u8; 33],
+    pub(super) witness: Option<&'a str>,
+    pub(super) state: &'static str,
+    pub(super) quote_id: Option<&'a str>,
+}
+
+/// The spent-set rows a commit inserts.
+pub(super) fn proof_rows(commit: &Commit) -> Result<Vec<ProofRow<'_>>, StoreError> {
+    let state = if commit.spend_pending { "PENDING" } else { "SPENT" };
+    commit
+        .spend
+        .iter()
+        .map(|(y, proof)| {
+            Ok(ProofRow {
+                y: y.to_bytes(),
+                keyset_id: proof.keyset_id.to_string(),
+                amount: to_i64(proof.amount.to_u64())?,
+                secret: proof.secret.as_str(),
+                c: proof.c.to_bytes(),
+                witness: proof.witness.as_deref(),
+                state,
+                quote_id: commit.quote_id.as_deref(),
+            })
+        })
+        .collect()
+}
+
+/// A blind-signature row, converted and ready to bind.
+#[derive(Debug)]
+pub(super) struct SignatureRow<'a> {
+    pub(super) b: [u8; 33],
+    pub(super) amount: i64,
+    pub(super) keyset_id: String,
+    pub(super) c: [u8; 33],
+    pub(super) e: [u8; 32],
+    pub(super) s: [u8; 32],
+    pub(super) quote_id: Option<&'a str>,
+}
+
+/// The signature rows a commit inserts.
+pub(super) fn signature_rows(commit: &Commit) -> Result<Vec<SignatureRow<'_>>, StoreError> {
+    commit
+        .signatures
+        .iter()
+        .map(|(blinded, signature)| {
+            let dleq =
+                signature.dleq.as_ref().ok_or_else(|| StoreError::Backend("signature without DLEQ proof".into()))?;
+            Ok(SignatureRow {
+                b: blinded.to_bytes(),
+                amount: to_i64(signature.amount.to_u64())?,
+                keyset_id: signature.keyset_id.to_string(),
+                c: signature.c.to_bytes(),
+                e: dleq.e.to_bytes(),
+                s: dleq.s.to_bytes(),
+                quote_id: commit.quote_id.as_deref(),
+            })
+        })
+        .collect()
+}
+
 fn to_i64(value: u64) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::OutOfRange)
 }
@@ -77,11 +453,11 @@ fn to_u64(value: i64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Backend(format!("negative value {value} in database")))
 }
 
-fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
+pub(super) fn corrupt(what: &str, error: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("unreadable {what} in database: {error}"))
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
@@ -94,7 +470,7 @@ fn unique_or<T>(inserted: Result<T, sqlx::Error>, conflict: StoreError) -> Resul
     }
 }
 
-fn parse_point(bytes: &[u8], what: &str) -> Result<PublicKey, StoreError> {
+pub(super) fn parse_point(bytes: &[u8], what: &str) -> Result<PublicKey, StoreError> {
     PublicKey::from_slice(bytes).map_err(|e| corrupt(what, e))
 }
 
@@ -142,7 +518,7 @@ fn parse_melt_quote_state(text: &str) -> Result<MeltQuoteState, StoreError> {
 
 /// The SQL and bound values of a quote transition: `(sql, quote id, optional preimage)`. With a preimage,
 /// the SQL binds the preimage as `$1` and the id as `$2`; without, the id as `$1`.
-fn quote_transition_sql(transition: &QuoteTransition) -> (&'static str, &str, Option<&str>) {
+pub(super) fn quote_transition_sql(transition: &QuoteTransition) -> (&'static str, &str, Option<&str>) {
     match transition {
         QuoteTransition::MintPaid(id) => {
             ("UPDATE mint_quotes SET state = 'PAID' WHERE id = $1 AND state = 'UNPAID'", id, None)
@@ -169,25 +545,6 @@ fn quote_transition_sql(transition: &QuoteTransition) -> (&'static str, &str, Op
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            /// After a unique violation on the spent set: which inputs were taken, and were they spent or
-            /// pending?
-            async fn classify_conflict(&self, ys: &[PublicKey]) -> StoreError {
-                match self.proof_states(ys).await {
-                    Ok(states) => {
-                        let pending: Vec<PublicKey> =
-                            states.iter().filter(|s| s.state == State::Pending).map(|s| s.y).collect();
-                        let spent: Vec<PublicKey> =
-                            states.iter().filter(|s| s.state == State::Spent).map(|s| s.y).collect();
-                        if spent.is_empty() && !pending.is_empty() {
-                            StoreError::Pending(pending)
-                        } else {
-                            StoreError::AlreadySpent(spent)
-                        }
-                    }
-                    Err(error) => error,
-                }
-            }
-
             fn keyset_from_row(row: &<$db as sqlx::Database>::Row) -> Result<KeysetRecord, StoreError> {
                 Ok(KeysetRecord {
                     id: parse_id(&row.try_get::<String, _>("id")?)?,
@@ -233,138 +590,7 @@ macro_rules! impl_sql_store {
         #[async_trait]
         impl MintStore for $store {
             async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
-                let now = unix_now();
-                let mut tx = self.pool.begin().await?;
-
-                // Every statement here writes, so SQLite takes its write lock at the first one and never
-                // has to upgrade a read snapshot (which could fail under concurrency).
-                if let Some(transition) = &commit.quote {
-                    let (sql, id, preimage) = quote_transition_sql(transition);
-                    let query = match preimage {
-                        Some(preimage) => sqlx::query(sql).bind(preimage).bind(id),
-                        None => sqlx::query(sql).bind(id),
-                    };
-                    if query.execute(&mut *tx).await?.rows_affected() != 1 {
-                        return Err(StoreError::QuoteStateConflict(id.to_owned()));
-                    }
-                }
-
-                let state = if commit.spend_pending { "PENDING" } else { "SPENT" };
-                for (y, proof) in &commit.spend {
-                    let inserted = sqlx::query(
-                        "INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(y.to_bytes().to_vec())
-                    .bind(proof.keyset_id.to_string())
-                    .bind(to_i64(proof.amount.to_u64())?)
-                    .bind(proof.secret.as_str())
-                    .bind(proof.c.to_bytes().to_vec())
-                    .bind(proof.witness.as_deref())
-                    .bind(state)
-                    .bind(commit.quote_id.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await;
-                    match inserted {
-                        Ok(_) => {}
-                        Err(error) if is_unique_violation(&error) => {
-                            drop(tx);
-                            let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
-                            return Err(self.classify_conflict(&ys).await);
-                        }
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-
-                for y in &commit.settle_pending {
-                    let updated = sqlx::query("UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING'")
-                        .bind(y.to_bytes().to_vec())
-                        .execute(&mut *tx)
-                        .await?;
-                    if updated.rows_affected() != 1 {
-                        return Err(StoreError::Backend(format!("pending proof {y} vanished")));
-                    }
-                }
-                for y in &commit.release_pending {
-                    sqlx::query("DELETE FROM proofs WHERE y = $1 AND state = 'PENDING'")
-                        .bind(y.to_bytes().to_vec())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-
-                for (blinded, signature) in &commit.signatures {
-                    let dleq = signature
-                        .dleq
-                        .as_ref()
-                        .ok_or_else(|| StoreError::Backend("signature without DLEQ proof".into()))?;
-                    let inserted = sqlx::query(
-                        "INSERT INTO blind_signatures (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(blinded.to_bytes().to_vec())
-                    .bind(to_i64(signature.amount.to_u64())?)
-                    .bind(signature.keyset_id.to_string())
-                    .bind(signature.c.to_bytes().to_vec())
-                    .bind(dleq.e.to_bytes().to_vec())
-                    .bind(dleq.s.to_bytes().to_vec())
-                    .bind(commit.quote_id.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await;
-                    unique_or(inserted, StoreError::OutputsAlreadySigned)?;
-                }
-
-                if let Some(change) = &commit.account {
-                    // Guards keep the balance in [0, i64::MAX] (SQLite would turn an overflow into a float).
-                    let updated = if change.delta < 0 {
-                        sqlx::query(
-                            "UPDATE accounts SET balance = balance + $1 \
-                             WHERE id = $2 AND blocked = 0 AND balance >= -$1",
-                        )
-                    } else {
-                        sqlx::query(
-                            "UPDATE accounts SET balance = balance + $1 \
-                             WHERE id = $2 AND balance <= 9223372036854775807 - $1",
-                        )
-                    }
-                    .bind(change.delta)
-                    .bind(&change.account_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    if updated.rows_affected() != 1 {
-                        drop(tx);
-                        return Err(match self.account(&change.account_id).await? {
-                            Some(account) if !account.blocked && change.delta < 0 => StoreError::InsufficientFunds,
-                            Some(account) if !account.blocked => StoreError::OutOfRange,
-                            _ => StoreError::UnknownAccount,
-                        });
-                    }
-                    sqlx::query(
-                        "INSERT INTO account_entries (account_id, delta, reason, reference, created_at) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&change.account_id)
-                    .bind(change.delta)
-                    .bind(&change.reason)
-                    .bind(change.reference.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-
-                if let Some((key, response)) = &commit.cache {
-                    let inserted = sqlx::query("INSERT INTO response_cache (key, response, created_at) VALUES ($1, $2, $3)")
-                        .bind(key.to_vec())
-                        .bind(response)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await;
-                    unique_or(inserted, StoreError::Duplicate)?;
-                }
-
-                tx.commit().await?;
-                Ok(())
+                self.commit_impl(commit).await
             }
 
             async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
@@ -405,23 +631,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn proof_states(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
-                let mut states = Vec::new();
-                // One statement per serial keeps the SQL portable; checkstate requests are bounded in size.
-                for y in ys {
-                    let row = sqlx::query("SELECT state, witness FROM proofs WHERE y = $1")
-                        .bind(y.to_bytes().to_vec())
-                        .fetch_optional(&self.pool)
-                        .await?;
-                    if let Some(row) = row {
-                        let state = match row.try_get::<String, _>("state")?.as_str() {
-                            "SPENT" => State::Spent,
-                            "PENDING" => State::Pending,
-                            other => return Err(corrupt("proof state", other)),
-                        };
-                        states.push(StoredProofState { y: *y, state, witness: row.try_get("witness")? });
-                    }
-                }
-                Ok(states)
+                self.proof_states_impl(ys).await
             }
 
             async fn pending_for_quote(&self, quote_id: &str) -> Result<Vec<PublicKey>, StoreError> {
@@ -433,19 +643,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError> {
-                let mut found = Vec::new();
-                for b in blinded {
-                    let row = sqlx::query(
-                        "SELECT b, amount, keyset_id, c, dleq_e, dleq_s FROM blind_signatures WHERE b = $1",
-                    )
-                    .bind(b.to_bytes().to_vec())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                    if let Some(row) = row {
-                        found.push(Self::signature_from_row(&row)?);
-                    }
-                }
-                Ok(found)
+                self.signatures_impl(blinded).await
             }
 
             async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError> {
@@ -454,6 +652,25 @@ macro_rules! impl_sql_store {
                     .fetch_optional(&self.pool)
                     .await?;
                 Ok(row.map(|row| row.try_get::<String, _>("response")).transpose()?)
+            }
+
+            async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {
+                // In slices, so that a long backlog never holds the write lock for long.
+                let mut evicted = 0;
+                loop {
+                    let deleted = sqlx::query(
+                        "DELETE FROM response_cache WHERE key IN \
+                         (SELECT key FROM response_cache WHERE created_at < $1 LIMIT 5000)",
+                    )
+                    .bind(created_before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    evicted += deleted;
+                    if deleted < 5000 {
+                        return Ok(evicted);
+                    }
+                }
             }
 
             async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError> {
