@@ -113,8 +113,8 @@ test('a damaged token and a second receive of the same token are refused in plai
 
   const { status } = await receive(bobPage, tokenForBob);
   assert.match(status, /already been redeemed/);
-  assert.equal(await balance(bobPage), 120);
   await bobPage.screenshot({ path: join(shots, '10-already-redeemed.png'), fullPage: true });
+  assert.equal(await balance(bobPage), 120);
 });
 
 test("A's redeemed send finishes on refresh; A takes the other one back", STEP, async () => {
