@@ -1,6 +1,7 @@
 // End-to-end against Nutshell's mint (PyPI `cashu`): the wallet page (served by our mint) adds a Nutshell mint
 // by its address, adds money there with a (fake) Lightning invoice, sends a token from it; a second person
-// receives the token (trusting the new mint); a second receive is refused. Run by scripts/test's Nutshell step:
+// receives the token (trusting the new mint); a second receive is refused; a fresh profile restores A's
+// money there from the recovery words. Run by scripts/test's Nutshell step:
 //   node --test wallet-nutshell.mjs
 // (the name keeps it out of the plain `node --test` run: it needs nutshell installed).
 //
@@ -89,10 +90,10 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-test('the main flow against a Nutshell mint: add it, add money, send, receive, refuse a second receive', STEP, async () => {
+test('the main flow against a Nutshell mint: add it, add money, send, receive, refuse a second receive, restore', STEP, async () => {
   const alice = await person(browser, 'A');
   const page = await open(alice, ours.base);
-  await createWallet(page);
+  const words = await createWallet(page);
   await page.getByLabel('Mint address').fill(nutshellUrl);
   await page.getByRole('button', { name: 'Add mint' }).click();
   await page.getByTestId('add-mint-status').locator('.done, .failed').waitFor();
@@ -122,5 +123,17 @@ test('the main flow against a Nutshell mint: add it, add money, send, receive, r
   await go(page, 'Activity');
   await page.getByRole('button', { name: 'Check which were redeemed' }).click();
   await page.getByTestId('pending-status').getByText('1 token was redeemed by the receiver.').waitFor();
-  assert.deepEqual([...alice.problems, ...bob.problems], []);
+
+  // A fresh profile restores A's money at the Nutshell mint from the recovery words (NUT-13 + NUT-09 +
+  // NUT-07 against the reference mint): exactly what A can still spend, not the redeemed notes.
+  const carol = await person(browser, 'A-restored');
+  const restored = await open(carol, ours.base);
+  await restored.getByRole('button', { name: 'Restore from recovery words' }).click();
+  await restored.getByLabel('Recovery words').fill(words.join(' '));
+  await restored.getByLabel('Mints to search').fill(nutshellUrl);
+  await restored.getByRole('button', { name: 'Restore wallet' }).click();
+  await restored.getByRole('heading', { name: 'Balance' }).waitFor({ timeout: 180_000 });
+  assert.match(await restored.getByTestId('banner').textContent(), new RegExp(`Recovered ${spendable} sat\\.`));
+  assert.equal(await balance(restored), spendable);
+  assert.deepEqual([...alice.problems, ...bob.problems, ...carol.problems], []);
 });
