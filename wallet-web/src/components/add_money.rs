@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::browser::sleep_ms;
-use super::common::{CopyButton, MintSelect, Status, StatusLine};
+use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
 use super::format::{format_amount, parse_amount};
 use super::home::method_label;
 use super::qr::QrCode;
@@ -121,19 +121,7 @@ pub fn AddMoney() -> impl IntoView {
                             .into_any()
                     }}
                 </fieldset>
-                <div class="field">
-                    <label for="add-amount">"Amount (sat)"</label>
-                    <input
-                        id="add-amount"
-                        class="input"
-                        type="text"
-                        inputmode="numeric"
-                        autocomplete="off"
-                        placeholder="100"
-                        prop:value=move || amount.get()
-                        on:input=move |ev| amount.set(event_target_value(&ev))
-                    />
-                </div>
+                <AmountField value=amount id="add-amount" placeholder="100" />
                 <Show when=move || method.get() == "bank">
                     <div class="field">
                         <label for="add-account">"Your account number at the mint"</label>
@@ -281,19 +269,11 @@ fn Withdraw(account: RwSignal<String>) -> impl IntoView {
                             on:input=move |ev| account.set(event_target_value(&ev))
                         />
                     </div>
-                    <div class="field">
-                        <label for="withdraw-amount">"Amount (sat)"</label>
-                        <input
-                            id="withdraw-amount"
-                            class="input"
-                            type="text"
-                            inputmode="numeric"
-                            autocomplete="off"
-                            prop:value=move || amount.get()
-                            on:input=move |ev| amount.set(event_target_value(&ev))
-                        />
-                        <p class="hint">"The mint's fee, if any, is taken from your notes on top of this amount."</p>
-                    </div>
+                    <AmountField
+                        value=amount
+                        id="withdraw-amount"
+                        hint="The mint's fee, if any, is taken from your notes on top of this amount."
+                    />
                     <StatusLine status testid="withdraw-status" />
                     <div class="actions">
                         <button type="submit" class="button secondary" disabled=move || status.get().is_working()>"Withdraw"</button>

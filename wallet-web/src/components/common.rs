@@ -1,4 +1,4 @@
-//! Pieces every screen uses: the status line of an operation, the copy button, the mint picker.
+//! Pieces every screen uses: the status line of an operation, the copy button, the mint picker, the amount field.
 
 use leptos::prelude::*;
 
@@ -132,5 +132,37 @@ pub fn MintSelect(
                     .collect_view()
             }}
         </select>
+    }
+}
+
+/// The labelled "Amount (sat)" field of a form: a numeric text input bound to `value`, with an optional hint.
+#[component]
+pub fn AmountField(
+    /// The typed text (parsed by the screen on submit).
+    value: RwSignal<String>,
+    /// The input's id (its label points at it).
+    id: &'static str,
+    /// Shown in the empty field.
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
+    /// A line of help under the field.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Amount (sat)"</label>
+            <input
+                id=id
+                class="input"
+                type="text"
+                inputmode="numeric"
+                autocomplete="off"
+                placeholder=placeholder
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+        </div>
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::browser::focus_id;
-use super::common::{CopyButton, MintSelect, Status, StatusLine};
+use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
 use super::format::{format_amount, parse_amount};
 use super::qr::QrCode;
 use crate::SendView;
@@ -64,19 +64,7 @@ pub fn Send() -> impl IntoView {
                             <label for="send-mint">"From mint"</label>
                             <MintSelect selected=mint id="send-mint" />
                         </div>
-                        <div class="field">
-                            <label for="send-amount">"Amount (sat)"</label>
-                            <input
-                                id="send-amount"
-                                class="input"
-                                type="text"
-                                inputmode="numeric"
-                                autocomplete="off"
-                                placeholder="100"
-                                prop:value=move || amount.get()
-                                on:input=move |ev| amount.set(event_target_value(&ev))
-                            />
-                        </div>
+                        <AmountField value=amount id="send-amount" placeholder="100" />
                         <div class="field">
                             <label for="send-memo">"Note for the receiver (optional)"</label>
                             <input
