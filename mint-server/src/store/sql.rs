@@ -23,9 +23,9 @@ use super::{
     unix_now,
 };
 
-/// The embedded store: one SQLite file in WAL mode, `synchronous = FULL` (a committed spend survives a
-/// power cut). Reads go through a pool of connections; commits go to one writer task that applies them in
-/// batches (group commit, see `sqlite_writer`).
+/// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
+/// survives a power cut). Reads go through a pool of connections; commits go to one writer task that applies
+/// them in batches (group commit, see `sqlite_writer`).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::Pool<sqlx::Sqlite>,
@@ -52,7 +52,9 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "4000");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-        let writer = Writer::start(options).await?;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let writer = Writer::start(options, wal.into()).await?;
         Ok(SqliteStore { pool, writer })
     }
 

@@ -1,7 +1,7 @@
 //! Group commit for SQLite: one writer task owns one connection and applies the commits of many requests in
 //! one transaction.
 //!
-//! SQLite has a single writer, and each transaction ends in an fsync (`synchronous = FULL`). With one
+//! SQLite has a single writer, and each transaction must reach the disk (fsync) before it is answered. With one
 //! transaction per request, requests queue on the write lock (and on the busy handler's sleeps) and the
 //! mint's throughput is bounded by transactions per second. Here every [`Commit`] goes through a queue to
 //! the writer, which takes up to [`MAX_BATCH`] queued commits at a time and applies them in one
@@ -13,9 +13,12 @@
 //! - the plain commits of a batch (spend, signatures, cached response: what a swap does) are first tried
 //!   together as multi-row `INSERT`s inside one savepoint; if anything in them fails, that savepoint is
 //!   rolled back and they are applied one by one, each in its own savepoint, as above;
-//! - answers are sent only after the batch's `COMMIT` succeeded (a crash before it loses only requests that
-//!   nobody was told about); if the `COMMIT` fails, every request of the batch gets an error and none of the
-//!   batch was applied.
+//! - answers are sent only after the batch's `COMMIT` succeeded and a later fsync of the write-ahead log
+//!   finished (a crash before it loses only requests that nobody was told about); if the `COMMIT` fails,
+//!   every request of the batch gets an error and none of the batch was applied. The fsync is done by a
+//!   second task (the writer's connection is `synchronous = NORMAL`, which skips the fsync at `COMMIT`), so
+//!   the writer applies the next batch while the disk syncs, and one fsync answers every batch applied
+//!   before it began. Refusals wait for the fsync too: they may rest on an earlier batch's effects.
 //!
 //! A request's outcome is the same as with one transaction per request: the batch is a serial order of its
 //! requests, and later requests see the effects of earlier ones (the second presentation of a note in one
@@ -23,7 +26,9 @@
 
 use shared::PublicKey;
 use shared::nuts::State;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use std::path::PathBuf;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
@@ -57,12 +62,20 @@ fn stopped() -> StoreError {
 
 impl Writer {
     /// Open the writer's own connection (with `options`, which must already name an existing, migrated
-    /// database) and start the writer task on the current Tokio runtime.
-    pub(super) async fn start(options: SqliteConnectOptions) -> Result<Self, StoreError> {
-        // Multi-row statements differ by row count; keep each prepared once.
-        let connection = SqliteConnection::connect_with(&options.statement_cache_capacity(4 * MAX_BATCH)).await?;
+    /// database whose write-ahead log is the file `wal`) and start the writer and syncer tasks on the current
+    /// Tokio runtime.
+    pub(super) async fn start(options: SqliteConnectOptions, wal: PathBuf) -> Result<Self, StoreError> {
+        // Multi-row statements differ by row count; keep each prepared once. `synchronous = NORMAL` on this
+        // connection only: its commits reach the log without an fsync, and the syncer task makes the log
+        // durable (fsync of the WAL file) before any answer of the batch is sent. Checkpoints still sync
+        // the log and the database file (NORMAL does), so the log is only reused once its content is durable
+        // in the database file.
+        let options = options.synchronous(SqliteSynchronous::Normal).statement_cache_capacity(4 * MAX_BATCH);
+        let connection = SqliteConnection::connect_with(&options).await?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(connection, queue));
+        let (applied, to_sync) = mpsc::unbounded_channel();
+        tokio::spawn(run(connection, queue, applied));
+        tokio::spawn(sync_and_answer(wal, to_sync));
         Ok(Writer { jobs })
     }
 
@@ -74,17 +87,49 @@ impl Writer {
     }
 }
 
-/// The writer task: take what is queued (up to [`MAX_BATCH`]), apply it as one transaction, answer.
-async fn run(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Job>) {
+/// A batch that has been applied, with the outcome for each of its requests, waiting for the log's fsync.
+type Applied = Vec<(Job, Result<(), StoreError>)>;
+
+/// The writer task: take what is queued (up to [`MAX_BATCH`]), apply it as one transaction, hand the
+/// outcomes to the syncer, and go on with the next batch while the log is synced.
+async fn run(
+    mut connection: SqliteConnection,
+    mut queue: mpsc::Receiver<Job>,
+    applied: mpsc::UnboundedSender<Applied>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let outcomes = apply_batch(&mut connection, &batch).await;
-        for (job, outcome) in batch.drain(..).zip(outcomes) {
+        let done: Applied = batch.drain(..).zip(outcomes).collect();
+        if applied.send(done).is_err() {
+            break;
+        }
+    }
+    let _ = connection.close().await;
+}
+
+/// The syncer task: fsync the write-ahead log, then answer every batch applied before the fsync began. One
+/// fsync covers all batches that are waiting, so the writer never waits for the disk.
+async fn sync_and_answer(wal: PathBuf, mut applied: mpsc::UnboundedReceiver<Applied>) {
+    let mut waiting = Vec::new();
+    while applied.recv_many(&mut waiting, usize::MAX).await > 0 {
+        let path = wal.clone();
+        let synced = tokio::task::spawn_blocking(move || std::fs::File::open(&path)?.sync_data())
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|result| result);
+        for (job, outcome) in waiting.drain(..).flatten() {
+            let outcome = match (&synced, outcome) {
+                (Ok(()), outcome) => outcome,
+                // The commit is in the log but may not survive a crash; the client retries (NUT-19 answers
+                // the retry from the cache if it did survive).
+                (Err(error), Ok(())) => Err(StoreError::Backend(format!("sync of the write-ahead log: {error}"))),
+                (Err(_), failed) => failed,
+            };
             // The requester may have gone away (client disconnected); its commit stands regardless.
             let _ = job.reply.send(outcome);
         }
     }
-    let _ = connection.close().await;
 }
 
 async fn execute(connection: &mut SqliteConnection, sql: &str) -> Result<(), StoreError> {
@@ -559,5 +604,25 @@ mod tests {
         assert!(matches!(outcomes[1], Err(StoreError::InsufficientFunds)));
         assert_eq!(store.account("acc").await.unwrap().unwrap().balance, Amount::ZERO);
         assert_eq!(store.proof_states(&[input.0]).await.unwrap().len(), 1);
+    }
+
+    /// Answers wait for the fsync of the write-ahead log: when that fsync cannot be done (here: the log
+    /// path names a missing file), a request that was applied is still answered with an error, never with
+    /// success, because its durability is unknown.
+    #[tokio::test]
+    async fn answers_wait_for_the_log_to_be_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mint.sqlite");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let options = SqliteConnectOptions::new().filename(&path);
+        let good = Writer::start(options.clone(), dir.path().join("mint.sqlite-wal")).await.unwrap();
+        good.commit(swap(spend(), 1)).await.unwrap();
+        let broken = Writer::start(options, dir.path().join("missing-wal")).await.unwrap();
+        let input = spend();
+        let outcome = broken.commit(swap(input.clone(), 2)).await;
+        assert!(matches!(&outcome, Err(StoreError::Backend(text)) if text.contains("write-ahead log")), "{outcome:?}");
+        // It was applied nonetheless: a retry finds the note spent (and NUT-19 would answer from the cache).
+        assert_eq!(store.proof_states(&[input.0]).await.unwrap().len(), 1);
+        drop(store);
     }
 }
