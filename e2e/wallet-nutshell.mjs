@@ -10,11 +10,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startMint, stopMint } from './support/mint-process.mjs';
+import { freePort, startMint, stopMint } from './support/mint-process.mjs';
 import { addMoneyByInvoice, balance, createWallet, go, launchBrowser, open, person, receive, send } from './support/wallet-page.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,17 +28,6 @@ let nutshell;
 let nutshellUrl;
 let work;
 let browser;
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 before(async () => {
   await mkdir(shots, { recursive: true });

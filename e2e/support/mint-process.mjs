@@ -1,6 +1,7 @@
 // Starts and stops the real mint binary for the interoperability tests: fake bolt11 backend, an ephemeral
 // 127.0.0.1 port (read from its "listening on" log line), a fresh data directory removed afterwards.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -84,4 +85,16 @@ export async function stopMint(mint) {
   }
   await rm(mint.dataDir, { recursive: true, force: true });
   if (process.env.INTEROP_VERBOSE) process.stderr.write(mint.log);
+}
+
+/** A port that was free a moment ago. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
 }
