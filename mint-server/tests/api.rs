@@ -179,24 +179,49 @@ async fn identical_retries_are_idempotent(store: Arc<dyn MintStore>) {
 }
 
 /// NUT-19 with a TTL: advertised in the info, retries answered from the cache until the entry expires and
-/// is evicted; afterwards a retry is an ordinary request again (its inputs are spent).
+/// is evicted; afterwards a retry is an ordinary request again (here a mint request: its quote is issued).
+/// A swap caches no response: its retry is recognised by its inputs, spent under its own request key, so
+/// it is answered after the TTL as well.
 async fn cached_responses_expire(store: Arc<dyn MintStore>) {
     let settings = MintSettings { response_cache_ttl_secs: Some(1), ..MintSettings::default() };
     let mint = TestMint::start(store, settings).await;
     let info: MintInfo = mint.get("/v1/info").await.unwrap();
     assert_eq!(info.nuts.nut19.unwrap().ttl, Some(1));
-    let notes = mint.mint_notes(&[4]).await;
     let keyset = mint.keyset().await;
-    let request = SwapRequest { inputs: notes, outputs: TestMint::outputs(&keyset, &[4]).outputs };
-    let first: SwapResponse = mint.post("/v1/swap", &request).await.unwrap();
-    // Within the TTL an eviction keeps it, and the retry gets the same answer.
+    let quote: MintQuoteBolt11Response = mint
+        .post(
+            "/v1/mint/quote/bolt11",
+            &MintQuoteBolt11Request {
+                amount: Amount::from_u64(4),
+                unit: CurrencyUnit::Sat,
+                description: None,
+                pubkey: None,
+            },
+        )
+        .await
+        .unwrap();
+    let minting =
+        MintRequest { quote: quote.quote, outputs: TestMint::outputs(&keyset, &[4]).outputs, signature: None };
+    let minted: MintResponse = mint.post("/v1/mint/bolt11", &minting).await.unwrap();
+
+    let notes = mint.mint_notes(&[4]).await;
+    let swap = SwapRequest { inputs: notes, outputs: TestMint::outputs(&keyset, &[4]).outputs };
+    let swapped: SwapResponse = mint.post("/v1/swap", &swap).await.unwrap();
+    // Within the TTL an eviction keeps the cached response, and the retries get the same answers.
     assert_eq!(mint.mint.evict_expired_responses().await.unwrap(), 0);
-    let retry: SwapResponse = mint.post("/v1/swap", &request).await.unwrap();
-    assert_eq!(retry, first);
+    assert_eq!(mint.post::<_, MintResponse>("/v1/mint/bolt11", &minting).await.unwrap(), minted);
+    assert_eq!(mint.post::<_, SwapResponse>("/v1/swap", &swap).await.unwrap(), swapped);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert!(mint.mint.evict_expired_responses().await.unwrap() >= 1);
     assert_eq!(
-        code_of(mint.post::<_, SwapResponse>("/v1/swap", &request).await.unwrap_err()),
+        code_of(mint.post::<_, MintResponse>("/v1/mint/bolt11", &minting).await.unwrap_err()),
+        ErrorCode::TokensAlreadyIssued
+    );
+    assert_eq!(mint.post::<_, SwapResponse>("/v1/swap", &swap).await.unwrap(), swapped);
+    // The same inputs with other outputs are a different request: refused.
+    let other = SwapRequest { inputs: swap.inputs.clone(), outputs: TestMint::outputs(&keyset, &[4]).outputs };
+    assert_eq!(
+        code_of(mint.post::<_, SwapResponse>("/v1/swap", &other).await.unwrap_err()),
         ErrorCode::TokenAlreadySpent
     );
 }

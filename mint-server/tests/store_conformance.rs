@@ -319,6 +319,36 @@ async fn cached_responses_are_evicted_by_age(store: Arc<dyn MintStore>) {
     assert_eq!(state_of(&*store, y).await, Some(State::Spent));
 }
 
+/// A commit's request key is stored on its spent rows (all of them, and only with them): a retried swap is
+/// recognised by it.
+async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) {
+    let ks = keyset();
+    let (y1, p1) = proof(&ks, 1);
+    let (y2, p2) = proof(&ks, 2);
+    let key = [5u8; 32];
+    let swap = Commit {
+        spend: vec![(y1, p1.clone()), (y2, p2)],
+        signatures: vec![signature(&ks, 2), signature(&ks, 1)],
+        request: Some(key),
+        ..Commit::default()
+    };
+    store.commit(&swap).await.unwrap();
+    let states = store.proof_states(&[y1, y2]).await.unwrap();
+    assert_eq!(states.len(), 2);
+    assert!(states.iter().all(|s| s.state == State::Spent && s.request == Some(key)), "{states:?}");
+    // The identical retry fails like any second presentation; no response was cached for it.
+    assert!(matches!(store.commit(&swap).await, Err(StoreError::AlreadySpent(_))));
+    assert_eq!(store.cached_response(&key).await.unwrap(), None);
+
+    // A refused commit leaves no key behind; a commit without a key stores none.
+    let (y3, p3) = proof(&ks, 1);
+    let refused = Commit { spend: vec![(y3, p3.clone()), (y1, p1)], request: Some([6u8; 32]), ..Commit::default() };
+    assert!(matches!(store.commit(&refused).await, Err(StoreError::AlreadySpent(_))));
+    assert_eq!(state_of(&*store, y3).await, None);
+    store.commit(&Commit { spend: vec![(y3, p3)], ..Commit::default() }).await.unwrap();
+    assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -345,6 +375,7 @@ macro_rules! conformance {
             case!(accounts_never_go_negative);
             case!(cache_and_restore);
             case!(cached_responses_are_evicted_by_age);
+            case!(request_keys_are_stored_with_the_spent_rows);
         }
     };
 }

@@ -287,9 +287,11 @@ impl Mint {
 
     /// `POST /v1/swap`. `cache_key` identifies the request for NUT-19.
     ///
-    /// No cache lookup up front (one database round trip saved per swap): an identical retry verifies and
-    /// signs again, which gives the identical response (signatures and DLEQ nonces are deterministic), then
-    /// loses the insert race to the first request and finds its cached response in `commit_or_cached`.
+    /// No response is cached and none is looked up: an identical retry verifies and signs again, which
+    /// gives the identical response (signatures and DLEQ nonces are deterministic), then loses the insert
+    /// race to the first request and finds its inputs spent under its own request key (`Commit::request`),
+    /// which makes it a success. Storing the key on the spent rows instead of a response in a table of its
+    /// own saves a third of a swap's writes.
     pub async fn swap(&self, request: SwapRequest, cache_key: [u8; 32]) -> Result<SwapResponse, MintError> {
         if request.inputs.is_empty() {
             return Err(MintError::BadRequest("a swap needs at least one input".into()));
@@ -319,9 +321,22 @@ impl Mint {
             .await?;
 
         let response = SwapResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
-        let commit = Commit { spend, signatures, cache: Some((cache_key, to_json(&response)?)), ..Commit::default() };
-        self.commit_or_cached(&commit, &cache_key).await?;
-        Ok(response)
+        let commit = Commit { spend, signatures, request: Some(cache_key), ..Commit::default() };
+        match self.store.commit(&commit).await {
+            Ok(()) => Ok(response),
+            Err(error @ (StoreError::AlreadySpent(_) | StoreError::OutputsAlreadySigned)) => {
+                if self.spent_by_request(&commit, &cache_key).await? { Ok(response) } else { Err(error.into()) }
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Were all of `commit`'s inputs spent by the request with this key (an identical earlier request)?
+    async fn spent_by_request(&self, commit: &Commit, key: &[u8; 32]) -> Result<bool, MintError> {
+        let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
+        let states = self.store.proof_states(&ys).await?;
+        Ok(states.len() == ys.len()
+            && states.iter().all(|stored| stored.state == State::Spent && stored.request.as_ref() == Some(key)))
     }
 
     /// The cached response of an identical earlier request.

@@ -14,7 +14,8 @@
 //!   [`StoreError::InsufficientFunds`]. Every balance change is recorded in the ledger.
 //! - The cached response of a commit (NUT-19) is stored in the same transaction as its effects, so a
 //!   retried request finds either no effects and no cache, or both. Entries live until evicted
-//!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises).
+//!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A commit's request key
+//!   ([`Commit::request`]) is stored on its spent rows, so it is there exactly when they are.
 //! - `commit` returns only once its effects are durable. Implementations may apply several concurrent
 //!   commits in one transaction (SQLite does: group commit), but the outcome of each is as if it ran alone
 //!   in some serial order.
@@ -202,6 +203,10 @@ pub struct Commit {
     pub account: Option<AccountChange>,
     /// NUT-19: the response to return to a retry of the same request.
     pub cache: Option<([u8; 32], String)>,
+    /// NUT-19: the key of the request, recorded on each row of `spend`. A request whose response can be
+    /// computed again identically (a swap) is recognised by this instead of a cached response: its retry
+    /// finds its inputs spent with its own key.
+    pub request: Option<[u8; 32]>,
 }
 
 /// The state of a proof the mint has seen.
@@ -213,6 +218,8 @@ pub struct StoredProofState {
     pub state: State,
     /// Witness it was spent with.
     pub witness: Option<String>,
+    /// Key of the request that spent it, if that request recorded one ([`Commit::request`]).
+    pub request: Option<[u8; 32]>,
 }
 
 /// The mint's storage. See the module documentation for the contract.

@@ -13,11 +13,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, BlindSignatureDleq, CurrencyUnit, Id, PublicKey, SecretKey};
-use sqlx::Row;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
-use super::sqlite_writer::{Writer, classify_conflict, proof_states_on, signatures_on};
+use super::sqlite_writer::Writer;
 use super::{
     Account, Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError, StoredProofState,
     unix_now,
@@ -54,7 +55,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        let writer = Writer::start(options, wal.into()).await?;
+        let writer = Writer::start(path, wal.into())?;
         Ok(SqliteStore { pool, writer })
     }
 
@@ -77,6 +78,62 @@ impl SqliteStore {
         let mut connection = self.pool.acquire().await?;
         signatures_on(&mut connection, blinded).await?.iter().map(Self::signature_from_row).collect()
     }
+}
+
+/// Keys per `IN (…)` list of the SQLite reads (far below SQLite's limit on bound parameters).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// After a unique violation on the spent set: were the serials spent or pending?
+pub(super) fn classify_conflict(states: &[StoredProofState]) -> StoreError {
+    let pending: Vec<PublicKey> = states.iter().filter(|s| s.state == State::Pending).map(|s| s.y).collect();
+    let spent: Vec<PublicKey> = states.iter().filter(|s| s.state == State::Spent).map(|s| s.y).collect();
+    if spent.is_empty() && !pending.is_empty() { StoreError::Pending(pending) } else { StoreError::AlreadySpent(spent) }
+}
+
+/// States of the given serials, one query per [`ROWS_PER_STATEMENT`] serials.
+async fn proof_states_on(
+    connection: &mut SqliteConnection,
+    ys: &[PublicKey],
+) -> Result<Vec<StoredProofState>, StoreError> {
+    let mut states = Vec::new();
+    for chunk in ys.chunks(ROWS_PER_STATEMENT) {
+        let mut select = QueryBuilder::<Sqlite>::new("SELECT y, state, witness, request_key FROM proofs WHERE y IN (");
+        let mut list = select.separated(", ");
+        for y in chunk {
+            list.push_bind(y.to_bytes().to_vec());
+        }
+        select.push(")");
+        // Lists of every length would fill the statement cache: prepare these afresh.
+        for row in select.build().persistent(false).fetch_all(&mut *connection).await? {
+            states.push(stored_proof_state(
+                parse_point(row.try_get::<&[u8], _>("y")?, "serial")?,
+                row.try_get("state")?,
+                row.try_get("witness")?,
+                row.try_get("request_key")?,
+            )?);
+        }
+    }
+    Ok(states)
+}
+
+/// Signatures issued for the given `B'`, one query per [`ROWS_PER_STATEMENT`] of them.
+async fn signatures_on(
+    connection: &mut SqliteConnection,
+    blinded: &[PublicKey],
+) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in blinded.chunks(ROWS_PER_STATEMENT) {
+        let mut select = QueryBuilder::<Sqlite>::new(
+            "SELECT b, amount, keyset_id, c, dleq_e, dleq_s FROM blind_signatures WHERE b IN (",
+        );
+        let mut list = select.separated(", ");
+        for b in chunk {
+            list.push_bind(b.to_bytes().to_vec());
+        }
+        select.push(")");
+        rows.extend(select.build().persistent(false).fetch_all(&mut *connection).await?);
+    }
+    Ok(rows)
 }
 
 /// The scale-out store: PostgreSQL, shared by any number of mint processes.
@@ -105,8 +162,8 @@ impl PostgresStore {
 /// plus two. PostgreSQL runs every data-modifying `WITH` part to completion, whether or not it is read.
 const PG_PLAIN_COMMIT: &str = "\
 WITH spent AS (
-    INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at)
-    SELECT y, keyset_id, amount, secret, c, witness, $7::text, $8::text, $9::bigint
+    INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at, request_key)
+    SELECT y, keyset_id, amount, secret, c, witness, $7::text, $8::text, $9::bigint, $18::bytea
     FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::text[])
         AS t (y, keyset_id, amount, secret, c, witness)
     RETURNING 1
@@ -125,8 +182,8 @@ SELECT (SELECT count(*) FROM spent) + (SELECT count(*) FROM signed) + (SELECT co
 
 /// Insert spent-set rows from arrays (one round trip for any number of inputs).
 const PG_INSERT_PROOFS: &str = "\
-INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at)
-SELECT y, keyset_id, amount, secret, c, witness, $7::text, $8::text, $9::bigint
+INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at, request_key)
+SELECT y, keyset_id, amount, secret, c, witness, $7::text, $8::text, $9::bigint, $10::bytea
 FROM UNNEST($1::bytea[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], $6::text[])
     AS t (y, keyset_id, amount, secret, c, witness)";
 
@@ -207,6 +264,7 @@ impl PostgresStore {
                 .bind(ss)
                 .bind(key)
                 .bind(response)
+                .bind(commit.request.as_ref().map(|key| &key[..]))
                 .execute(&self.pool)
                 .await;
             return match result {
@@ -238,6 +296,7 @@ impl PostgresStore {
                 .bind(state)
                 .bind(commit.quote_id.as_deref())
                 .bind(now)
+                .bind(commit.request.as_ref().map(|key| &key[..]))
                 .execute(&mut *tx)
                 .await;
             if let Err(error) = inserted {
@@ -346,22 +405,18 @@ impl PostgresStore {
             return Ok(Vec::new());
         }
         let keys: Vec<Vec<u8>> = ys.iter().map(|y| y.to_bytes().to_vec()).collect();
-        let rows = sqlx::query("SELECT y, state, witness FROM proofs WHERE y = ANY($1)")
+        let rows = sqlx::query("SELECT y, state, witness, request_key FROM proofs WHERE y = ANY($1)")
             .bind(keys)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
             .map(|row| {
-                let state = match row.try_get::<&str, _>("state")? {
-                    "SPENT" => State::Spent,
-                    "PENDING" => State::Pending,
-                    other => return Err(corrupt("proof state", other)),
-                };
-                Ok(StoredProofState {
-                    y: parse_point(row.try_get::<&[u8], _>("y")?, "serial")?,
-                    state,
-                    witness: row.try_get("witness")?,
-                })
+                stored_proof_state(
+                    parse_point(row.try_get::<&[u8], _>("y")?, "serial")?,
+                    row.try_get("state")?,
+                    row.try_get("witness")?,
+                    row.try_get("request_key")?,
+                )
             })
             .collect()
     }
@@ -391,6 +446,7 @@ pub(super) struct ProofRow<'a> {
     pub(super) witness: Option<&'a str>,
     pub(super) state: &'static str,
     pub(super) quote_id: Option<&'a str>,
+    pub(super) request: Option<&'a [u8]>,
 }
 
 /// The spent-set rows a commit inserts.
@@ -409,6 +465,7 @@ pub(super) fn proof_rows(commit: &Commit) -> Result<Vec<ProofRow<'_>>, StoreErro
                 witness: proof.witness.as_deref(),
                 state,
                 quote_id: commit.quote_id.as_deref(),
+                request: commit.request.as_ref().map(|key| &key[..]),
             })
         })
         .collect()
@@ -470,6 +527,25 @@ fn unique_or<T>(inserted: Result<T, sqlx::Error>, conflict: StoreError) -> Resul
         Err(error) if is_unique_violation(&error) => Err(conflict),
         Err(error) => Err(error.into()),
     }
+}
+
+/// A spent-set row's state as read from either backend.
+pub(super) fn stored_proof_state(
+    y: PublicKey,
+    state: &str,
+    witness: Option<String>,
+    request: Option<Vec<u8>>,
+) -> Result<StoredProofState, StoreError> {
+    let state = match state {
+        "SPENT" => State::Spent,
+        "PENDING" => State::Pending,
+        other => return Err(corrupt("proof state", other)),
+    };
+    let request = match request {
+        Some(key) => Some(<[u8; 32]>::try_from(key.as_slice()).map_err(|_| corrupt("request key", "not 32 bytes"))?),
+        None => None,
+    };
+    Ok(StoredProofState { y, state, witness, request })
 }
 
 pub(super) fn parse_point(bytes: &[u8], what: &str) -> Result<PublicKey, StoreError> {

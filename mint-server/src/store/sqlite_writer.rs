@@ -1,5 +1,5 @@
-//! Group commit for SQLite: one writer task owns one connection and applies the commits of many requests in
-//! one transaction.
+//! Group commit for SQLite: one writer thread owns one connection and applies the commits of many requests
+//! in one transaction.
 //!
 //! SQLite has a single writer, and each transaction must reach the disk (fsync) before it is answered. With one
 //! transaction per request, requests queue on the write lock (and on the busy handler's sleeps) and the
@@ -10,38 +10,50 @@
 //! - each request's commit runs inside its own `SAVEPOINT`, so one request's failure (a double spend: a
 //!   UNIQUE violation on `Y`; a quote that is not in the expected state; an overdraft) rolls back that
 //!   request only, and the others still commit;
-//! - the plain commits of a batch (spend, signatures, cached response: what a swap does) are first tried
-//!   together as multi-row `INSERT`s inside one savepoint; if anything in them fails, that savepoint is
-//!   rolled back and they are applied one by one, each in its own savepoint, as above;
 //! - answers are sent only after the batch's `COMMIT` succeeded and a later fsync of the write-ahead log
 //!   finished (a crash before it loses only requests that nobody was told about); if the `COMMIT` fails,
 //!   every request of the batch gets an error and none of the batch was applied. The fsync is done by a
-//!   second task (the writer's connection is `synchronous = NORMAL`, which skips the fsync at `COMMIT`), so
-//!   the writer applies the next batch while the disk syncs, and one fsync answers every batch applied
-//!   before it began. Refusals wait for the fsync too: they may rest on an earlier batch's effects.
+//!   second thread, the syncer (the writer's connection is `synchronous = NORMAL`, which skips the fsync at
+//!   `COMMIT`), so the writer applies the next batch while the disk syncs, and one fsync answers every batch
+//!   applied before it began. Refusals wait for the fsync too: they may rest on an earlier batch's effects.
+//!
+//! The writer is a plain thread with a synchronous connection (rusqlite), not an async task: a batch's
+//! statements run back to back without a hand-off per statement, so neither the batch nor the write lock
+//! waits for an async worker that is busy verifying and signing other requests. Only the queue (a Tokio
+//! channel, so requests wait for room without blocking a worker) and the answers (one-shot channels) cross
+//! between the threads.
 //!
 //! A request's outcome is the same as with one transaction per request: the batch is a serial order of its
 //! requests, and later requests see the effects of earlier ones (the second presentation of a note in one
 //! batch finds it spent).
 
-use shared::PublicKey;
-use shared::nuts::State;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteSynchronous};
-use sqlx::{Connection, QueryBuilder, Row, Sqlite};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use shared::PublicKey;
 use tokio::sync::{mpsc, oneshot};
 
-use super::sql::{
-    ProofRow, SignatureRow, corrupt, is_unique_violation, parse_point, proof_rows, quote_transition_sql, signature_rows,
-};
+use super::sql::{classify_conflict, proof_rows, quote_transition_sql, signature_rows, stored_proof_state};
 use super::{Commit, StoreError, StoredProofState, unix_now};
 
 /// Most commits applied in one transaction.
 pub(super) const MAX_BATCH: usize = 128;
 
-/// Rows per multi-row statement: 9 columns × 500 stays far below SQLite's limit on bound parameters.
-const ROWS_PER_STATEMENT: usize = 500;
+/// How long a statement waits for another connection's write lock (the pool's occasional writes, another
+/// process) before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Write-ahead log pages between checkpoints (copies of the log into the database file). More than SQLite's
+/// 1,000: a page that several batches change is copied once per checkpoint, and swaps keep changing the same
+/// index pages.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 4000;
+
+/// The writer's page cache in KiB. SQLite's default (2 MiB) is smaller than the B-tree pages swaps keep
+/// changing (the spent set and the signatures grow without bound, and their keys are random), so every
+/// few inserts would read a page back from the operating system's cache.
+const WRITER_CACHE_KIB: u32 = 64 * 1024;
 
 /// A commit waiting for the writer, and where its outcome goes.
 struct Job {
@@ -49,7 +61,7 @@ struct Job {
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// The handle requests use to reach the writer task. Cloning is cheap; the task stops when the last
+/// The handle requests use to reach the writer thread. Cloning is cheap; the threads stop when the last
 /// handle is dropped.
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
@@ -60,22 +72,28 @@ fn stopped() -> StoreError {
     StoreError::Backend("the SQLite writer has stopped".into())
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Backend(error.to_string())
+    }
+}
+
 impl Writer {
-    /// Open the writer's own connection (with `options`, which must already name an existing, migrated
-    /// database whose write-ahead log is the file `wal`) and start the writer and syncer tasks on the current
-    /// Tokio runtime.
-    pub(super) async fn start(options: SqliteConnectOptions, wal: PathBuf) -> Result<Self, StoreError> {
-        // Multi-row statements differ by row count; keep each prepared once. `synchronous = NORMAL` on this
-        // connection only: its commits reach the log without an fsync, and the syncer task makes the log
-        // durable (fsync of the WAL file) before any answer of the batch is sent. Checkpoints still sync
-        // the log and the database file (NORMAL does), so the log is only reused once its content is durable
-        // in the database file.
-        let options = options.synchronous(SqliteSynchronous::Normal).statement_cache_capacity(4 * MAX_BATCH);
-        let connection = SqliteConnection::connect_with(&options).await?;
+    /// Open the writer's own connection to `path` (an existing, migrated database in WAL mode whose
+    /// write-ahead log is the file `wal`) and start the writer and syncer threads.
+    pub(super) fn start(path: &Path, wal: PathBuf) -> Result<Self, StoreError> {
+        let connection = open_connection(path)?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
-        let (applied, to_sync) = mpsc::unbounded_channel();
-        tokio::spawn(run(connection, queue, applied));
-        tokio::spawn(sync_and_answer(wal, to_sync));
+        let (applied, to_sync) = std_mpsc::channel();
+        let spawn_failed = |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || run(connection, queue, applied))
+            .map_err(spawn_failed)?;
+        std::thread::Builder::new()
+            .name("sqlite-syncer".into())
+            .spawn(move || sync_and_answer(&wal, to_sync))
+            .map_err(spawn_failed)?;
         Ok(Writer { jobs })
     }
 
@@ -87,37 +105,57 @@ impl Writer {
     }
 }
 
+/// The writer's connection. `synchronous = NORMAL` on this connection only: its commits reach the log
+/// without an fsync, and the syncer makes the log durable (fsync of the WAL file) before any answer of the
+/// batch is sent. Checkpoints still sync the log and the database file (NORMAL does), so the log is only
+/// reused once its content is durable in the database file.
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Backend(format!("the SQLite database is in journal mode {mode}, not WAL")));
+    }
+    connection.execute_batch(&format!(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}; \
+         PRAGMA cache_size = -{WRITER_CACHE_KIB};"
+    ))?;
+    connection.set_prepared_statement_cache_capacity(32);
+    Ok(connection)
+}
+
 /// A batch that has been applied, with the outcome for each of its requests, waiting for the log's fsync.
 type Applied = Vec<(Job, Result<(), StoreError>)>;
 
-/// The writer task: take what is queued (up to [`MAX_BATCH`]), apply it as one transaction, hand the
+/// The writer thread: take what is queued (up to [`MAX_BATCH`]), apply it as one transaction, hand the
 /// outcomes to the syncer, and go on with the next batch while the log is synced.
-async fn run(
-    mut connection: SqliteConnection,
-    mut queue: mpsc::Receiver<Job>,
-    applied: mpsc::UnboundedSender<Applied>,
-) {
+fn run(mut connection: Connection, mut queue: mpsc::Receiver<Job>, applied: std_mpsc::Sender<Applied>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let outcomes = apply_batch(&mut connection, &batch).await;
+    while let Some(first) = queue.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let commits: Vec<&Commit> = batch.iter().map(|job| &job.commit).collect();
+        let outcomes = apply_batch(&mut connection, &commits, unix_now());
         let done: Applied = batch.drain(..).zip(outcomes).collect();
         if applied.send(done).is_err() {
             break;
         }
     }
-    let _ = connection.close().await;
 }
 
-/// The syncer task: fsync the write-ahead log, then answer every batch applied before the fsync began. One
+/// The syncer thread: fsync the write-ahead log, then answer every batch applied before the fsync began. One
 /// fsync covers all batches that are waiting, so the writer never waits for the disk.
-async fn sync_and_answer(wal: PathBuf, mut applied: mpsc::UnboundedReceiver<Applied>) {
+fn sync_and_answer(wal: &Path, applied: std_mpsc::Receiver<Applied>) {
     let mut waiting = Vec::new();
-    while applied.recv_many(&mut waiting, usize::MAX).await > 0 {
-        let path = wal.clone();
-        let synced = tokio::task::spawn_blocking(move || std::fs::File::open(&path)?.sync_data())
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|result| result);
+    while let Ok(first) = applied.recv() {
+        waiting.push(first);
+        waiting.extend(applied.try_iter());
+        let synced = std::fs::File::open(wal).and_then(|log| log.sync_data());
         for (job, outcome) in waiting.drain(..).flatten() {
             let outcome = match (&synced, outcome) {
                 (Ok(()), outcome) => outcome,
@@ -132,349 +170,218 @@ async fn sync_and_answer(wal: PathBuf, mut applied: mpsc::UnboundedReceiver<Appl
     }
 }
 
-async fn execute(connection: &mut SqliteConnection, sql: &str) -> Result<(), StoreError> {
-    sqlx::query(sql).execute(&mut *connection).await?;
-    Ok(())
-}
-
-/// One transaction for all of `jobs`. Returns one outcome per job, in order.
-async fn apply_batch(connection: &mut SqliteConnection, jobs: &[Job]) -> Vec<Result<(), StoreError>> {
-    let all_fail = |error: StoreError| {
+/// One transaction for all of `commits`. Returns one outcome per commit, in order.
+fn apply_batch(connection: &mut Connection, commits: &[&Commit], now: i64) -> Vec<Result<(), StoreError>> {
+    let all_fail = |error: rusqlite::Error| {
         let text = error.to_string();
-        jobs.iter().map(|_| Err(StoreError::Backend(text.clone()))).collect()
+        commits.iter().map(|_| Err(StoreError::Backend(text.clone()))).collect()
     };
-    let now = unix_now();
-    // IMMEDIATE takes the write lock now (waiting in the busy handler if another process holds it), so no
+    // IMMEDIATE takes the write lock now (waiting in the busy handler if another connection holds it), so no
     // statement later has to upgrade a read snapshot.
-    if let Err(error) = execute(connection, "BEGIN IMMEDIATE").await {
+    if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         return all_fail(error);
     }
-    let outcomes = if let [job] = jobs {
+    let outcomes = if let [commit] = commits {
         // Alone in its batch: the transaction is the request's, no savepoint needed.
-        vec![apply_one(connection, &job.commit, now).await]
+        vec![apply_one(connection, commit, now)]
     } else {
-        match apply_many(connection, jobs, now).await {
+        match apply_each(connection, commits, now) {
             Ok(outcomes) => outcomes,
             Err(error) => {
-                let _ = execute(connection, "ROLLBACK").await;
+                let _ = connection.execute_batch("ROLLBACK");
                 return all_fail(error);
             }
         }
     };
     if outcomes.iter().all(Result::is_err) {
         // Nothing to keep (and for a lone request, its failed statements must not be committed).
-        return match execute(connection, "ROLLBACK").await {
+        return match connection.execute_batch("ROLLBACK") {
             Ok(()) => outcomes,
             Err(error) => all_fail(error),
         };
     }
-    match execute(connection, "COMMIT").await {
+    match connection.execute_batch("COMMIT") {
         Ok(()) => outcomes,
         Err(error) => {
             // Make sure the connection is out of the transaction before the next batch.
-            let _ = execute(connection, "ROLLBACK").await;
+            let _ = connection.execute_batch("ROLLBACK");
             all_fail(error)
         }
     }
 }
 
-/// A commit that only inserts (spends, signatures, cached response), like a swap's: such commits are
-/// tried together.
-fn is_plain(commit: &Commit) -> bool {
-    commit.quote.is_none()
-        && commit.account.is_none()
-        && commit.settle_pending.is_empty()
-        && commit.release_pending.is_empty()
-}
-
-/// Several jobs inside the open transaction. The outer error means the transaction itself is in doubt
-/// (a savepoint statement failed): the caller rolls everything back.
-async fn apply_many(
-    connection: &mut SqliteConnection,
-    jobs: &[Job],
+/// Each commit inside the open transaction, in its own savepoint. The outer error means the transaction
+/// itself is in doubt (a savepoint statement failed): the caller rolls everything back.
+fn apply_each(
+    connection: &mut Connection,
+    commits: &[&Commit],
     now: i64,
-) -> Result<Vec<Result<(), StoreError>>, StoreError> {
-    let mut outcomes: Vec<Option<Result<(), StoreError>>> = jobs.iter().map(|_| None).collect();
-    let plain: Vec<usize> = (0..jobs.len()).filter(|&i| is_plain(&jobs[i].commit)).collect();
-    if plain.len() > 1 {
-        execute(connection, "SAVEPOINT plain").await?;
-        let commits: Vec<&Commit> = plain.iter().map(|&i| &jobs[i].commit).collect();
-        match insert_plain(connection, &commits, now).await {
-            Ok(()) => {
-                execute(connection, "RELEASE plain").await?;
-                for &i in &plain {
-                    outcomes[i] = Some(Ok(()));
-                }
-            }
-            // Some request of them fails (or two of them collide): find out which, one by one below.
-            Err(_) => {
-                execute(connection, "ROLLBACK TO plain").await?;
-                execute(connection, "RELEASE plain").await?;
-            }
-        }
-    }
-    for (job, outcome) in jobs.iter().zip(outcomes.iter_mut()) {
-        if outcome.is_some() {
-            continue;
-        }
-        execute(connection, "SAVEPOINT one").await?;
-        let result = apply_one(connection, &job.commit, now).await;
-        if result.is_err() {
-            execute(connection, "ROLLBACK TO one").await?;
-        }
-        execute(connection, "RELEASE one").await?;
-        *outcome = Some(result);
-    }
-    Ok(outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(StoreError::Backend("commit skipped".into())))).collect())
-}
-
-/// The inserts of several plain commits as multi-row statements.
-async fn insert_plain(connection: &mut SqliteConnection, commits: &[&Commit], now: i64) -> Result<(), StoreError> {
-    let mut proofs = Vec::new();
-    let mut signatures = Vec::new();
+) -> Result<Vec<Result<(), StoreError>>, rusqlite::Error> {
+    let mut outcomes = Vec::with_capacity(commits.len());
     for commit in commits {
-        proofs.extend(proof_rows(commit)?);
-        signatures.extend(signature_rows(commit)?);
-    }
-    insert_proofs(connection, &proofs, now).await.map_err(|e| e.into_store(StoreError::AlreadySpent(Vec::new())))?;
-    insert_signatures(connection, &signatures, now)
-        .await
-        .map_err(|e| e.into_store(StoreError::OutputsAlreadySigned))?;
-    let caches: Vec<&([u8; 32], String)> = commits.iter().filter_map(|c| c.cache.as_ref()).collect();
-    insert_caches(connection, &caches, now).await.map_err(|e| e.into_store(StoreError::Duplicate))?;
-    Ok(())
-}
-
-/// A failed insert: a unique violation, or something else.
-enum InsertError {
-    Unique,
-    Other(sqlx::Error),
-}
-
-impl InsertError {
-    fn into_store(self, on_unique: StoreError) -> StoreError {
-        match self {
-            InsertError::Unique => on_unique,
-            InsertError::Other(error) => error.into(),
+        connection.prepare_cached("SAVEPOINT one")?.execute([])?;
+        let result = apply_one(connection, commit, now);
+        if result.is_err() {
+            connection.prepare_cached("ROLLBACK TO one")?.execute([])?;
         }
+        connection.prepare_cached("RELEASE one")?.execute([])?;
+        outcomes.push(result);
     }
+    Ok(outcomes)
 }
 
-impl From<sqlx::Error> for InsertError {
-    fn from(error: sqlx::Error) -> Self {
-        if is_unique_violation(&error) { InsertError::Unique } else { InsertError::Other(error) }
-    }
+/// Did `error` come from a UNIQUE or PRIMARY KEY constraint?
+fn is_unique_violation(error: &rusqlite::Error) -> bool {
+    // SQLITE_CONSTRAINT_PRIMARYKEY and SQLITE_CONSTRAINT_UNIQUE.
+    matches!(error, rusqlite::Error::SqliteFailure(failure, _)
+        if failure.code == ErrorCode::ConstraintViolation && matches!(failure.extended_code, 1555 | 2067))
 }
 
-async fn insert_proofs(connection: &mut SqliteConnection, rows: &[ProofRow<'_>], now: i64) -> Result<(), InsertError> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, created_at) ",
-        );
-        insert.push_values(chunk, |mut row, proof| {
-            row.push_bind(&proof.y[..])
-                .push_bind(proof.keyset_id.as_str())
-                .push_bind(proof.amount)
-                .push_bind(proof.secret)
-                .push_bind(&proof.c[..])
-                .push_bind(proof.witness)
-                .push_bind(proof.state)
-                .push_bind(proof.quote_id)
-                .push_bind(now);
-        });
-        insert.build().execute(&mut *connection).await?;
+/// An insert's outcome: a unique violation becomes `conflict`, other failures become backend errors.
+fn unique_or(
+    inserted: Result<usize, rusqlite::Error>,
+    conflict: impl FnOnce() -> StoreError,
+) -> Result<(), StoreError> {
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Err(conflict()),
+        Err(error) => Err(error.into()),
     }
-    Ok(())
-}
-
-async fn insert_signatures(
-    connection: &mut SqliteConnection,
-    rows: &[SignatureRow<'_>],
-    now: i64,
-) -> Result<(), InsertError> {
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO blind_signatures (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at) ",
-        );
-        insert.push_values(chunk, |mut row, signature| {
-            row.push_bind(&signature.b[..])
-                .push_bind(signature.amount)
-                .push_bind(signature.keyset_id.as_str())
-                .push_bind(&signature.c[..])
-                .push_bind(&signature.e[..])
-                .push_bind(&signature.s[..])
-                .push_bind(signature.quote_id)
-                .push_bind(now);
-        });
-        insert.build().execute(&mut *connection).await?;
-    }
-    Ok(())
-}
-
-async fn insert_caches(
-    connection: &mut SqliteConnection,
-    caches: &[&([u8; 32], String)],
-    now: i64,
-) -> Result<(), InsertError> {
-    for chunk in caches.chunks(ROWS_PER_STATEMENT) {
-        let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO response_cache (key, response, created_at) ");
-        insert.push_values(chunk, |mut row, (key, response)| {
-            row.push_bind(&key[..]).push_bind(response.as_str()).push_bind(now);
-        });
-        insert.build().execute(&mut *connection).await?;
-    }
-    Ok(())
 }
 
 /// One request's commit inside the open transaction (the caller rolls it back, or back to its savepoint,
 /// if this fails).
-async fn apply_one(connection: &mut SqliteConnection, commit: &Commit, now: i64) -> Result<(), StoreError> {
+fn apply_one(connection: &Connection, commit: &Commit, now: i64) -> Result<(), StoreError> {
     if let Some(transition) = &commit.quote {
         let (sql, id, preimage) = quote_transition_sql(transition);
-        let query = match preimage {
-            Some(preimage) => sqlx::query(sql).bind(preimage).bind(id),
-            None => sqlx::query(sql).bind(id),
+        let mut statement = connection.prepare_cached(sql)?;
+        let updated = match preimage {
+            Some(preimage) => statement.execute(params![preimage, id])?,
+            None => statement.execute(params![id])?,
         };
-        if query.execute(&mut *connection).await?.rows_affected() != 1 {
+        if updated != 1 {
             return Err(StoreError::QuoteStateConflict(id.to_owned()));
         }
     }
 
-    match insert_proofs(connection, &proof_rows(commit)?, now).await {
-        Ok(()) => {}
-        Err(InsertError::Unique) => {
-            // A failed statement leaves the transaction open in SQLite: look at what holds the serials
-            // (this sees the batch's earlier requests too).
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO proofs (y, keyset_id, amount, secret, c, witness, state, quote_id, request_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )?;
+    for proof in proof_rows(commit)? {
+        let inserted = insert.execute(params![
+            &proof.y[..],
+            proof.keyset_id,
+            proof.amount,
+            proof.secret,
+            &proof.c[..],
+            proof.witness,
+            proof.state,
+            proof.quote_id,
+            proof.request,
+            now
+        ]);
+        if let Err(error) = inserted {
+            if !is_unique_violation(&error) {
+                return Err(error.into());
+            }
+            // A failed statement leaves the transaction open in SQLite: look at what holds the serials (this
+            // sees the batch's earlier requests too).
             let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
-            return Err(classify_conflict(&proof_states_on(connection, &ys).await?));
+            return Err(classify_conflict(&proof_states(connection, &ys)?));
         }
-        Err(InsertError::Other(error)) => return Err(error.into()),
     }
 
     for y in &commit.settle_pending {
-        let updated = sqlx::query("UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING'")
-            .bind(&y.to_bytes()[..])
-            .execute(&mut *connection)
-            .await?;
-        if updated.rows_affected() != 1 {
+        let updated = connection
+            .prepare_cached("UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING'")?
+            .execute(params![&y.to_bytes()[..]])?;
+        if updated != 1 {
             return Err(StoreError::Backend(format!("pending proof {y} vanished")));
         }
     }
     for y in &commit.release_pending {
-        sqlx::query("DELETE FROM proofs WHERE y = $1 AND state = 'PENDING'")
-            .bind(&y.to_bytes()[..])
-            .execute(&mut *connection)
-            .await?;
+        connection
+            .prepare_cached("DELETE FROM proofs WHERE y = $1 AND state = 'PENDING'")?
+            .execute(params![&y.to_bytes()[..]])?;
     }
 
-    insert_signatures(connection, &signature_rows(commit)?, now)
-        .await
-        .map_err(|e| e.into_store(StoreError::OutputsAlreadySigned))?;
+    let mut insert = connection.prepare_cached(
+        "INSERT INTO blind_signatures (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )?;
+    for signature in signature_rows(commit)? {
+        let inserted = insert.execute(params![
+            &signature.b[..],
+            signature.amount,
+            signature.keyset_id,
+            &signature.c[..],
+            &signature.e[..],
+            &signature.s[..],
+            signature.quote_id,
+            now
+        ]);
+        unique_or(inserted, || StoreError::OutputsAlreadySigned)?;
+    }
 
     if let Some(change) = &commit.account {
         // Guards keep the balance in [0, i64::MAX] (SQLite would turn an overflow into a float).
-        let updated = if change.delta < 0 {
-            sqlx::query("UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND blocked = 0 AND balance >= -$1")
+        let sql = if change.delta < 0 {
+            "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND blocked = 0 AND balance >= -$1"
         } else {
-            sqlx::query(
-                "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND balance <= 9223372036854775807 - $1",
-            )
-        }
-        .bind(change.delta)
-        .bind(&change.account_id)
-        .execute(&mut *connection)
-        .await?;
-        if updated.rows_affected() != 1 {
-            let blocked: Option<i64> = sqlx::query_scalar("SELECT blocked FROM accounts WHERE id = $1")
-                .bind(&change.account_id)
-                .fetch_optional(&mut *connection)
-                .await?;
+            "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND balance <= 9223372036854775807 - $1"
+        };
+        let updated = connection.prepare_cached(sql)?.execute(params![change.delta, change.account_id])?;
+        if updated != 1 {
+            let blocked: Option<i64> = connection
+                .prepare_cached("SELECT blocked FROM accounts WHERE id = $1")?
+                .query_row(params![change.account_id], |row| row.get(0))
+                .optional()?;
             return Err(match blocked {
                 Some(0) if change.delta < 0 => StoreError::InsufficientFunds,
                 Some(0) => StoreError::OutOfRange,
                 _ => StoreError::UnknownAccount,
             });
         }
-        sqlx::query(
-            "INSERT INTO account_entries (account_id, delta, reason, reference, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&change.account_id)
-        .bind(change.delta)
-        .bind(&change.reason)
-        .bind(change.reference.as_deref())
-        .bind(now)
-        .execute(&mut *connection)
-        .await?;
+        connection
+            .prepare_cached(
+                "INSERT INTO account_entries (account_id, delta, reason, reference, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )?
+            .execute(params![change.account_id, change.delta, change.reason, change.reference, now])?;
     }
 
-    if let Some(cache) = &commit.cache {
-        insert_caches(connection, &[cache], now).await.map_err(|e| e.into_store(StoreError::Duplicate))?;
+    if let Some((key, response)) = &commit.cache {
+        let inserted = connection
+            .prepare_cached("INSERT INTO response_cache (key, response, created_at) VALUES ($1, $2, $3)")?
+            .execute(params![&key[..], response, now]);
+        unique_or(inserted, || StoreError::Duplicate)?;
     }
     Ok(())
 }
 
-/// After a unique violation on the spent set: were the serials spent or pending?
-pub(super) fn classify_conflict(states: &[StoredProofState]) -> StoreError {
-    let pending: Vec<PublicKey> = states.iter().filter(|s| s.state == State::Pending).map(|s| s.y).collect();
-    let spent: Vec<PublicKey> = states.iter().filter(|s| s.state == State::Spent).map(|s| s.y).collect();
-    if spent.is_empty() && !pending.is_empty() { StoreError::Pending(pending) } else { StoreError::AlreadySpent(spent) }
-}
-
-/// States of the given serials, one query per [`ROWS_PER_STATEMENT`] serials.
-pub(super) async fn proof_states_on(
-    connection: &mut SqliteConnection,
-    ys: &[PublicKey],
-) -> Result<Vec<StoredProofState>, StoreError> {
+/// States of the given serials as this connection sees them (inside the open transaction).
+fn proof_states(connection: &Connection, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
+    let mut select = connection.prepare_cached("SELECT state, witness, request_key FROM proofs WHERE y = $1")?;
     let mut states = Vec::new();
-    for chunk in ys.chunks(ROWS_PER_STATEMENT) {
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT y, state, witness FROM proofs WHERE y IN (");
-        let mut list = select.separated(", ");
-        for y in chunk {
-            list.push_bind(y.to_bytes().to_vec());
-        }
-        select.push(")");
-        // Lists of every length would fill the statement cache: prepare these afresh.
-        for row in select.build().persistent(false).fetch_all(&mut *connection).await? {
-            let state = match row.try_get::<&str, _>("state")? {
-                "SPENT" => State::Spent,
-                "PENDING" => State::Pending,
-                other => return Err(corrupt("proof state", other)),
-            };
-            states.push(StoredProofState {
-                y: parse_point(row.try_get::<&[u8], _>("y")?, "serial")?,
-                state,
-                witness: row.try_get("witness")?,
-            });
+    for y in ys {
+        let row = select
+            .query_row(params![&y.to_bytes()[..]], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, Option<Vec<u8>>>(2)?))
+            })
+            .optional()?;
+        if let Some((state, witness, request)) = row {
+            states.push(stored_proof_state(*y, &state, witness, request)?);
         }
     }
     Ok(states)
-}
-
-/// Signatures issued for the given `B'`, one query per [`ROWS_PER_STATEMENT`] of them.
-pub(super) async fn signatures_on(
-    connection: &mut SqliteConnection,
-    blinded: &[PublicKey],
-) -> Result<Vec<sqlx::sqlite::SqliteRow>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in blinded.chunks(ROWS_PER_STATEMENT) {
-        let mut select = QueryBuilder::<Sqlite>::new(
-            "SELECT b, amount, keyset_id, c, dleq_e, dleq_s FROM blind_signatures WHERE b IN (",
-        );
-        let mut list = select.separated(", ");
-        for b in chunk {
-            list.push_bind(b.to_bytes().to_vec());
-        }
-        select.push(")");
-        rows.extend(select.build().persistent(false).fetch_all(&mut *connection).await?);
-    }
-    Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::{AccountChange, MintStore, SqliteStore};
+    use shared::nuts::State;
     use shared::{Amount, BlindSignature, BlindSignatureDleq, Id, Proof, Secret, SecretKey};
 
     fn keyset_id() -> Id {
@@ -511,15 +418,14 @@ mod tests {
         }
     }
 
-    fn job(commit: Commit) -> Job {
-        Job { commit, reply: oneshot::channel().0 }
-    }
-
-    async fn store_and_writer_connection(dir: &std::path::Path) -> (SqliteStore, SqliteConnection) {
+    async fn store_and_writer_connection(dir: &std::path::Path) -> (SqliteStore, Connection) {
         let path = dir.join("mint.sqlite");
         let store = SqliteStore::open(&path).await.unwrap();
-        let connection = SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&path)).await.unwrap();
-        (store, connection)
+        (store, open_connection(&path).unwrap())
+    }
+
+    fn apply(connection: &mut Connection, commits: &[Commit]) -> Vec<Result<(), StoreError>> {
+        apply_batch(connection, &commits.iter().collect::<Vec<_>>(), unix_now())
     }
 
     /// One batch: two fresh swaps, a double spend of a note spent earlier, a second presentation of a note
@@ -533,17 +439,17 @@ mod tests {
 
         let (fresh_a, fresh_b, shared_note) = (spend(), spend(), spend());
         let reused_output = swap(spend(), 6);
-        let jobs = vec![
-            job(swap(fresh_a.clone(), 2)),
-            job(swap(spent_before.clone(), 3)),
-            job(swap(shared_note.clone(), 4)),
-            job(swap(shared_note.clone(), 5)),
-            job(Commit { signatures: reused_output.signatures.clone(), ..swap(spend(), 7) }),
-            job(reused_output.clone()),
-            job(swap(fresh_b.clone(), 8)),
+        let commits = vec![
+            swap(fresh_a.clone(), 2),
+            swap(spent_before.clone(), 3),
+            swap(shared_note.clone(), 4),
+            swap(shared_note.clone(), 5),
+            Commit { signatures: reused_output.signatures.clone(), ..swap(spend(), 7) },
+            reused_output.clone(),
+            swap(fresh_b.clone(), 8),
         ];
-        // The sixth job signs an output the fifth signed in the same batch: apply in this order.
-        let outcomes = apply_batch(&mut connection, &jobs).await;
+        // The sixth commit signs an output the fifth signed in the same batch: apply in this order.
+        let outcomes = apply(&mut connection, &commits);
         let verdicts: Vec<String> = outcomes
             .iter()
             .map(|o| match o {
@@ -562,21 +468,21 @@ mod tests {
         for (key, expected) in [(2, true), (3, false), (4, true), (5, false), (6, false), (7, true), (8, true)] {
             assert_eq!(store.cached_response(&[key; 32]).await.unwrap().is_some(), expected, "cache entry {key}");
         }
-        let signed = store.signatures(&[jobs[0].commit.signatures[0].0, jobs[1].commit.signatures[0].0]).await.unwrap();
+        let signed = store.signatures(&[commits[0].signatures[0].0, commits[1].signatures[0].0]).await.unwrap();
         assert_eq!(signed.len(), 1, "the double spend's output must not be signed");
     }
 
-    /// A batch of plain commits that all succeed goes through the multi-row path; the result is the same.
+    /// A full batch of commits that all succeed is applied whole.
     #[tokio::test]
-    async fn a_batch_of_plain_commits_is_applied_whole() {
+    async fn a_full_batch_is_applied_whole() {
         let dir = tempfile::tempdir().unwrap();
         let (store, mut connection) = store_and_writer_connection(dir.path()).await;
         let inputs: Vec<_> = (0..MAX_BATCH).map(|_| spend()).collect();
-        let jobs: Vec<Job> = inputs.iter().enumerate().map(|(i, input)| job(swap(input.clone(), i as u8))).collect();
-        assert!(apply_batch(&mut connection, &jobs).await.iter().all(Result::is_ok));
+        let commits: Vec<Commit> = inputs.iter().enumerate().map(|(i, input)| swap(input.clone(), i as u8)).collect();
+        assert!(apply(&mut connection, &commits).iter().all(Result::is_ok));
         let ys: Vec<PublicKey> = inputs.iter().map(|(y, _)| *y).collect();
         assert_eq!(store.proof_states(&ys).await.unwrap().len(), MAX_BATCH);
-        let outputs: Vec<PublicKey> = jobs.iter().map(|j| j.commit.signatures[0].0).collect();
+        let outputs: Vec<PublicKey> = commits.iter().map(|c| c.signatures[0].0).collect();
         assert_eq!(store.signatures(&outputs).await.unwrap().len(), MAX_BATCH);
     }
 
@@ -598,8 +504,8 @@ mod tests {
             ..Commit::default()
         };
         let input = spend();
-        let jobs = vec![job(change(5)), job(change(-6)), job(swap(input.clone(), 9)), job(change(-5))];
-        let outcomes = apply_batch(&mut connection, &jobs).await;
+        let commits = vec![change(5), change(-6), swap(input.clone(), 9), change(-5)];
+        let outcomes = apply(&mut connection, &commits);
         assert!(outcomes[0].is_ok() && outcomes[2].is_ok() && outcomes[3].is_ok());
         assert!(matches!(outcomes[1], Err(StoreError::InsufficientFunds)));
         assert_eq!(store.account("acc").await.unwrap().unwrap().balance, Amount::ZERO);
@@ -614,10 +520,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mint.sqlite");
         let store = SqliteStore::open(&path).await.unwrap();
-        let options = SqliteConnectOptions::new().filename(&path);
-        let good = Writer::start(options.clone(), dir.path().join("mint.sqlite-wal")).await.unwrap();
+        let good = Writer::start(&path, dir.path().join("mint.sqlite-wal")).unwrap();
         good.commit(swap(spend(), 1)).await.unwrap();
-        let broken = Writer::start(options, dir.path().join("missing-wal")).await.unwrap();
+        let broken = Writer::start(&path, dir.path().join("missing-wal")).unwrap();
         let input = spend();
         let outcome = broken.commit(swap(input.clone(), 2)).await;
         assert!(matches!(&outcome, Err(StoreError::Backend(text)) if text.contains("write-ahead log")), "{outcome:?}");
