@@ -1,0 +1,28 @@
+//! The load generator (`scripts/bench-mint`) end to end, briefly: it spawns the real mint on SQLite, funds
+//! itself, runs two concurrency levels, checks every response and prints its tables. Guards the benchmark
+//! tool itself (it is not run anywhere else in the test suite); the figures of a debug build mean nothing.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+#[test]
+fn loadgen_measures_a_spawned_sqlite_mint() {
+    let output = Command::new(env!("CARGO_BIN_EXE_loadgen"))
+        .args(["--spawn", "sqlite", "--mint-bin", env!("CARGO_BIN_EXE_mint-server")])
+        .args(["--concurrency", "1,4", "--seconds", "0.5", "--ceiling-seconds", "0.2", "--max-notes", "400"])
+        .env_remove("MINT_DATABASE_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "loadgen failed:\n{stderr}");
+    for level in ["| SQLite | 1 |", "| SQLite | 4 |"] {
+        let row =
+            stdout.lines().find(|line| line.starts_with(level)).unwrap_or_else(|| panic!("no row {level}:\n{stdout}"));
+        // The last column of the first table is the error count: every response must have checked out.
+        let errors = row.trim_end_matches('|').rsplit('|').next().unwrap().trim();
+        assert_eq!(errors, "0", "{row}");
+    }
+    assert!(stdout.contains("crypto only (in-process"), "{stdout}");
+}
