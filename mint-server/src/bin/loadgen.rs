@@ -346,6 +346,39 @@ struct Connection {
     line: String,
 }
 
+/// What the client needs of a response head (both the blocking and the timed-loop client read it so).
+struct Head {
+    status: u16,
+    length: Option<usize>,
+    chunked: bool,
+    close: bool,
+}
+
+impl Head {
+    fn from_status_line(line: &str) -> anyhow::Result<Head> {
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse::<u16>().ok())
+            .ok_or_else(|| anyhow!("bad status line {line:?}"))?;
+        Ok(Head { status, length: None, chunked: false, close: false })
+    }
+
+    /// Take in one header line.
+    fn header(&mut self, line: &str) -> anyhow::Result<()> {
+        let Some((name, value)) = line.split_once(':') else { bail!("bad header line {line:?}") };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            self.length = Some(value.parse::<usize>().context("bad content-length")?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.chunked = value.eq_ignore_ascii_case("chunked");
+        } else if name.eq_ignore_ascii_case("connection") {
+            self.close = value.eq_ignore_ascii_case("close");
+        }
+        Ok(())
+    }
+}
+
 struct Response {
     status: u16,
     body: Vec<u8>,
@@ -367,28 +400,15 @@ impl Connection {
     }
 
     fn read_response(&mut self) -> anyhow::Result<Response> {
-        let status_line = self.read_line()?;
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
-            .ok_or_else(|| anyhow!("bad status line {status_line:?}"))?;
-        let (mut length, mut chunked, mut close) = (None, false, false);
+        let mut head = Head::from_status_line(self.read_line()?)?;
         for _ in 0..256 {
             let line = self.read_line()?;
             if line.is_empty() {
                 break;
             }
-            let Some((name, value)) = line.split_once(':') else { bail!("bad header line {line:?}") };
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.parse::<usize>().context("bad content-length")?);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = value.eq_ignore_ascii_case("chunked");
-            } else if name.eq_ignore_ascii_case("connection") {
-                close = value.eq_ignore_ascii_case("close");
-            }
+            head.header(line)?;
         }
+        let Head { status, length, chunked, mut close } = head;
         let body = if chunked {
             let mut body = Vec::new();
             loop {
@@ -744,22 +764,12 @@ impl AsyncConnection {
         };
         let head = std::str::from_utf8(&self.buffer[..head_end]).context("response head is not UTF-8")?;
         let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or("");
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
-            .ok_or_else(|| anyhow!("bad status line {status_line:?}"))?;
-        let (mut length, mut close) = (None, false);
+        let mut head = Head::from_status_line(lines.next().unwrap_or(""))?;
         for line in lines.filter(|line| !line.is_empty()) {
-            let Some((name, value)) = line.split_once(':') else { bail!("bad header line {line:?}") };
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.parse::<usize>().context("bad content-length")?);
-            } else if name.eq_ignore_ascii_case("connection") {
-                close = value.eq_ignore_ascii_case("close");
-            }
+            head.header(line)?;
         }
+        let Head { status, length, chunked, close } = head;
+        ensure!(!chunked, "chunked response in the timed loop");
         let length = length.ok_or_else(|| anyhow!("response without Content-Length"))?;
         ensure!(length <= MAX_BODY, "response too large");
         while self.buffer.len() < head_end + length {
