@@ -11,6 +11,9 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long cached responses are kept by default (NUT-19): a day, far longer than any wallet's retries.
 pub const DEFAULT_CACHE_TTL_SECS: u64 = 24 * 3600;
 
+/// Default of `--commit-delay-us` (the store's own default).
+pub const DEFAULT_COMMIT_DELAY_US: u64 = 3000;
+
 /// How the mint is started.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -63,6 +66,12 @@ pub struct Config {
     /// in `GET /v1/info`); older entries are deleted. `0` keeps them forever.
     #[arg(long, env = "MINT_CACHE_TTL_SECS", default_value_t = DEFAULT_CACHE_TTL_SECS)]
     pub cache_ttl_secs: u64,
+
+    /// SQLite: longest time, in microseconds, a group commit waits for requests that are still verifying
+    /// and signing, so that they share its transaction and fsync (less CPU per request under load; a lone
+    /// request never waits). `0` commits whatever is queued at once.
+    #[arg(long, env = "MINT_COMMIT_DELAY_US", default_value_t = DEFAULT_COMMIT_DELAY_US)]
+    pub commit_delay_us: u64,
 
     /// Fee per input of newly created keysets, in parts per thousand of the unit.
     #[arg(long, env = "MINT_INPUT_FEE_PPK", default_value_t = 0)]

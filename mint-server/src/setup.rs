@@ -3,11 +3,12 @@
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use crate::mint::{Mint, MintError, MintSettings};
-use crate::store::{MintStore, PostgresStore, SqliteStore, StoreError};
+use crate::store::{MintStore, PostgresStore, SqliteOptions, SqliteStore, StoreError};
 use crate::{AppState, Config, MintInfoSettings};
 
 /// Why the mint could not start.
@@ -26,7 +27,8 @@ pub enum SetupError {
 
 /// Everything the server needs, as configured: store, master secret, mint, state.
 pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
-    let store = open_store(config.database_url.as_deref(), &config.data_dir).await?;
+    let sqlite = SqliteOptions { commit_delay: Duration::from_micros(config.commit_delay_us) };
+    let store = open_store(config.database_url.as_deref(), &config.data_dir, sqlite).await?;
     let master = load_master_secret(config.master_secret.as_deref(), &config.data_dir.join("master.secret"))?;
     let settings = MintSettings {
         fake_bolt11: config.fake_bolt11,
@@ -48,17 +50,21 @@ pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
 }
 
 /// Open the store a database URL names: `postgres://…` or `postgresql://…` for PostgreSQL, `sqlite://PATH`
-/// or nothing for SQLite (then `DATA_DIR/mint.sqlite`).
-pub async fn open_store(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn MintStore>, StoreError> {
+/// or nothing for SQLite (then `DATA_DIR/mint.sqlite`, opened with `sqlite`).
+pub async fn open_store(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    sqlite: SqliteOptions,
+) -> Result<Arc<dyn MintStore>, StoreError> {
     match database_url {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(Arc::new(PostgresStore::connect(url, 32).await?))
         }
         Some(url) => {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-            Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+            Ok(Arc::new(SqliteStore::open_with(Path::new(path), sqlite).await?))
         }
-        None => Ok(Arc::new(SqliteStore::open(&data_dir.join("mint.sqlite")).await?)),
+        None => Ok(Arc::new(SqliteStore::open_with(&data_dir.join("mint.sqlite"), sqlite).await?)),
     }
 }
 

@@ -11,6 +11,7 @@ fn loadgen_measures_a_spawned_sqlite_mint() {
     let output = Command::new(env!("CARGO_BIN_EXE_loadgen"))
         .args(["--spawn", "sqlite", "--mint-bin", env!("CARGO_BIN_EXE_mint-server")])
         .args(["--concurrency", "1,4", "--seconds", "0.5", "--ceiling-seconds", "0.2", "--max-notes", "400"])
+        .args(["--storage-seconds", "0.3"])
         .env_remove("MINT_DATABASE_URL")
         .output()
         .unwrap();
@@ -25,4 +26,9 @@ fn loadgen_measures_a_spawned_sqlite_mint() {
         assert_eq!(errors, "0", "{row}");
     }
     assert!(stdout.contains("crypto only (in-process"), "{stdout}");
+    // The storage-only ceiling ran (every commit succeeded, or loadgen would have failed) and is reported
+    // with the bound it sets together with the crypto.
+    assert!(stdout.contains("| storage only (SQLite in-process, 4 tasks"), "{stdout}");
+    assert!(stdout.contains("| crypto + storage on the same cores (bound) |"), "{stdout}");
+    assert!(stdout.contains("Storage per swap (SQLite"), "{stdout}");
 }

@@ -26,16 +26,20 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail, ensure};
 use clap::{Parser, ValueEnum};
+use mint_server::store::{Commit, MintStore, SqliteStore};
 use shared::keyset::MintKeySet;
 use shared::nuts::{
     KeysResponse, MintQuoteBolt11Request, MintQuoteBolt11Response, MintRequest, MintResponse, SwapRequest, SwapResponse,
 };
-use shared::{Amount, BlindedMessage, CurrencyUnit, KeySet, Proof, PublicKey, Secret, SecretKey, dhke, dleq};
+use shared::{
+    Amount, BlindSignature, BlindSignatureDleq, BlindedMessage, CurrencyUnit, KeySet, Proof, PublicKey, Secret,
+    SecretKey, dhke, dleq,
+};
 
 /// Most outputs the mint takes per request (its default `--max-outputs`).
 const MINT_BATCH: usize = 1000;
@@ -114,6 +118,11 @@ struct Args {
     #[arg(long, default_value_t = 3.0)]
     ceiling_seconds: f64,
 
+    /// Seconds of the storage-only ceiling (the SQLite store alone, in this process, committing what swaps
+    /// commit from as many tasks as the highest concurrency level); 0 skips it.
+    #[arg(long, default_value_t = 3.0)]
+    storage_seconds: f64,
+
     /// Threads of the crypto-only ceiling. Default: the number of cores.
     #[arg(long)]
     ceiling_threads: Option<usize>,
@@ -134,6 +143,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     ensure!(args.url.is_some() || !args.spawn.is_empty(), "give --url or --spawn");
     ensure!(args.seconds > 0.0 && args.seconds <= 600.0, "--seconds must be in (0, 600]");
     ensure!(args.ceiling_seconds > 0.0 && args.ceiling_seconds <= 60.0, "--ceiling-seconds must be in (0, 60]");
+    ensure!((0.0..=60.0).contains(&args.storage_seconds), "--storage-seconds must be in [0, 60]");
     ensure!(!args.concurrency.is_empty(), "--concurrency needs at least one level");
     ensure!(args.concurrency.iter().all(|c| (1..=1024).contains(c)), "concurrency must be in 1..=1024");
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -146,6 +156,17 @@ fn run(args: Args) -> anyhow::Result<()> {
     let breakdown = crypto_breakdown()?;
     ceilings.push(crypto_ceiling(ceiling_threads, args.ceiling_seconds)?);
     eprintln!("  {:.0} swaps/s", ceilings[0].rate);
+    let storage = if args.storage_seconds > 0.0 {
+        let tasks = args.concurrency.iter().copied().max().unwrap_or(1);
+        eprintln!("storage-only ceiling (SQLite in-process, {tasks} tasks, {:.1} s) ...", args.storage_seconds);
+        // Enough fresh commits for a store several times faster than this machine's crypto.
+        let commits = ((ceilings[0].rate * 4.0 * args.storage_seconds) as usize).clamp(1000, args.max_notes.max(1000));
+        let storage = storage_ceiling(tasks, args.storage_seconds, cores, commits)?;
+        eprintln!("  {:.0} commits/s, {:.0} µs of CPU each", storage.rate, storage.cpu_us);
+        Some(storage)
+    } else {
+        None
+    };
 
     for backend in &args.spawn {
         let mint = SpawnedMint::start(&args, *backend)?;
@@ -163,7 +184,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     // The larger of the two is the ceiling: the ratios are then never flattered by a noisy moment.
     let ceiling = ceilings.iter().map(|c| c.rate).fold(0.0, f64::max);
 
-    println!("{}", report(&args, cores, ceiling_threads, &ceilings, ceiling, &breakdown, &targets));
+    let baselines = Baselines { ceiling_threads, ceilings: &ceilings, ceiling, breakdown: &breakdown, storage };
+    println!("{}", report(&args, cores, &baselines, &targets));
     let errors: usize = targets.iter().flat_map(|t| &t.levels).map(|l| l.errors).sum();
     ensure!(errors == 0, "{errors} swaps failed");
     Ok(())
@@ -297,6 +319,122 @@ fn crypto_breakdown() -> anyhow::Result<Breakdown> {
     }
     result.dleq = per(start);
     Ok(result)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Storage-only ceiling
+
+/// The embedded store alone, in this process: `tasks` tasks commit what a 1-input, 1-output swap commits (one
+/// spent row, one signature row, the request key), back to back, for `seconds`. No HTTP and no crypto: the
+/// points are drawn beforehand. The store's CPU per commit (this process's CPU time: the async workers, the
+/// writer and the syncer thread) is what a swap's durable write costs the machine, on the same cores as
+/// its crypto.
+#[derive(Debug, Clone, Copy)]
+struct StorageCeiling {
+    tasks: usize,
+    rate: f64,
+    cpu_us: f64,
+    busy: f64,
+    ran_out: bool,
+}
+
+/// Commits drawn beforehand for the storage-only ceiling; each is used once (its `Y` and `B'` are fresh).
+fn storage_workload(count: usize, threads: usize) -> anyhow::Result<Vec<Commit>> {
+    let keyset_id = MintKeySet::derive(b"loadgen storage", CurrencyUnit::Sat, 0, 1, 0, None)?.id;
+    let fixed_point = dhke::hash_to_curve(b"loadgen storage: C")?;
+    let dleq = BlindSignatureDleq { e: SecretKey::random()?, s: SecretKey::random()? };
+    let per_thread = count.div_ceil(threads.max(1));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                let dleq = dleq.clone();
+                scope.spawn(move || -> anyhow::Result<Vec<Commit>> {
+                    (0..per_thread)
+                        .map(|_| {
+                            let secret = Secret::generate()?;
+                            let y = secret.to_y()?;
+                            let blinded = dhke::hash_to_curve(Secret::generate()?.as_bytes())?;
+                            let mut request = [0u8; 32];
+                            getrandom::fill(&mut request).map_err(|e| anyhow!("random: {e}"))?;
+                            let amount = Amount::from_u64(1);
+                            let proof = Proof { amount, keyset_id, secret, c: fixed_point, witness: None, dleq: None };
+                            let signature =
+                                BlindSignature { amount, keyset_id, c: fixed_point, dleq: Some(dleq.clone()) };
+                            Ok(Commit {
+                                spend: vec![(y, proof)],
+                                signatures: vec![(blinded, signature)],
+                                request: Some(request),
+                                ..Commit::default()
+                            })
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(count);
+        for handle in handles {
+            all.extend(handle.join().map_err(|_| anyhow!("workload thread panicked"))??);
+        }
+        Ok(all)
+    })
+}
+
+/// Measure [`StorageCeiling`] on a fresh SQLite store in a temporary directory, with a Tokio runtime shaped
+/// like the mint's (one worker per core).
+fn storage_ceiling(tasks: usize, seconds: f64, cores: usize, max_commits: usize) -> anyhow::Result<StorageCeiling> {
+    let dir = std::env::temp_dir().join(format!("loadgen-store-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let result = storage_ceiling_in(&dir, tasks, seconds, cores, max_commits);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn storage_ceiling_in(
+    dir: &std::path::Path,
+    tasks: usize,
+    seconds: f64,
+    cores: usize,
+    max_commits: usize,
+) -> anyhow::Result<StorageCeiling> {
+    let commits = storage_workload(max_commits, cores)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(cores).enable_all().build()?;
+    runtime.block_on(async {
+        let store = Arc::new(SqliteStore::open(&dir.join("store.sqlite")).await?);
+        let commits = Arc::new(commits);
+        let next = Arc::new(AtomicUsize::new(0));
+        let duration = Duration::from_secs_f64(seconds);
+        let (system_before, self_before) = (system_ticks(), process_ticks("self").unwrap_or(0));
+        let start = Instant::now();
+        let handles: Vec<_> = (0..tasks)
+            .map(|_| {
+                let (store, commits, next) = (Arc::clone(&store), Arc::clone(&commits), Arc::clone(&next));
+                tokio::spawn(async move {
+                    let mut done = 0usize;
+                    while start.elapsed() < duration {
+                        let Some(commit) = commits.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                        store.commit(commit).await.map_err(|e| anyhow!("storage-only commit: {e}"))?;
+                        done += 1;
+                    }
+                    anyhow::Ok(done)
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for handle in handles {
+            done += handle.await.map_err(|e| anyhow!("storage task: {e}"))??;
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        let (system_after, self_after) = (system_ticks(), process_ticks("self").unwrap_or(0));
+        let tick = clock_ticks_per_second();
+        let total = system_after.2.saturating_sub(system_before.2).max(1) as f64;
+        Ok(StorageCeiling {
+            tasks,
+            rate: done as f64 / elapsed,
+            cpu_us: self_after.saturating_sub(self_before) as f64 / tick * 1e6 / done.max(1) as f64,
+            busy: system_after.0.saturating_sub(system_before.0) as f64 / total,
+            ran_out: next.load(Ordering::Relaxed) >= commits.len(),
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1086,15 +1224,18 @@ fn fmt_us(micros: u64) -> String {
     }
 }
 
-fn report(
-    args: &Args,
-    cores: usize,
+/// What the end-to-end figures are measured against, all from the same run.
+struct Baselines<'a> {
     ceiling_threads: usize,
-    ceilings: &[Ceiling],
+    /// Every crypto-only ceiling run, and the one used (the largest).
+    ceilings: &'a [Ceiling],
     ceiling: f64,
-    breakdown: &Breakdown,
-    targets: &[TargetResult],
-) -> String {
+    breakdown: &'a Breakdown,
+    storage: Option<StorageCeiling>,
+}
+
+fn report(args: &Args, cores: usize, baselines: &Baselines, targets: &[TargetResult]) -> String {
+    let Baselines { ceiling_threads, ceilings, ceiling, breakdown, storage } = *baselines;
     let mut out = String::new();
     let per_swap = breakdown.hash_to_curve + breakdown.verify + breakdown.sign + breakdown.dleq;
     let _ = writeln!(
@@ -1117,6 +1258,24 @@ fn report(
         fmt_rate(ceiling),
         fmt_us((per_swap) as u64),
     );
+    if let Some(storage) = storage {
+        // Crypto and storage share the cores: a swap needs `cores / ceiling` seconds of CPU for its crypto
+        // and `cpu_us` for its durable write, so together they allow at most this many swaps per second.
+        let combined = cores as f64 / (cores as f64 / ceiling + storage.cpu_us / 1e6);
+        let _ = writeln!(
+            out,
+            "| storage only (SQLite in-process, {} tasks{}) | - | {} commits/s | - | - | - | - | - | - |",
+            storage.tasks,
+            if storage.ran_out { ", ran out of commits" } else { "" },
+            fmt_rate(storage.rate),
+        );
+        let _ = writeln!(
+            out,
+            "| crypto + storage on the same cores (bound) | - | {} | {:.0}% | - | - | - | - | - |",
+            fmt_rate(combined),
+            100.0 * combined / ceiling,
+        );
+    }
     for target in targets {
         for level in &target.levels {
             let _ = writeln!(
@@ -1137,9 +1296,19 @@ fn report(
     let _ = writeln!(
         out,
         "\nCrypto per swap, one thread: hash_to_curve {:.1} µs + verify {:.1} µs + sign {:.1} µs \
-         + DLEQ prove {:.1} µs = {:.1} µs.\n",
+         + DLEQ prove {:.1} µs = {:.1} µs.",
         breakdown.hash_to_curve, breakdown.verify, breakdown.sign, breakdown.dleq, per_swap
     );
+    if let Some(storage) = storage {
+        let _ = writeln!(
+            out,
+            "Storage per swap (SQLite, one spent row + one signature row, group commit, fsync of the log): {:.0} µs \
+             of CPU in the store's process ({:.0}% of the machine busy during that run).",
+            storage.cpu_us,
+            100.0 * storage.busy,
+        );
+    }
+    let _ = writeln!(out);
     let _ = writeln!(
         out,
         "| backend | concurrency | swaps | seconds | mint CPU/swap | PostgreSQL CPU/swap | loadgen CPU/swap \

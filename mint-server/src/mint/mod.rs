@@ -298,6 +298,8 @@ impl Mint {
         }
         self.check_shape(&request.inputs, &request.outputs)?;
         self.load_keysets_of(&request.inputs, &request.outputs).await?;
+        // From here to the commit this request is on its way to the store (group commit may wait for it).
+        let intent = self.store.intend_commit();
         let keysets = self.keysets();
         let SwapRequest { inputs, outputs } = request;
         let points = inputs.len() + outputs.len();
@@ -322,6 +324,7 @@ impl Mint {
 
         let response = SwapResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
         let commit = Commit { spend, signatures, request: Some(cache_key), ..Commit::default() };
+        drop(intent);
         match self.store.commit(&commit).await {
             Ok(()) => Ok(response),
             Err(error @ (StoreError::AlreadySpent(_) | StoreError::OutputsAlreadySigned)) => {
@@ -585,6 +588,7 @@ impl Mint {
         }
         self.check_shape(&[], &request.outputs)?;
         self.load_keysets_of(&[], &request.outputs).await?;
+        let intent = self.store.intend_commit();
         let keysets = self.keysets();
         let outputs = request.outputs;
         let signatures = self
@@ -607,6 +611,7 @@ impl Mint {
             cache: Some((cache_key, to_json(&response)?)),
             ..Commit::default()
         };
+        drop(intent);
         self.commit_or_cached(&commit, &cache_key).await?;
         Ok(response)
     }

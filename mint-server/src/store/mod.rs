@@ -27,12 +27,14 @@ mod sql;
 mod sqlite_writer;
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, CurrencyUnit, Id, Proof, PublicKey};
 
-pub use sql::{PostgresStore, SqliteStore};
+pub use sql::{PostgresStore, SqliteOptions, SqliteStore};
 
 /// What can go wrong in storage. The first variants are outcomes of the contract, the last is a failure.
 #[derive(Debug, thiserror::Error)]
@@ -222,11 +224,40 @@ pub struct StoredProofState {
     pub request: Option<[u8; 32]>,
 }
 
+/// A request's word that it will call [`MintStore::commit`] soon: it is verifying and signing now. A store
+/// that commits in groups may hold a group back a little for such requests (SQLite does, see
+/// `sqlite_writer`). Dropping the intent withdraws it: drop it right before calling `commit`, or when the
+/// request fails before.
+#[derive(Debug, Default)]
+pub struct CommitIntent(Option<Arc<AtomicUsize>>);
+
+impl CommitIntent {
+    /// Count one more request preparing a commit, until the intent is dropped.
+    pub(crate) fn announce(preparing: &Arc<AtomicUsize>) -> Self {
+        preparing.fetch_add(1, Ordering::AcqRel);
+        CommitIntent(Some(Arc::clone(preparing)))
+    }
+}
+
+impl Drop for CommitIntent {
+    fn drop(&mut self) {
+        if let Some(preparing) = self.0.take() {
+            preparing.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 /// The mint's storage. See the module documentation for the contract.
 #[async_trait]
 pub trait MintStore: Send + Sync + fmt::Debug {
     /// Apply a commit atomically.
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError>;
+
+    /// Announce a commit this request will make soon (see [`CommitIntent`]). Stores that do not group
+    /// commits ignore it.
+    fn intend_commit(&self) -> CommitIntent {
+        CommitIntent::default()
+    }
 
     /// All keysets, oldest first.
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError>;

@@ -20,8 +20,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::sqlite_writer::Writer;
 use super::{
-    Account, Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError, StoredProofState,
-    unix_now,
+    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, QuoteTransition, StoreError,
+    StoredProofState, unix_now,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -33,10 +33,33 @@ pub struct SqliteStore {
     writer: Writer,
 }
 
+/// Tuning of the embedded store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Longest time the group commit holds a batch back for requests that are still verifying and signing
+    /// (see `sqlite_writer`). Zero commits whatever is queued at once.
+    pub commit_delay: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { commit_delay: DEFAULT_COMMIT_DELAY }
+    }
+}
+
+/// The default of [`SqliteOptions::commit_delay`].
+pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_micros(3000);
+
 impl SqliteStore {
-    /// Open (creating if needed) the database file, apply migrations and start the writer task (on the
-    /// current Tokio runtime).
+    /// Open (creating if needed) the database file, apply migrations and start the writer thread, with the
+    /// default options.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteOptions::default()).await
+    }
+
+    /// [`SqliteStore::open`] with these options.
+    pub async fn open_with(path: &Path, options: SqliteOptions) -> Result<Self, StoreError> {
+        let tuning = options;
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Backend(format!("create {parent:?}: {e}")))?;
         }
@@ -55,12 +78,16 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        let writer = Writer::start(path, wal.into())?;
+        let writer = Writer::start(path, wal.into(), tuning.commit_delay)?;
         Ok(SqliteStore { pool, writer })
     }
 
     async fn commit_impl(&self, commit: &Commit) -> Result<(), StoreError> {
         self.writer.commit(commit.clone()).await
+    }
+
+    fn intend_commit_impl(&self) -> CommitIntent {
+        self.writer.intend()
     }
 
     async fn proof_states_impl(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
@@ -230,6 +257,11 @@ fn violated_constraint(error: &sqlx::Error) -> Option<String> {
 }
 
 impl PostgresStore {
+    /// Each commit is its own statement: nothing to wait for.
+    fn intend_commit_impl(&self) -> CommitIntent {
+        CommitIntent::default()
+    }
+
     async fn commit_impl(&self, commit: &Commit) -> Result<(), StoreError> {
         let now = unix_now();
         let proofs = proof_rows(commit)?;
@@ -669,6 +701,10 @@ macro_rules! impl_sql_store {
         impl MintStore for $store {
             async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
                 self.commit_impl(commit).await
+            }
+
+            fn intend_commit(&self) -> CommitIntent {
+                self.intend_commit_impl()
             }
 
             async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {

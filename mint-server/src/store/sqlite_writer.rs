@@ -23,23 +23,42 @@
 //! channel, so requests wait for room without blocking a worker) and the answers (one-shot channels) cross
 //! between the threads.
 //!
+//! Commit delay: each transaction costs a fixed amount of CPU besides its rows (SQLite's end-of-transaction
+//! work, the log's page headers and the B-trees' interior pages written once per transaction, one fsync and
+//! the thread wake-ups around it; measured with `loadgen`'s storage-only ceiling, about 160 µs per
+//! transaction against 45 µs per swap's rows), so under load fewer, larger batches leave more of the cores
+//! to the crypto. When many connections are open (at least [`BUSY_TASKS`] tasks alive on the mint's
+//! runtime: one per connection) and another request is still verifying and signing (it announced itself
+//! with a [`CommitIntent`]), the writer lets the batch grow for up to the commit delay, looking again every
+//! [`DELAY_SLICE`] and committing as soon as nobody is preparing. A lone request, or a handful of clients,
+//! never waits: with few clients a delay would leave the cores idle while everybody waits for the batch.
+//! This is PostgreSQL's `commit_delay`/`commit_siblings`, with the siblings counted exactly.
+//!
 //! A request's outcome is the same as with one transaction per request: the batch is a serial order of its
 //! requests, and later requests see the effects of earlier ones (the second presentation of a note in one
 //! batch finds it spent).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use shared::PublicKey;
 use tokio::sync::{mpsc, oneshot};
 
 use super::sql::{classify_conflict, proof_rows, quote_transition_sql, signature_rows, stored_proof_state};
-use super::{Commit, StoreError, StoredProofState, unix_now};
+use super::{Commit, CommitIntent, StoreError, StoredProofState, unix_now};
 
 /// Most commits applied in one transaction.
 pub(super) const MAX_BATCH: usize = 128;
+
+/// Tasks alive on the mint's runtime (each open connection is one) from which on the commit delay applies.
+const BUSY_TASKS: usize = 32;
+
+/// How often a delayed batch looks whether requests are still preparing.
+const DELAY_SLICE: Duration = Duration::from_micros(500);
 
 /// How long a statement waits for another connection's write lock (the pool's occasional writes, another
 /// process) before it fails.
@@ -66,6 +85,8 @@ struct Job {
 #[derive(Debug, Clone)]
 pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
+    /// Requests that announced a commit and have not sent it yet.
+    preparing: Arc<AtomicUsize>,
 }
 
 fn stopped() -> StoreError {
@@ -80,21 +101,33 @@ impl From<rusqlite::Error> for StoreError {
 
 impl Writer {
     /// Open the writer's own connection to `path` (an existing, migrated database in WAL mode whose
-    /// write-ahead log is the file `wal`) and start the writer and syncer threads.
-    pub(super) fn start(path: &Path, wal: PathBuf) -> Result<Self, StoreError> {
+    /// write-ahead log is the file `wal`) and start the writer and syncer threads. `commit_delay`: see the
+    /// module documentation (it needs to be started on the mint's Tokio runtime to apply).
+    pub(super) fn start(path: &Path, wal: PathBuf, commit_delay: Duration) -> Result<Self, StoreError> {
         let connection = open_connection(path)?;
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let (applied, to_sync) = std_mpsc::channel();
+        let preparing = Arc::new(AtomicUsize::new(0));
+        let delay = Delay {
+            max: commit_delay,
+            preparing: Arc::clone(&preparing),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        };
         let spawn_failed = |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(connection, queue, applied))
+            .spawn(move || run(connection, queue, delay, applied))
             .map_err(spawn_failed)?;
         std::thread::Builder::new()
             .name("sqlite-syncer".into())
             .spawn(move || sync_and_answer(&wal, to_sync))
             .map_err(spawn_failed)?;
-        Ok(Writer { jobs })
+        Ok(Writer { jobs, preparing })
+    }
+
+    /// Announce a commit that this request will send soon.
+    pub(super) fn intend(&self) -> CommitIntent {
+        CommitIntent::announce(&self.preparing)
     }
 
     /// Apply `commit` in the writer's next batch; returns once that batch is durable (or failed).
@@ -127,18 +160,57 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 /// A batch that has been applied, with the outcome for each of its requests, waiting for the log's fsync.
 type Applied = Vec<(Job, Result<(), StoreError>)>;
 
-/// The writer thread: take what is queued (up to [`MAX_BATCH`]), apply it as one transaction, hand the
-/// outcomes to the syncer, and go on with the next batch while the log is synced.
-fn run(mut connection: Connection, mut queue: mpsc::Receiver<Job>, applied: std_mpsc::Sender<Applied>) {
+/// When the writer lets a batch grow (see the module documentation).
+struct Delay {
+    /// Longest delay after the batch's first request.
+    max: Duration,
+    /// Requests that announced a commit and have not sent it yet.
+    preparing: Arc<AtomicUsize>,
+    /// The mint's runtime, whose alive tasks tell how many connections are open.
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+impl Delay {
+    /// Is the mint busy enough, and is somebody still on the way?
+    fn worth_waiting(&self) -> bool {
+        self.preparing.load(Ordering::Acquire) > 0
+            && self.runtime.as_ref().is_some_and(|runtime| runtime.metrics().num_alive_tasks() >= BUSY_TASKS)
+    }
+
+    /// Let `batch` (which holds what was queued) grow while that is worth it, up to the delay after `first`.
+    fn fill(&self, first: Instant, queue: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+        while batch.len() < MAX_BATCH && self.worth_waiting() {
+            let left = self.max.saturating_sub(first.elapsed());
+            if left.is_zero() {
+                break;
+            }
+            // A plain sleep: the writer is not woken by each arriving request, only every slice.
+            std::thread::sleep(left.min(DELAY_SLICE));
+            take_queued(queue, batch);
+        }
+    }
+}
+
+/// Move what is queued into `batch`, up to [`MAX_BATCH`].
+fn take_queued(queue: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+}
+
+/// The writer thread: take what is queued (up to [`MAX_BATCH`], and under load what arrives during the commit
+/// delay), apply it as one transaction, hand the outcomes to the syncer, and go on with the next batch while
+/// the log is synced.
+fn run(mut connection: Connection, mut queue: mpsc::Receiver<Job>, delay: Delay, applied: std_mpsc::Sender<Applied>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = queue.blocking_recv() {
+        let arrived = Instant::now();
         batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+        take_queued(&mut queue, &mut batch);
+        delay.fill(arrived, &mut queue, &mut batch);
         let commits: Vec<&Commit> = batch.iter().map(|job| &job.commit).collect();
         let outcomes = apply_batch(&mut connection, &commits, unix_now());
         let done: Applied = batch.drain(..).zip(outcomes).collect();
@@ -520,14 +592,75 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("mint.sqlite");
         let store = SqliteStore::open(&path).await.unwrap();
-        let good = Writer::start(&path, dir.path().join("mint.sqlite-wal")).unwrap();
+        let good = Writer::start(&path, dir.path().join("mint.sqlite-wal"), Duration::ZERO).unwrap();
         good.commit(swap(spend(), 1)).await.unwrap();
-        let broken = Writer::start(&path, dir.path().join("missing-wal")).unwrap();
+        let broken = Writer::start(&path, dir.path().join("missing-wal"), Duration::ZERO).unwrap();
         let input = spend();
         let outcome = broken.commit(swap(input.clone(), 2)).await;
         assert!(matches!(&outcome, Err(StoreError::Backend(text)) if text.contains("write-ahead log")), "{outcome:?}");
         // It was applied nonetheless: a retry finds the note spent (and NUT-19 would answer from the cache).
         assert_eq!(store.proof_states(&[input.0]).await.unwrap().len(), 1);
         drop(store);
+    }
+
+    /// Writer with a long commit delay on a fresh database, and `tasks` idle tasks alive on the runtime (as
+    /// if that many connections were open).
+    async fn delayed_writer(dir: &std::path::Path, tasks: usize) -> (SqliteStore, Writer) {
+        let path = dir.join("mint.sqlite");
+        let store = SqliteStore::open(&path).await.unwrap();
+        for _ in 0..tasks {
+            tokio::spawn(std::future::pending::<()>());
+        }
+        let writer = Writer::start(&path, dir.join("mint.sqlite-wal"), Duration::from_secs(3)).unwrap();
+        (store, writer)
+    }
+
+    /// Under load (many connections), a batch waits for a request that is still preparing, and is committed
+    /// as soon as nobody is preparing any more, with what arrived meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_busy_batch_waits_for_requests_still_preparing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, writer) = delayed_writer(dir.path(), BUSY_TASKS).await;
+        let intent = writer.intend();
+        let (first, second) = (spend(), spend());
+        let early = tokio::spawn({
+            let (writer, commit) = (writer.clone(), swap(first.clone(), 1));
+            async move { writer.commit(commit).await }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!early.is_finished(), "the batch must wait while a request is preparing");
+        // The request that was preparing sends its commit, then withdraws its intent.
+        let late = tokio::spawn({
+            let (writer, commit) = (writer.clone(), swap(second.clone(), 2));
+            async move { writer.commit(commit).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(intent);
+        let waited = Instant::now();
+        early.await.unwrap().unwrap();
+        late.await.unwrap().unwrap();
+        assert!(waited.elapsed() < Duration::from_secs(2), "committed long before the delay ran out");
+        assert_eq!(store.proof_states(&[first.0, second.0]).await.unwrap().len(), 2);
+    }
+
+    /// A lone request is never delayed: nobody else is preparing, however many connections are open.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lone_request_is_not_delayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_store, busy) = delayed_writer(dir.path(), BUSY_TASKS).await;
+        let started = Instant::now();
+        busy.commit(swap(spend(), 1)).await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "a lone request waited for the delay");
+    }
+
+    /// Nor are the requests of a mint with few connections, even while another request is preparing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_quiet_mint_is_not_delayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_store, quiet) = delayed_writer(dir.path(), 0).await;
+        let _intent = quiet.intend();
+        let started = Instant::now();
+        quiet.commit(swap(spend(), 2)).await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2), "a quiet mint delayed its batch");
     }
 }
