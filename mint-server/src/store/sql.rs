@@ -70,10 +70,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
-            // Checkpoint (copy the WAL back into the database file) every 4,000 pages instead of 1,000: a
-            // page that several batches change is copied once per checkpoint, and swaps keep changing the
-            // same index pages.
-            .pragma("wal_autocheckpoint", "4000");
+            // The writer's checkpointer copies the log into the database file (see `sqlite_writer`), and the
+            // log may grow to 64 MiB between restarts: the pool's own few writes checkpoint only if the log
+            // grows past twice that.
+            .pragma("wal_autocheckpoint", "32768");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let mut wal = path.as_os_str().to_owned();
