@@ -12,7 +12,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_CACHE_TTL_SECS: u64 = 24 * 3600;
 
 /// Default of `--commit-delay-us` (the store's own default).
-pub const DEFAULT_COMMIT_DELAY_US: u64 = 3000;
+pub const DEFAULT_COMMIT_DELAY_US: u64 = 1000;
 
 /// How the mint is started.
 #[derive(Debug, Clone, Parser)]

@@ -48,7 +48,7 @@ impl Default for SqliteOptions {
 }
 
 /// The default of [`SqliteOptions::commit_delay`].
-pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_micros(3000);
+pub const DEFAULT_COMMIT_DELAY: Duration = Duration::from_micros(1000);
 
 impl SqliteStore {
     /// Open (creating if needed) the database file, apply migrations and start the writer thread, with the
