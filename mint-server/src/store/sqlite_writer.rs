@@ -32,8 +32,8 @@
 //! log while the writer goes on appending. A log starts over from its beginning only if a checkpoint has
 //! copied all of it when the next write transaction begins, which a checkpoint racing the writer never
 //! achieves; so once the log has grown past [`RESTART_LOG_PAGES`], the writer, between two batches,
-//! checkpoints the pages appended since the checkpointer's run itself (a stall of a few milliseconds, once
-//! per tens of thousands of swaps), and its next transaction reuses the log from the start.
+//! checkpoints the pages appended since the checkpointer's run itself (a stall of 20 to 30 ms, once
+//! per ten thousand swaps or so), and its next transaction reuses the log from the start.
 //!
 //! Commit delay: each transaction costs a fixed amount of CPU besides its rows (SQLite's end-of-transaction
 //! work, the log's page headers and the B-trees' interior pages written once per transaction, one fsync and
