@@ -11,8 +11,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long cached responses are kept by default (NUT-19): a day, far longer than any wallet's retries.
 pub const DEFAULT_CACHE_TTL_SECS: u64 = 24 * 3600;
 
-/// Default of `--commit-delay-us` (the store's own default).
-pub const DEFAULT_COMMIT_DELAY_US: u64 = 1000;
+/// Default of `--commit-delay-us`: the store's own default.
+pub const DEFAULT_COMMIT_DELAY_US: u64 = crate::store::DEFAULT_COMMIT_DELAY.as_micros() as u64;
 
 /// How the mint is started.
 #[derive(Debug, Clone, Parser)]

@@ -34,7 +34,7 @@ use async_trait::async_trait;
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, CurrencyUnit, Id, Proof, PublicKey};
 
-pub use sql::{PostgresStore, SqliteOptions, SqliteStore};
+pub use sql::{DEFAULT_COMMIT_DELAY, PostgresStore, SqliteOptions, SqliteStore};
 
 /// What can go wrong in storage. The first variants are outcomes of the contract, the last is a failure.
 #[derive(Debug, thiserror::Error)]

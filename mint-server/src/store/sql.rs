@@ -58,8 +58,7 @@ impl SqliteStore {
     }
 
     /// [`SqliteStore::open`] with these options.
-    pub async fn open_with(path: &Path, options: SqliteOptions) -> Result<Self, StoreError> {
-        let tuning = options;
+    pub async fn open_with(path: &Path, tuning: SqliteOptions) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Backend(format!("create {parent:?}: {e}")))?;
         }
