@@ -11,7 +11,7 @@ fn loadgen_measures_a_spawned_sqlite_mint() {
     let output = Command::new(env!("CARGO_BIN_EXE_loadgen"))
         .args(["--spawn", "sqlite", "--mint-bin", env!("CARGO_BIN_EXE_mint-server")])
         .args(["--concurrency", "1,4", "--seconds", "0.5", "--ceiling-seconds", "0.2", "--max-notes", "400"])
-        .args(["--storage-seconds", "0.3"])
+        .args(["--storage-seconds", "0.3", "--slice-seconds", "0.25", "--paired-ceiling-seconds", "0.05"])
         .env_remove("MINT_DATABASE_URL")
         .output()
         .unwrap();
@@ -26,6 +26,18 @@ fn loadgen_measures_a_spawned_sqlite_mint() {
         assert_eq!(errors, "0", "{row}");
     }
     assert!(stdout.contains("crypto only (in-process"), "{stdout}");
+    // Each level is compared with the ceiling measured between its own slices: a 0.5 s level in 0.25 s
+    // slices has two slices (fewer only if it ran out of notes), so up to three paired measurements each.
+    assert!(stdout.contains("| backend | concurrency | swaps/s | paired ceiling | vs ceiling |"), "{stdout}");
+    let paired: usize = stdout
+        .split_once("with the load paused (")
+        .and_then(|(_, rest)| rest.split_once(" runs)"))
+        .and_then(|(runs, _)| runs.parse().ok())
+        .unwrap_or_else(|| panic!("no count of paired runs:\n{stdout}"));
+    assert!((4..=6).contains(&paired), "{paired} paired runs:\n{stdout}");
+    // The mint's CPU by thread: the async workers and the SQLite writer at least.
+    let threads = stdout.lines().find(|line| line.starts_with("- SQLite c=4: ")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(threads.contains("sqlite-writer") && threads.contains("tokio-rt-worker"), "{threads}");
     // The storage-only ceiling ran (every commit succeeded, or loadgen would have failed) and is reported
     // with the bound it sets together with the crypto.
     assert!(stdout.contains("| storage only (SQLite in-process, 4 tasks"), "{stdout}");

@@ -13,13 +13,22 @@
 //! stops every response is checked (status 200, one signature of amount 1 from the active keyset) and a
 //! sample of the DLEQ proofs is verified.
 //!
+//! The machines this runs on change speed by tens of percent from one second to the next (other tenants on
+//! the same host), so a ceiling measured before and after the run says little about a level measured in
+//! between. Each level therefore runs in slices (`--slice-seconds`, 1 s): before each slice and after the
+//! last one the connections pause and the crypto-only ceiling runs on every core (`--paired-ceiling-seconds`,
+//! 0.5 s), and the level is compared with the mean of those paired measurements. The figures of the mint
+//! and the database include the pauses (work a slice left behind, such as a checkpoint, is counted); the
+//! machine's busy share and this generator's CPU cover the slices only.
+//!
 //! The load generator shares the cores with the mint, so it takes as little CPU as it can: a minimal
 //! HTTP/1.1 client (blocking on `std::net` for the untimed setup; in the timed loop all connections on one
-//! thread, a single-threaded Tokio runtime). Its own CPU time, the mint's and the database's are reported
-//! per swap.
+//! thread, a single-threaded Tokio runtime). Its own CPU time, the mint's (also by thread, from the
+//! scheduler's exact count) and the database's are reported per swap.
 //!
 //! Prints a markdown table on stdout; progress and diagnostics go to stderr.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -118,6 +127,17 @@ struct Args {
     #[arg(long, default_value_t = 3.0)]
     ceiling_seconds: f64,
 
+    /// A level's load runs in slices of this many seconds; before each slice and after the last one the
+    /// load pauses and the crypto-only ceiling runs for --paired-ceiling-seconds. Each level is compared
+    /// with the ceiling measured around its own slices: this machine's speed changes by tens of percent
+    /// from one second to the next, and a ceiling measured a minute apart says little about a given level.
+    #[arg(long, default_value_t = 1.0)]
+    slice_seconds: f64,
+
+    /// Seconds of each paired ceiling measurement between slices (see --slice-seconds).
+    #[arg(long, default_value_t = 0.5)]
+    paired_ceiling_seconds: f64,
+
     /// Seconds of the storage-only ceiling (the SQLite store alone, in this process, committing what swaps
     /// commit from as many tasks as the highest concurrency level); 0 skips it.
     #[arg(long, default_value_t = 3.0)]
@@ -143,6 +163,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     ensure!(args.url.is_some() || !args.spawn.is_empty(), "give --url or --spawn");
     ensure!(args.seconds > 0.0 && args.seconds <= 600.0, "--seconds must be in (0, 600]");
     ensure!(args.ceiling_seconds > 0.0 && args.ceiling_seconds <= 60.0, "--ceiling-seconds must be in (0, 60]");
+    ensure!(args.slice_seconds > 0.0 && args.slice_seconds <= 600.0, "--slice-seconds must be in (0, 600]");
+    ensure!(
+        args.paired_ceiling_seconds > 0.0 && args.paired_ceiling_seconds <= 60.0,
+        "--paired-ceiling-seconds must be in (0, 60]"
+    );
     ensure!((0.0..=60.0).contains(&args.storage_seconds), "--storage-seconds must be in [0, 60]");
     ensure!(!args.concurrency.is_empty(), "--concurrency needs at least one level");
     ensure!(args.concurrency.iter().all(|c| (1..=1024).contains(c)), "concurrency must be in 1..=1024");
@@ -154,7 +179,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut targets = Vec::new();
     eprintln!("crypto-only ceiling ({ceiling_threads} threads, {:.1} s) ...", args.ceiling_seconds);
     let breakdown = crypto_breakdown()?;
-    ceilings.push(crypto_ceiling(ceiling_threads, args.ceiling_seconds)?);
+    let work = CeilingWork::new(ceiling_threads)?;
+    ceilings.push(crypto_ceiling(&work, args.ceiling_seconds)?);
     eprintln!("  {:.0} swaps/s", ceilings[0].rate);
     let storage = if args.storage_seconds > 0.0 {
         let tasks = args.concurrency.iter().copied().max().unwrap_or(1);
@@ -170,21 +196,40 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     for backend in &args.spawn {
         let mint = SpawnedMint::start(&args, *backend)?;
-        let result = measure_target(&args, backend.name(), &mint.url, Some(mint.pid()), *backend, ceilings[0].rate);
+        let result =
+            measure_target(&args, &work, backend.name(), &mint.url, Some(mint.pid()), *backend, ceilings[0].rate);
         mint.stop();
         targets.push(result?);
     }
     if let Some(url) = &args.url {
-        targets.push(measure_target(&args, &args.label, url, args.mint_pid, args.url_backend, ceilings[0].rate)?);
+        targets.push(measure_target(
+            &args,
+            &work,
+            &args.label,
+            url,
+            args.mint_pid,
+            args.url_backend,
+            ceilings[0].rate,
+        )?);
     }
 
     eprintln!("crypto-only ceiling again ...");
-    ceilings.push(crypto_ceiling(ceiling_threads, args.ceiling_seconds)?);
+    ceilings.push(crypto_ceiling(&work, args.ceiling_seconds)?);
     eprintln!("  {:.0} swaps/s", ceilings[1].rate);
-    // The larger of the two is the ceiling: the ratios are then never flattered by a noisy moment.
-    let ceiling = ceilings.iter().map(|c| c.rate).fold(0.0, f64::max);
+    // Every measurement of the run, the paired ones included, weighted by its duration.
+    let paired: Vec<Ceiling> =
+        targets.iter().flat_map(|t| &t.levels).flat_map(|l| l.ceilings.iter().copied()).collect();
+    let all: Vec<Ceiling> = ceilings.iter().chain(&paired).copied().collect();
+    let ceiling = mean_ceiling(&all);
 
-    let baselines = Baselines { ceiling_threads, ceilings: &ceilings, ceiling, breakdown: &breakdown, storage };
+    let baselines = Baselines {
+        ceiling_threads,
+        ceilings: &ceilings,
+        paired: paired.len(),
+        ceiling,
+        breakdown: &breakdown,
+        storage,
+    };
     println!("{}", report(&args, cores, &baselines, &targets));
     let errors: usize = targets.iter().flat_map(|t| &t.levels).map(|l| l.errors).sum();
     ensure!(errors == 0, "{errors} swaps failed");
@@ -228,24 +273,40 @@ fn crypto_swap(k: &SecretKey, swap: &CryptoSwap) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A ceiling measurement: swaps per second, and the share of the machine other processes took meanwhile.
+/// A ceiling measurement: swaps per second, how long it ran, and the share of the machine other processes
+/// took meanwhile.
 #[derive(Debug, Clone, Copy)]
 struct Ceiling {
     rate: f64,
+    seconds: f64,
     others: f64,
 }
 
-/// Swaps per second of [`crypto_swap`] on `threads` threads for `seconds`.
-fn crypto_ceiling(threads: usize, seconds: f64) -> anyhow::Result<Ceiling> {
-    let (keyset, swaps) = ceiling_workload(512)?;
+/// The precomputed inputs of [`crypto_ceiling`], drawn once and reused by every measurement.
+struct CeilingWork {
+    keyset: MintKeySet,
+    swaps: Vec<CryptoSwap>,
+    threads: usize,
+}
+
+impl CeilingWork {
+    fn new(threads: usize) -> anyhow::Result<CeilingWork> {
+        let (keyset, swaps) = ceiling_workload(512)?;
+        Ok(CeilingWork { keyset, swaps, threads })
+    }
+}
+
+/// Swaps per second of [`crypto_swap`] on `work.threads` threads for `seconds`.
+fn crypto_ceiling(work: &CeilingWork, seconds: f64) -> anyhow::Result<Ceiling> {
+    let CeilingWork { keyset, swaps, threads } = work;
     let k = keyset.secret_key(Amount::from_u64(1))?;
     let duration = Duration::from_secs_f64(seconds);
-    let barrier = Barrier::new(threads);
+    let barrier = Barrier::new(*threads);
     let (system_before, self_before) = (system_ticks(), process_ticks("self").unwrap_or(0));
     let counts = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
+        let handles: Vec<_> = (0..*threads)
             .map(|t| {
-                let (barrier, swaps) = (&barrier, &swaps);
+                let barrier = &barrier;
                 scope.spawn(move || -> anyhow::Result<(usize, Duration)> {
                     barrier.wait();
                     let start = Instant::now();
@@ -269,7 +330,16 @@ fn crypto_ceiling(threads: usize, seconds: f64) -> anyhow::Result<Ceiling> {
     let busy = system_after.0.saturating_sub(system_before.0);
     let total = system_after.2.saturating_sub(system_before.2).max(1);
     let others = busy.saturating_sub(self_after.saturating_sub(self_before)) as f64 / total as f64;
-    Ok(Ceiling { rate, others })
+    Ok(Ceiling { rate, seconds, others })
+}
+
+/// The time-weighted mean rate of `runs`, and the slowest and fastest run.
+fn mean_ceiling(runs: &[Ceiling]) -> (f64, f64, f64) {
+    let seconds: f64 = runs.iter().map(|c| c.seconds).sum();
+    let mean = runs.iter().map(|c| c.rate * c.seconds).sum::<f64>() / seconds.max(1e-9);
+    let low = runs.iter().map(|c| c.rate).fold(f64::INFINITY, f64::min);
+    let high = runs.iter().map(|c| c.rate).fold(0.0, f64::max);
+    (mean, low, high)
 }
 
 /// Single-thread microseconds of each step of [`crypto_swap`].
@@ -701,6 +771,47 @@ fn process_ticks(pid: &str) -> Option<u64> {
     Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
+/// Name (any trailing number dropped: `tokio-rt-worker`, `sqlite-writer`, ...) and CPU nanoseconds so far
+/// (the scheduler's exact count) of each thread of process `pid`, by thread id.
+fn thread_nanos(pid: u32) -> BTreeMap<u64, (String, u64)> {
+    let mut threads = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return threads };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let (Ok(comm), Ok(schedstat)) =
+            (std::fs::read_to_string(dir.join("comm")), std::fs::read_to_string(dir.join("schedstat")))
+        else {
+            continue;
+        };
+        let Some(nanos) = schedstat.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()) else { continue };
+        let Some(tid) = entry.file_name().to_str().and_then(|t| t.parse::<u64>().ok()) else { continue };
+        let name = comm.trim_end().trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches(['-', '_', ' ']);
+        threads.insert(tid, (name.to_owned(), nanos));
+    }
+    threads
+}
+
+/// CPU microseconds per swap by thread name between two [`thread_nanos`] snapshots, largest first. Threads
+/// that ended in between are not seen (their share is the difference to the process's total).
+fn thread_use(
+    before: &BTreeMap<u64, (String, u64)>,
+    after: &BTreeMap<u64, (String, u64)>,
+    swaps: usize,
+) -> Vec<(String, f64)> {
+    let mut by_name: BTreeMap<&str, u64> = BTreeMap::new();
+    for (tid, (name, nanos)) in after {
+        let earlier = before.get(tid).map_or(0, |(_, nanos)| *nanos);
+        *by_name.entry(name).or_insert(0) += nanos.saturating_sub(earlier);
+    }
+    let mut threads: Vec<(String, f64)> = by_name
+        .into_iter()
+        .map(|(name, nanos)| (name.to_owned(), nanos as f64 / 1e3 / swaps.max(1) as f64))
+        .filter(|(_, micros)| *micros >= 0.5)
+        .collect();
+    threads.sort_by(|a, b| b.1.total_cmp(&a.1));
+    threads
+}
+
 /// CPU ticks of all processes whose command name starts with `name` (e.g. the PostgreSQL backends).
 fn ticks_of_command(name: &str) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
@@ -734,6 +845,7 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+#[derive(Debug, Default, Clone, Copy)]
 struct CpuSnapshot {
     mint: Option<u64>,
     postgres: u64,
@@ -749,6 +861,20 @@ impl CpuSnapshot {
             client: process_ticks("self").unwrap_or(0),
             system: system_ticks(),
         }
+    }
+
+    /// Add the ticks between `before` and `after` to these totals.
+    fn add_interval(&mut self, before: &CpuSnapshot, after: &CpuSnapshot) {
+        let d = |a: u64, b: u64| a.saturating_sub(b);
+        self.mint = match (before.mint, after.mint) {
+            (Some(b), Some(a)) => Some(self.mint.unwrap_or(0) + d(a, b)),
+            _ => None,
+        };
+        self.postgres += d(after.postgres, before.postgres);
+        self.client += d(after.client, before.client);
+        self.system.0 += d(after.system.0, before.system.0);
+        self.system.1 += d(after.system.1, before.system.1);
+        self.system.2 += d(after.system.2, before.system.2);
     }
 }
 
@@ -802,6 +928,10 @@ struct LevelResult {
     swaps: usize,
     seconds: f64,
     rate: f64,
+    /// The crypto-only ceiling measured between this level's slices.
+    ceilings: Vec<Ceiling>,
+    /// The mint's CPU microseconds per swap by thread name, over the whole level.
+    threads: Vec<(String, f64)>,
     p50: u64,
     p95: u64,
     p99: u64,
@@ -813,58 +943,77 @@ struct LevelResult {
     load: String,
 }
 
-/// `c` connections send the prepared swaps from `next` on, back to back, until `seconds` pass or the pool is
-/// used up. All of them are driven by one thread (a single-threaded Tokio runtime, so one wake-up serves
-/// every connection that is ready): the load generator shares the cores with the mint, and 64 blocking
-/// client threads, each woken for each response, cost the machine about 30 µs per swap.
+/// What a level's slices produced.
+struct LevelRun {
+    samples: Vec<Sample>,
+    /// Seconds under load: the slices' durations, each until its last response arrived.
+    seconds: f64,
+    ran_out: bool,
+    /// CPU ticks during the slices only.
+    cpu: CpuSnapshot,
+}
+
+/// `c` connections send the prepared swaps from `next` on, back to back, in slices of `slice` seconds until
+/// `seconds` of load have passed or the pool is used up. `pause` runs before the first slice and after each
+/// one, while every connection is idle (it measures the crypto-only ceiling). All connections are driven
+/// by one thread (a single-threaded Tokio runtime, so one wake-up serves every connection that is ready):
+/// the load generator shares the cores with the mint, and 64 blocking client threads, each woken for each
+/// response, cost the machine about 30 µs per swap.
 fn timed_level(
     endpoint: &Endpoint,
     pool: &[PreparedSwap],
     next: &AtomicUsize,
-    c: usize,
-    seconds: f64,
-) -> anyhow::Result<(Vec<Sample>, f64, bool)> {
+    (c, seconds, slice): (usize, f64, f64),
+    snapshot: &dyn Fn() -> CpuSnapshot,
+    pause: &mut dyn FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<LevelRun> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let mut conns = Vec::with_capacity(c);
         for _ in 0..c {
             conns.push(AsyncConnection::connect(endpoint.addr).await?);
         }
-        let duration = Duration::from_secs_f64(seconds);
-        let start = Instant::now();
-        let clients = conns.into_iter().map(|mut conn| async move {
-            let mut samples = Vec::with_capacity(1024);
-            let mut ran_out = false;
-            while start.elapsed() < duration {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(swap) = pool.get(index) else {
-                    ran_out = true;
-                    break;
-                };
-                let sent = Instant::now();
-                let outcome = conn.send(&swap.request).await;
-                let micros = sent.elapsed().as_micros() as u64;
-                let reconnect = match &outcome {
-                    Ok(response) => response.close,
-                    Err(_) => true,
-                };
-                samples.push(Sample { index, micros, outcome: outcome.map_err(|e| format!("{e:#}")) });
-                if reconnect {
-                    match AsyncConnection::connect(endpoint.addr).await {
-                        Ok(fresh) => conn = fresh,
-                        Err(_) => break,
+        let mut run = LevelRun { samples: Vec::new(), seconds: 0.0, ran_out: false, cpu: CpuSnapshot::default() };
+        pause()?;
+        while run.seconds < seconds && !run.ran_out {
+            let duration = Duration::from_secs_f64(slice.min(seconds - run.seconds).max(0.001));
+            let before = snapshot();
+            let start = Instant::now();
+            let clients = conns.iter_mut().map(|conn| async move {
+                let mut samples = Vec::with_capacity(1024);
+                let mut ran_out = false;
+                while start.elapsed() < duration {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(swap) = pool.get(index) else {
+                        ran_out = true;
+                        break;
+                    };
+                    let sent = Instant::now();
+                    let outcome = conn.send(&swap.request).await;
+                    let micros = sent.elapsed().as_micros() as u64;
+                    let reconnect = match &outcome {
+                        Ok(response) => response.close,
+                        Err(_) => true,
+                    };
+                    samples.push(Sample { index, micros, outcome: outcome.map_err(|e| format!("{e:#}")) });
+                    if reconnect {
+                        match AsyncConnection::connect(endpoint.addr).await {
+                            Ok(fresh) => *conn = fresh,
+                            Err(_) => break,
+                        }
                     }
                 }
+                (samples, ran_out)
+            });
+            for (samples, out) in futures::future::join_all(clients).await {
+                run.samples.extend(samples);
+                run.ran_out |= out;
             }
-            (samples, ran_out)
-        });
-        let mut all = Vec::new();
-        let mut ran_out = false;
-        for (samples, out) in futures::future::join_all(clients).await {
-            all.extend(samples);
-            ran_out |= out;
+            run.seconds += start.elapsed().as_secs_f64();
+            run.cpu.add_interval(&before, &snapshot());
+            pause()?;
         }
-        Ok((all, start.elapsed().as_secs_f64(), ran_out))
+        Ok(run)
     })
 }
 
@@ -966,6 +1115,13 @@ fn check_responses(samples: &[Sample], pool: &[PreparedSwap], keyset: &KeySet) -
     (errors, checked)
 }
 
+impl LevelResult {
+    /// The crypto-only ceiling paired with this level.
+    fn ceiling(&self) -> f64 {
+        mean_ceiling(&self.ceilings).0
+    }
+}
+
 struct TargetResult {
     name: String,
     levels: Vec<LevelResult>,
@@ -973,6 +1129,7 @@ struct TargetResult {
 
 fn measure_target(
     args: &Args,
+    work: &CeilingWork,
     name: &str,
     url: &str,
     mint_pid: Option<u32>,
@@ -1023,10 +1180,29 @@ fn measure_target(
 
             eprintln!("{name}: c={c}, {:.0} s ...", args.seconds);
             let load = load_average();
+            let threads_before = mint_pid.map(thread_nanos).unwrap_or_default();
             let before = CpuSnapshot::take(mint_pid, backend);
-            let (samples, elapsed, ran_out) = timed_level(&endpoint, &pool, &next, c, args.seconds)?;
+            let mut ceilings = Vec::new();
+            let LevelRun { samples, seconds: elapsed, ran_out, cpu: slices } = timed_level(
+                &endpoint,
+                &pool,
+                &next,
+                (c, args.seconds, args.slice_seconds),
+                &|| CpuSnapshot::take(mint_pid, backend),
+                &mut || {
+                    ceilings.push(crypto_ceiling(work, args.paired_ceiling_seconds)?);
+                    Ok(())
+                },
+            )?;
             let after = CpuSnapshot::take(mint_pid, backend);
-            let cpu = cpu_use(&before, &after, samples.len(), backend, tick);
+            let threads_after = mint_pid.map(thread_nanos).unwrap_or_default();
+            let threads = thread_use(&threads_before, &threads_after, samples.len());
+            // The machine's figures over the slices; the mint's and the database's over the whole level, since
+            // work a slice caused may finish during the next pause (a checkpoint, say).
+            let mut cpu = cpu_use(&CpuSnapshot::default(), &slices, samples.len(), backend, tick);
+            let whole = cpu_use(&before, &after, samples.len(), backend, tick);
+            cpu.mint_us = whole.mint_us;
+            cpu.postgres_us = whole.postgres_us;
 
             let (errors, dleq_checked) = check_responses(&samples, &pool, &keyset);
             let mut micros: Vec<u64> = samples.iter().map(|s| s.micros).collect();
@@ -1036,6 +1212,8 @@ fn measure_target(
                 swaps: samples.len(),
                 seconds: elapsed,
                 rate: samples.len() as f64 / elapsed.max(1e-9),
+                ceilings,
+                threads,
                 p50: percentile(&micros, 50.0),
                 p95: percentile(&micros, 95.0),
                 p99: percentile(&micros, 99.0),
@@ -1047,10 +1225,11 @@ fn measure_target(
                 load,
             };
             eprintln!(
-                "  {} swaps in {:.2} s = {:.0}/s, p50 {} p99 {}, errors {}{}",
+                "  {} swaps in {:.2} s = {:.0}/s ({:.0}% of the paired ceiling), p50 {} p99 {}, errors {}{}",
                 result.swaps,
                 result.seconds,
                 result.rate,
+                100.0 * result.rate / result.ceiling(),
                 fmt_us(result.p50),
                 fmt_us(result.p99),
                 result.errors,
@@ -1227,34 +1406,49 @@ fn fmt_us(micros: u64) -> String {
 /// What the end-to-end figures are measured against, all from the same run.
 struct Baselines<'a> {
     ceiling_threads: usize,
-    /// Every crypto-only ceiling run, and the one used (the largest).
+    /// The crypto-only ceiling runs before and after the end-to-end runs.
     ceilings: &'a [Ceiling],
-    ceiling: f64,
+    /// How many paired runs there were (between the levels' slices).
+    paired: usize,
+    /// Mean, lowest and highest rate of all crypto-only ceiling runs, weighted by duration.
+    ceiling: (f64, f64, f64),
     breakdown: &'a Breakdown,
     storage: Option<StorageCeiling>,
 }
 
 fn report(args: &Args, cores: usize, baselines: &Baselines, targets: &[TargetResult]) -> String {
-    let Baselines { ceiling_threads, ceilings, ceiling, breakdown, storage } = *baselines;
+    let Baselines { ceiling_threads, ceilings, paired, ceiling: (ceiling, low, high), breakdown, storage } = *baselines;
     let mut out = String::new();
     let per_swap = breakdown.hash_to_curve + breakdown.verify + breakdown.sign + breakdown.dleq;
     let _ = writeln!(
         out,
-        "Swaps (1 input -> 1 output, amount 1) over HTTP, {:.0} s per level; crypto-only ceiling = verify + sign + \
-         DLEQ in-process on {ceiling_threads} threads ({cores} cores): {} swaps/s (runs: {}).\n",
+        "Swaps (1 input -> 1 output, amount 1) over HTTP, {:.0} s per level in slices of {:.1} s. Crypto-only \
+         ceiling = verify + sign + DLEQ in-process on {ceiling_threads} threads ({cores} cores), measured for \
+         {:.1} s before each slice and after a level's last one, with the load paused ({paired} runs), and for \
+         {:.0} s before and after the whole run ({}): {} swaps/s on average, {} to {} from run to run. Each level \
+         is compared with the ceiling measured around its own slices (\"paired ceiling\").\n",
         args.seconds,
-        fmt_rate(ceiling),
+        args.slice_seconds.min(args.seconds),
+        args.paired_ceiling_seconds,
+        args.ceiling_seconds,
         ceilings
             .iter()
             .map(|c| format!("{} with {:.0}% of the machine busy elsewhere", fmt_rate(c.rate), 100.0 * c.others))
             .collect::<Vec<_>>()
             .join("; "),
+        fmt_rate(ceiling),
+        fmt_rate(low),
+        fmt_rate(high),
     );
-    let _ = writeln!(out, "| backend | concurrency | swaps/s | vs ceiling | p50 | p95 | p99 | max | errors |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let _ = writeln!(
         out,
-        "| crypto only (in-process, {ceiling_threads} threads) | - | {} | 100% | {} | - | - | - | - |",
+        "| backend | concurrency | swaps/s | paired ceiling | vs ceiling | p50 | p95 | p99 | max | errors |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| crypto only (in-process, {ceiling_threads} threads, mean of all runs) | - | {} | - | 100% | {} | - | - | - \
+         | - |",
         fmt_rate(ceiling),
         fmt_us((per_swap) as u64),
     );
@@ -1264,14 +1458,14 @@ fn report(args: &Args, cores: usize, baselines: &Baselines, targets: &[TargetRes
         let combined = cores as f64 / (cores as f64 / ceiling + storage.cpu_us / 1e6);
         let _ = writeln!(
             out,
-            "| storage only (SQLite in-process, {} tasks{}) | - | {} commits/s | - | - | - | - | - | - |",
+            "| storage only (SQLite in-process, {} tasks{}) | - | {} commits/s | - | - | - | - | - | - | - |",
             storage.tasks,
             if storage.ran_out { ", ran out of commits" } else { "" },
             fmt_rate(storage.rate),
         );
         let _ = writeln!(
             out,
-            "| crypto + storage on the same cores (bound) | - | {} | {:.0}% | - | - | - | - | - |",
+            "| crypto + storage on the same cores (bound) | - | {} | - | {:.0}% | - | - | - | - | - |",
             fmt_rate(combined),
             100.0 * combined / ceiling,
         );
@@ -1280,11 +1474,12 @@ fn report(args: &Args, cores: usize, baselines: &Baselines, targets: &[TargetRes
         for level in &target.levels {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {:.0}% | {} | {} | {} | {} | {} |",
                 target.name,
                 level.concurrency,
                 fmt_rate(level.rate),
-                100.0 * level.rate / ceiling,
+                fmt_rate(level.ceiling()),
+                100.0 * level.rate / level.ceiling(),
                 fmt_us(level.p50),
                 fmt_us(level.p95),
                 fmt_us(level.p99),
@@ -1335,6 +1530,18 @@ fn report(args: &Args, cores: usize, baselines: &Baselines, targets: &[TargetRes
                 level.dleq_checked,
                 level.load,
             );
+        }
+    }
+    let with_threads: Vec<_> = targets
+        .iter()
+        .flat_map(|t| t.levels.iter().map(move |l| (t, l)))
+        .filter(|(_, l)| !l.threads.is_empty())
+        .collect();
+    if !with_threads.is_empty() {
+        let _ = writeln!(out, "\nMint CPU per swap by thread (scheduler's count, whole level):\n");
+        for (target, level) in with_threads {
+            let parts: Vec<String> = level.threads.iter().map(|(name, us)| format!("{name} {us:.0} µs")).collect();
+            let _ = writeln!(out, "- {} c={}: {}", target.name, level.concurrency, parts.join(", "));
         }
     }
     out
