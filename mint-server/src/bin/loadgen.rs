@@ -17,7 +17,10 @@
 //! the same host), so a ceiling measured before and after the run says little about a level measured in
 //! between. Each level therefore runs in slices (`--slice-seconds`, 1 s): before each slice and after the
 //! last one the connections pause and the crypto-only ceiling runs on every core (`--paired-ceiling-seconds`,
-//! 0.5 s), and the level is compared with the mean of those paired measurements. The figures of the mint
+//! 0.5 s), and the level is compared with the mean of those paired measurements. A level's throughput is
+//! the responses that arrived within the slices' windows over the windows' length (as `wrk` counts):
+//! requests still in flight when a slice's time is up are checked but not counted, and the drain that
+//! follows is not timed. The figures of the mint
 //! and the database include the pauses (work a slice left behind, such as a checkpoint, is counted); the
 //! machine's busy share and this generator's CPU cover the slices only.
 //!
@@ -946,7 +949,10 @@ struct LevelResult {
 /// What a level's slices produced.
 struct LevelRun {
     samples: Vec<Sample>,
-    /// Seconds under load: the slices' durations, each until its last response arrived.
+    /// Responses that arrived within their slice's time (those still in flight when a slice's time is up
+    /// are checked like the others but not counted: the throughput is that of the window, as `wrk`'s is).
+    in_window: usize,
+    /// Seconds under load: the sum of the slices' windows.
     seconds: f64,
     ran_out: bool,
     /// CPU ticks during the slices only.
@@ -973,14 +979,17 @@ fn timed_level(
         for _ in 0..c {
             conns.push(AsyncConnection::connect(endpoint.addr).await?);
         }
-        let mut run = LevelRun { samples: Vec::new(), seconds: 0.0, ran_out: false, cpu: CpuSnapshot::default() };
+        let mut run =
+            LevelRun { samples: Vec::new(), in_window: 0, seconds: 0.0, ran_out: false, cpu: CpuSnapshot::default() };
         pause()?;
         while run.seconds < seconds && !run.ran_out {
             let duration = Duration::from_secs_f64(slice.min(seconds - run.seconds).max(0.001));
             let before = snapshot();
             let start = Instant::now();
+            let deadline = start + duration;
             let clients = conns.iter_mut().map(|conn| async move {
                 let mut samples = Vec::with_capacity(1024);
+                let mut in_window = 0usize;
                 let mut ran_out = false;
                 while start.elapsed() < duration {
                     let index = next.fetch_add(1, Ordering::Relaxed);
@@ -991,6 +1000,7 @@ fn timed_level(
                     let sent = Instant::now();
                     let outcome = conn.send(&swap.request).await;
                     let micros = sent.elapsed().as_micros() as u64;
+                    in_window += usize::from(Instant::now() <= deadline);
                     let reconnect = match &outcome {
                         Ok(response) => response.close,
                         Err(_) => true,
@@ -1003,13 +1013,15 @@ fn timed_level(
                         }
                     }
                 }
-                (samples, ran_out)
+                (samples, in_window, ran_out)
             });
-            for (samples, out) in futures::future::join_all(clients).await {
+            for (samples, in_window, out) in futures::future::join_all(clients).await {
                 run.samples.extend(samples);
+                run.in_window += in_window;
                 run.ran_out |= out;
             }
-            run.seconds += start.elapsed().as_secs_f64();
+            // A slice that ran out of notes ends early: its window is as long as it lasted.
+            run.seconds += if run.ran_out { start.elapsed().min(duration) } else { duration }.as_secs_f64();
             run.cpu.add_interval(&before, &snapshot());
             pause()?;
         }
@@ -1183,7 +1195,7 @@ fn measure_target(
             let threads_before = mint_pid.map(thread_nanos).unwrap_or_default();
             let before = CpuSnapshot::take(mint_pid, backend);
             let mut ceilings = Vec::new();
-            let LevelRun { samples, seconds: elapsed, ran_out, cpu: slices } = timed_level(
+            let LevelRun { samples, in_window, seconds: elapsed, ran_out, cpu: slices } = timed_level(
                 &endpoint,
                 &pool,
                 &next,
@@ -1211,7 +1223,7 @@ fn measure_target(
                 concurrency: c,
                 swaps: samples.len(),
                 seconds: elapsed,
-                rate: samples.len() as f64 / elapsed.max(1e-9),
+                rate: in_window as f64 / elapsed.max(1e-9),
                 ceilings,
                 threads,
                 p50: percentile(&micros, 50.0),
