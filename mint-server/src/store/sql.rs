@@ -70,9 +70,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
             // The writer's checkpointer copies the log into the database file (see `sqlite_writer`), and the
-            // log may grow to 64 MiB between restarts: the pool's own few writes checkpoint only if the log
+            // log may grow to 256 MiB between restarts: the pool's own few writes checkpoint only if the log
             // grows past twice that.
-            .pragma("wal_autocheckpoint", "32768");
+            .pragma("wal_autocheckpoint", "131072");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let mut wal = path.as_os_str().to_owned();
