@@ -795,7 +795,7 @@ fn thread_nanos(pid: u32) -> BTreeMap<u64, (String, u64)> {
 }
 
 /// CPU microseconds per swap by thread name between two [`thread_nanos`] snapshots, largest first. Threads
-/// that ended in between are not seen (their share is the difference to the process's total).
+/// that ended in between are not seen, so the sum can fall short of the process's total.
 fn thread_use(
     before: &BTreeMap<u64, (String, u64)>,
     after: &BTreeMap<u64, (String, u64)>,
