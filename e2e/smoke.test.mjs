@@ -17,7 +17,8 @@ const root = resolve(here, '..');
 const mintBin = process.env.MINT_BIN ?? join(root, 'target', 'debug', 'mint-server');
 const walletDir = process.env.WALLET_DIR ?? join(root, 'dist');
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const screenshots = join(here, 'screenshots');
+// Screenshots are build output: target/screenshots/ (SCREENSHOT_DIR overrides), never the committed tree.
+const screenshots = process.env.SCREENSHOT_DIR ?? resolve(here, '..', 'target', 'screenshots');
 const mintName = `E2E Mint ${process.pid}`;
 
 let mint;

@@ -20,7 +20,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
 const walletDir = process.env.WALLET_DIR ?? join(root, 'dist');
 const venv = resolve(process.env.NUTSHELL_VENV ?? join(root, 'target', 'nutshell-venv'));
-const shots = join(here, 'screenshots');
+// Screenshots are build output: target/screenshots/ (SCREENSHOT_DIR overrides), never the committed tree.
+const shots = process.env.SCREENSHOT_DIR ?? resolve(here, '..', 'target', 'screenshots');
 const STEP = { timeout: 240_000 };
 
 let ours;

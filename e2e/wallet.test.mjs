@@ -5,7 +5,7 @@
 // profile restores A's money from the recovery words; and no request ever carried the recovery words,
 // a blinding factor or the secret of a note the wallet still holds.
 //
-// Needs MINT_BIN and WALLET_DIR (scripts/test sets both). Screenshots go to e2e/screenshots/.
+// Needs MINT_BIN and WALLET_DIR (scripts/test sets both). Screenshots go to target/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, mkdir } from 'node:fs/promises';
@@ -19,7 +19,8 @@ import {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const walletDir = process.env.WALLET_DIR ?? resolve(here, '..', 'dist');
-const shots = join(here, 'screenshots');
+// Screenshots are build output: target/screenshots/ (SCREENSHOT_DIR overrides), never the committed tree.
+const shots = process.env.SCREENSHOT_DIR ?? resolve(here, '..', 'target', 'screenshots');
 const STEP = { timeout: 240_000 };
 
 let mint;
