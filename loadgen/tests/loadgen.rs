@@ -8,8 +8,14 @@ use std::process::Command;
 
 #[test]
 fn loadgen_measures_a_spawned_sqlite_mint() {
-    let output = Command::new(env!("CARGO_BIN_EXE_loadgen"))
-        .args(["--spawn", "sqlite", "--mint-bin", env!("CARGO_BIN_EXE_mint-server")])
+    // The mint binary: MINT_BIN, or target/debug/mint-server beside this crate's binary (`cargo test
+    // --workspace` builds it; alone, build it first with `cargo build -p mint-server`).
+    let loadgen = std::path::Path::new(env!("CARGO_BIN_EXE_loadgen"));
+    let mint = std::env::var_os("MINT_BIN").map_or_else(|| loadgen.with_file_name("mint-server"), Into::into);
+    assert!(mint.is_file(), "no mint binary at {} (cargo build -p mint-server, or set MINT_BIN)", mint.display());
+    let output = Command::new(loadgen)
+        .args(["--spawn", "sqlite", "--mint-bin"])
+        .arg(&mint)
         .args(["--concurrency", "1,4", "--seconds", "0.5", "--ceiling-seconds", "0.2", "--max-notes", "400"])
         .args(["--storage-seconds", "0.3", "--slice-seconds", "0.25", "--paired-ceiling-seconds", "0.05"])
         .env_remove("MINT_DATABASE_URL")

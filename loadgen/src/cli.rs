@@ -1,0 +1,98 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", about = "Swap throughput and latency of a mint, next to the crypto-only ceiling")]
+pub struct Args {
+    /// A running mint started with --fake-bolt11, e.g. http://127.0.0.1:3338.
+    #[arg(long)]
+    pub url: Option<String>,
+
+    /// Name of the --url target in the table.
+    #[arg(long, default_value = "mint")]
+    pub label: String,
+
+    /// Process id of the --url mint, to report its CPU time per swap.
+    #[arg(long)]
+    pub mint_pid: Option<u32>,
+
+    /// The database of the --url mint (with `postgres`, the CPU time of all PostgreSQL processes on this
+    /// machine is reported per swap).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub url_backend: Backend,
+
+    /// Start the mint-server binary on this backend (repeatable: each is measured in turn).
+    #[arg(long, value_enum)]
+    pub spawn: Vec<Backend>,
+
+    /// The mint-server binary for --spawn. Default: `mint-server` beside this binary.
+    #[arg(long)]
+    pub mint_bin: Option<PathBuf>,
+
+    /// `RUST_LOG` of a spawned mint (its log goes to a file in its temporary data directory).
+    #[arg(long, default_value = "info")]
+    pub mint_log: String,
+
+    /// Extra arguments for a spawned mint (repeatable), e.g. --mint-arg=--max-inputs=10.
+    #[arg(long, allow_hyphen_values = true)]
+    pub mint_arg: Vec<String>,
+
+    /// PostgreSQL server and database the user may `CREATE DATABASE` from; --spawn postgres creates a fresh
+    /// database there and drops it afterwards.
+    #[arg(long, env = "MINT_TEST_POSTGRES_URL", default_value = "postgres://mint:mint@127.0.0.1:5432/postgres")]
+    pub postgres_admin_url: String,
+
+    /// Concurrency levels (client connections sending back to back).
+    #[arg(long, value_delimiter = ',', default_values_t = vec![1usize, 8, 64])]
+    pub concurrency: Vec<usize>,
+
+    /// Timed seconds per concurrency level.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+
+    /// Seconds of the crypto-only ceiling (measured before and after the end-to-end runs).
+    #[arg(long, default_value_t = 3.0)]
+    pub ceiling_seconds: f64,
+
+    /// A level's load runs in slices of this many seconds; before each slice and after the last one the
+    /// load pauses and the crypto-only ceiling runs for --paired-ceiling-seconds. Each level is compared
+    /// with the ceiling measured around its own slices: this machine's speed changes by tens of percent
+    /// from one second to the next, and a ceiling measured a minute apart says little about a given level.
+    #[arg(long, default_value_t = 1.0)]
+    pub slice_seconds: f64,
+
+    /// Seconds of each paired ceiling measurement between slices (see --slice-seconds).
+    #[arg(long, default_value_t = 0.5)]
+    pub paired_ceiling_seconds: f64,
+
+    /// Seconds of the storage-only ceiling (the SQLite store alone, in this process, committing what swaps
+    /// commit from as many tasks as the highest concurrency level); 0 skips it.
+    #[arg(long, default_value_t = 3.0)]
+    pub storage_seconds: f64,
+
+    /// Threads of the crypto-only ceiling. Default: the number of cores.
+    #[arg(long)]
+    pub ceiling_threads: Option<usize>,
+
+    /// Upper bound on notes minted per target (each timed swap spends one).
+    #[arg(long, default_value_t = 300_000)]
+    pub max_notes: usize,
+}
