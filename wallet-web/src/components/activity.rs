@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::common::{CopyButton, Status, StatusLine};
+use super::context::Ctx;
 use super::format::{format_amount, format_time_ms, plural, short_url};
-use crate::app::Ctx;
 use crate::{HistoryEntry, HistoryKind, PendingSendView};
 
 /// The "Activity" screen.

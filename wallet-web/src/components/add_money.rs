@@ -5,10 +5,9 @@ use leptos::prelude::*;
 
 use super::browser::sleep_ms;
 use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
-use super::format::{format_amount, parse_amount};
-use super::home::method_label;
+use super::context::Ctx;
+use super::format::{format_amount, method_label, parse_amount};
 use super::qr::QrCode;
-use crate::app::Ctx;
 use crate::{QuoteView, Wallet, WalletError};
 
 /// How long the page waits for an invoice to be paid before it gives up (it can be retried).

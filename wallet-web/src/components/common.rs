@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::browser::copy_text;
+use super::context::Ctx;
 use super::format::{format_amount, short_url};
-use crate::app::Ctx;
 
 /// Where an operation stands, as the page tells it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

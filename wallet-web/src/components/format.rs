@@ -138,6 +138,15 @@ pub fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{} {}", group_thousands(count as u64), if count == 1 { one } else { many })
 }
 
+/// `bank` → "bank account", `bolt11` → "Lightning invoice".
+pub fn method_label(method: &str) -> String {
+    match method {
+        "bank" => "bank account".to_owned(),
+        "bolt11" => "Lightning invoice".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 
 use super::common::{Status, StatusLine};
-use super::format::{format_amount, normalize_mint_url, short_url};
+use super::context::{Ctx, Tab};
+use super::format::{format_amount, method_label, normalize_mint_url, short_url};
 use crate::MintView;
-use crate::app::{Ctx, Tab};
 
 /// Balance, actions, mints.
 #[component]
@@ -80,15 +80,6 @@ pub fn MintCard(mint: MintView) -> impl IntoView {
                 })}
             </dl>
         </li>
-    }
-}
-
-/// `bank` → "bank account", `bolt11` → "Lightning invoice".
-pub fn method_label(method: &str) -> String {
-    match method {
-        "bank" => "bank account".to_owned(),
-        "bolt11" => "Lightning invoice".to_owned(),
-        other => other.to_owned(),
     }
 }
 

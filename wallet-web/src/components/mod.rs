@@ -2,13 +2,15 @@
 //! number formatting they share is plain logic in [`format`], testable without a browser.
 //!
 //! Screens: [`onboarding`] (create or restore), [`home`] (balance, mints), [`add_money`] (top up, withdraw),
-//! [`send`], [`receive`], [`activity`] (pending sends, history), [`settings`]. Shared pieces: [`common`]
-//! (status line, copy button, mint picker), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
+//! [`send`], [`receive`], [`activity`] (pending sends, history), [`settings`]. Shared pieces: [`context`]
+//! ([`context::Ctx`], [`context::Tab`]: what every screen shares; imports no screen), [`common`] (status line,
+//! copy button, mint picker), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
 
 pub mod activity;
 pub mod add_money;
 pub mod browser;
 pub mod common;
+pub mod context;
 pub mod format;
 pub mod home;
 pub mod onboarding;

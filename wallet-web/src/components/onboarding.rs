@@ -6,11 +6,11 @@ use shared::Amount;
 
 use super::browser::{focus_id, page_origin};
 use super::common::{Status, StatusLine};
+use super::context::Ctx;
 use super::format::{
     CONFIRM_POSITIONS, format_amount, mnemonic_words, normalize_mint_url, short_url, tidy_mnemonic, wrong_confirmations,
 };
 use crate::Wallet;
-use crate::app::Ctx;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {

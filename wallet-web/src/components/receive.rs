@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 
 use super::common::{Status, StatusLine};
+use super::context::Ctx;
 use super::format::{format_amount, plural, short_url, tidy_token};
 use super::scanner::ScanButton;
-use crate::app::Ctx;
 use crate::{DleqStatus, TokenPreview, WalletError};
 
 /// The "Receive" screen.

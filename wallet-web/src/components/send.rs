@@ -5,10 +5,10 @@ use leptos::prelude::*;
 
 use super::browser::focus_id;
 use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
+use super::context::{Ctx, Tab};
 use super::format::{format_amount, parse_amount};
 use super::qr::QrCode;
 use crate::SendView;
-use crate::app::{Ctx, Tab};
 
 /// The "Send" screen.
 #[component]

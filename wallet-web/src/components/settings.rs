@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use super::browser::focus_id;
 use super::common::{CopyButton, Status, StatusLine};
+use super::context::Ctx;
 use super::format::{format_amount, mnemonic_words, short_url};
-use crate::app::Ctx;
 
 /// The "Settings" screen.
 #[component]
