@@ -6,10 +6,30 @@ use k256::elliptic_curve::PrimeField;
 use k256::elliptic_curve::ops::Reduce;
 use k256::elliptic_curve::ops::{LinearCombination, MulByGeneratorVartime};
 use k256::{FieldBytes, ProjectivePoint, Scalar};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::nuts::nut00::{BlindSignatureDleq, ProofDleq};
 use crate::{Error, PublicKey, SecretKey, dhke};
+
+/// The mint's DLEQ proof on a blind signature (NUT-12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlindSignatureDleq {
+    /// Challenge.
+    pub e: SecretKey,
+    /// Response.
+    pub s: SecretKey,
+}
+
+/// A DLEQ proof carried in a note, with the blinding factor so that a payee can check it (NUT-12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofDleq {
+    /// Challenge.
+    pub e: SecretKey,
+    /// Response.
+    pub s: SecretKey,
+    /// The blinding factor the note was minted with.
+    pub r: SecretKey,
+}
 
 /// Domain separator of the deterministic nonce.
 const NONCE_TAG: &[u8] = b"Cashu_DLEQ_R_v1";

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Amount, Error, Id, Keys, PublicKey, Secret, SecretKey, dhke, dleq};
+// The DLEQ wire types live in `dleq` (which must not depend on this module); re-exported here as part of NUT-00's models.
+pub use crate::dleq::{BlindSignatureDleq, ProofDleq};
+use crate::{Amount, Error, Id, Keys, PublicKey, Secret, dhke, dleq};
 
 /// An output: a blinded secret the wallet asks the mint to sign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,15 +21,6 @@ pub struct BlindedMessage {
     /// Optional witness (NUT-20 and later; carried, not interpreted here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub witness: Option<String>,
-}
-
-/// The mint's DLEQ proof on a blind signature (NUT-12).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BlindSignatureDleq {
-    /// Challenge.
-    pub e: SecretKey,
-    /// Response.
-    pub s: SecretKey,
 }
 
 /// A promise: the mint's blind signature on an output.
@@ -52,17 +45,6 @@ impl BlindSignature {
         let dleq = self.dleq.as_ref().ok_or(Error::MissingDleq)?;
         dleq::verify_dleq(dleq, keys.amount_key(self.amount)?, blinded, &self.c)
     }
-}
-
-/// A DLEQ proof carried in a note, with the blinding factor so that a payee can check it (NUT-12).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProofDleq {
-    /// Challenge.
-    pub e: SecretKey,
-    /// Response.
-    pub s: SecretKey,
-    /// The blinding factor the note was minted with.
-    pub r: SecretKey,
 }
 
 /// A note (input): a secret and the mint's unblinded signature on it.
