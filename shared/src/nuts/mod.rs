@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod error;
+pub mod method;
 pub mod nut00;
 pub mod nut01;
 pub mod nut02;
@@ -15,6 +16,7 @@ pub mod nut09;
 pub mod nut19;
 
 pub use error::{ErrorCode, ErrorResponse};
+pub use method::PaymentMethod;
 pub use nut00::{BlindSignature, BlindSignatureDleq, BlindedMessage, Proof, ProofDleq};
 pub use nut01::KeysResponse;
 pub use nut02::KeysetResponse;
