@@ -2,7 +2,7 @@
 
 use shared::nuts::{MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse};
 
-use super::checks::{check_outputs, sign_outputs};
+use super::checks::{check_outputs, check_shape, sign_outputs};
 use super::{Mint, MintError, to_json};
 use crate::store::{Commit, MintQuote, QuoteTransition};
 
@@ -73,7 +73,7 @@ impl Mint {
         if request.outputs.is_empty() {
             return Err(MintError::BadRequest("minting needs at least one output".into()));
         }
-        self.check_shape(&[], &request.outputs)?;
+        check_shape(&self.settings, &[], &request.outputs)?;
         self.load_keysets_of(&[], &request.outputs).await?;
         let intent = self.store.intend_commit();
         let keysets = self.keysets();

@@ -4,7 +4,7 @@
 use shared::nuts::{MeltQuoteBolt11Response, MeltQuoteState, MeltRequest};
 use shared::{Amount, CurrencyUnit, PublicKey};
 
-use super::checks::verify_inputs;
+use super::checks::{check_melt_covers, check_shape, verify_inputs};
 use super::{Mint, MintError, to_json};
 use crate::funding::Payout;
 use crate::store::{Commit, MeltQuote, QuoteTransition, StoreError, unix_now};
@@ -103,7 +103,7 @@ impl Mint {
         if request.inputs.is_empty() {
             return Err(MintError::BadRequest("a melt needs at least one input".into()));
         }
-        self.check_shape(&request.inputs, &[])?;
+        check_shape(&self.settings, &request.inputs, &[])?;
         self.load_keysets_of(&request.inputs, &[]).await?;
         let keysets = self.keysets();
         let inputs = request.inputs;
@@ -112,15 +112,7 @@ impl Mint {
         let spend = self
             .cpu(inputs.len(), move || -> Result<_, MintError> {
                 let (spend, unit, fee, total) = verify_inputs(&keysets, inputs)?;
-                if unit != quote_unit {
-                    return Err(MintError::UnitMismatch);
-                }
-                let needed = required.checked_add(fee)?;
-                if total < needed {
-                    return Err(MintError::Unbalanced(format!(
-                        "inputs {total} < amount + fee reserve + fees {needed}"
-                    )));
-                }
+                check_melt_covers(&unit, total, fee, &quote_unit, required)?;
                 Ok(spend)
             })
             .await?;

@@ -3,7 +3,7 @@
 use shared::PublicKey;
 use shared::nuts::{State, SwapRequest, SwapResponse};
 
-use super::checks::{check_outputs, sign_outputs, verify_inputs};
+use super::checks::{check_outputs, check_shape, check_swap_balance, sign_outputs, verify_inputs};
 use super::{Mint, MintError};
 use crate::store::{Commit, StoreError};
 
@@ -19,7 +19,7 @@ impl Mint {
         if request.inputs.is_empty() {
             return Err(MintError::BadRequest("a swap needs at least one input".into()));
         }
-        self.check_shape(&request.inputs, &request.outputs)?;
+        check_shape(&self.settings, &request.inputs, &request.outputs)?;
         self.load_keysets_of(&request.inputs, &request.outputs).await?;
         // From here to the commit this request is on its way to the store (group commit may wait for it).
         let intent = self.store.intend_commit();
@@ -30,17 +30,7 @@ impl Mint {
             .cpu(points, move || -> Result<_, MintError> {
                 let (spend, input_unit, fee, input_total) = verify_inputs(&keysets, inputs)?;
                 let (output_unit, output_total) = check_outputs(&keysets, &outputs)?;
-                if input_unit != output_unit && !outputs.is_empty() {
-                    return Err(MintError::UnitMismatch);
-                }
-                let expected = input_total.checked_sub(fee).map_err(|_| {
-                    MintError::Unbalanced(format!("inputs ({input_total}) do not cover the fee ({fee})"))
-                })?;
-                if expected != output_total {
-                    return Err(MintError::Unbalanced(format!(
-                        "inputs {input_total} - fee {fee} != outputs {output_total}"
-                    )));
-                }
+                check_swap_balance(&input_unit, input_total, fee, &output_unit, output_total, !outputs.is_empty())?;
                 Ok((spend, sign_outputs(&keysets, &outputs)?))
             })
             .await?;
