@@ -1,7 +1,7 @@
 //! Bank accounts: opening and crediting them (operator), paying a `bank` mint quote from one.
 
 use shared::nuts::bank::BankPayRequest;
-use shared::nuts::{MintQuoteBolt11Response, MintQuoteState};
+use shared::nuts::{MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
 use shared::{Amount, PublicKey};
 
 use super::{Mint, MintError};
@@ -17,7 +17,7 @@ impl Mint {
             .store
             .mint_quote(&request.quote)
             .await?
-            .filter(|q| q.method == "bank")
+            .filter(|q| q.method == PaymentMethod::Bank.as_str())
             .ok_or(MintError::QuoteNotFound)?;
         match quote.state {
             MintQuoteState::Unpaid => {}
@@ -49,7 +49,7 @@ impl Mint {
             Err(StoreError::QuoteStateConflict(_)) => return Err(MintError::QuotePaid),
             Err(other) => return Err(other.into()),
         }
-        self.mint_quote_state("bank", &quote.id).await
+        self.mint_quote_state(&PaymentMethod::Bank, &quote.id).await
     }
 
     /// Open a bank account for a key.

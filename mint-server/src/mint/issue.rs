@@ -1,18 +1,21 @@
 //! NUT-04: mint quotes and minting (issuing notes against a paid quote).
 
-use shared::nuts::{MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse};
+use shared::nuts::{
+    MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse, PaymentMethod,
+};
 
 use super::checks::{check_outputs, check_shape, sign_outputs};
-use super::{Mint, MintError, to_json};
+use super::{Mint, MintError, check_method, to_json};
 use crate::store::{Commit, MintQuote, QuoteTransition};
 
 impl Mint {
     /// `POST /v1/mint/quote/{method}`. The fake backend's quotes are paid at once.
     pub async fn mint_quote(
         &self,
-        method: &str,
+        method: &PaymentMethod,
         request: MintQuoteBolt11Request,
     ) -> Result<MintQuoteBolt11Response, MintError> {
+        check_method(method)?;
         let backend = self.backend(method, &request.unit)?;
         self.check_quote_amount(request.amount)?;
         let id = uuid::Uuid::new_v4().to_string();
@@ -20,7 +23,7 @@ impl Mint {
         let quote = MintQuote {
             request: payment.request,
             id,
-            method: method.to_owned(),
+            method: method.to_string(),
             unit: request.unit,
             amount: request.amount,
             state: MintQuoteState::Unpaid,
@@ -35,8 +38,14 @@ impl Mint {
     }
 
     /// `GET /v1/mint/quote/{method}/{id}`.
-    pub async fn mint_quote_state(&self, method: &str, id: &str) -> Result<MintQuoteBolt11Response, MintError> {
-        let quote = self.store.mint_quote(id).await?.filter(|q| q.method == method).ok_or(MintError::QuoteNotFound)?;
+    pub async fn mint_quote_state(
+        &self,
+        method: &PaymentMethod,
+        id: &str,
+    ) -> Result<MintQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let quote =
+            self.store.mint_quote(id).await?.filter(|q| q.method == method.as_str()).ok_or(MintError::QuoteNotFound)?;
         Ok(MintQuoteBolt11Response {
             quote: quote.id,
             method: Some(quote.method),
@@ -52,10 +61,11 @@ impl Mint {
     /// `POST /v1/mint/{method}`.
     pub async fn mint(
         &self,
-        method: &str,
+        method: &PaymentMethod,
         request: MintRequest,
         cache_key: [u8; 32],
     ) -> Result<MintResponse, MintError> {
+        check_method(method)?;
         if let Some(cached) = self.cached(&cache_key).await? {
             return Ok(cached);
         }
@@ -63,7 +73,7 @@ impl Mint {
             .store
             .mint_quote(&request.quote)
             .await?
-            .filter(|q| q.method == method)
+            .filter(|q| q.method == method.as_str())
             .ok_or(MintError::QuoteNotFound)?;
         match quote.state {
             MintQuoteState::Unpaid => return Err(MintError::QuoteNotPaid),

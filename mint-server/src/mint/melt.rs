@@ -1,13 +1,42 @@
 //! NUT-05: melt quotes, melting (inputs pending while the backend pays), and finishing melts a crash
 //! interrupted.
 
-use shared::nuts::{MeltQuoteBolt11Response, MeltQuoteState, MeltRequest};
+use shared::nuts::bank::MeltQuoteBankRequest;
+use shared::nuts::{MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, PaymentMethod};
 use shared::{Amount, CurrencyUnit, PublicKey};
 
 use super::checks::{check_melt_covers, check_shape, verify_inputs};
-use super::{Mint, MintError, to_json};
+use super::{Mint, MintError, check_method, to_json};
 use crate::funding::Payout;
 use crate::store::{Commit, MeltQuote, QuoteTransition, StoreError, unix_now};
+
+/// The body of `POST /v1/melt/quote/{method}`, in the shape its method takes: a `bank` request names the
+/// amount to move into the account; a `bolt11` invoice (or another method's request) carries its own.
+#[derive(Debug, Clone)]
+pub enum MeltQuoteRequest {
+    /// `bank`: an account, a unit and an amount.
+    Bank(MeltQuoteBankRequest),
+    /// `bolt11` and any other method: a payment request and a unit.
+    Bolt11(MeltQuoteBolt11Request),
+}
+
+impl MeltQuoteRequest {
+    /// Parse the JSON body of a melt quote request for `method`.
+    pub fn from_json(method: &PaymentMethod, body: &[u8]) -> Result<Self, serde_json::Error> {
+        Ok(match method {
+            PaymentMethod::Bank => MeltQuoteRequest::Bank(serde_json::from_slice(body)?),
+            PaymentMethod::Bolt11 | PaymentMethod::Other(_) => MeltQuoteRequest::Bolt11(serde_json::from_slice(body)?),
+        })
+    }
+
+    /// The payment request, its unit, and the amount where the method's request names one.
+    fn into_parts(self) -> (String, CurrencyUnit, Option<Amount>) {
+        match self {
+            MeltQuoteRequest::Bank(bank) => (bank.request, bank.unit, Some(bank.amount)),
+            MeltQuoteRequest::Bolt11(bolt11) => (bolt11.request, bolt11.unit, None),
+        }
+    }
+}
 
 impl Mint {
     /// Finish melts a crash interrupted: their inputs are `PENDING`. Asks the backend to pay again (the
@@ -18,7 +47,7 @@ impl Mint {
         let quotes = self.store.pending_melt_quotes().await?;
         for quote in &quotes {
             let ys = self.store.pending_for_quote(&quote.id).await?;
-            let backend = self.backend(&quote.method, &quote.unit);
+            let backend = self.backend(&PaymentMethod::from(quote.method.as_str()), &quote.unit);
             let payout = match backend {
                 Ok(backend) => backend.pay(quote).await.unwrap_or_else(|e| Payout::Failed(e.to_string())),
                 Err(e) => Payout::Failed(e.to_string()),
@@ -45,17 +74,17 @@ impl Mint {
     /// `POST /v1/melt/quote/{method}`.
     pub async fn melt_quote(
         &self,
-        method: &str,
-        request: String,
-        unit: CurrencyUnit,
-        amount: Option<Amount>,
+        method: &PaymentMethod,
+        request: MeltQuoteRequest,
     ) -> Result<MeltQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let (request, unit, amount) = request.into_parts();
         let backend = self.backend(method, &unit)?;
         let (amount, fee_reserve) = backend.melt_amount(&request, amount).await?;
         self.check_quote_amount(amount)?;
         let quote = MeltQuote {
             id: uuid::Uuid::new_v4().to_string(),
-            method: method.to_owned(),
+            method: method.to_string(),
             unit,
             amount,
             fee_reserve,
@@ -69,8 +98,14 @@ impl Mint {
     }
 
     /// `GET /v1/melt/quote/{method}/{id}`.
-    pub async fn melt_quote_state(&self, method: &str, id: &str) -> Result<MeltQuoteBolt11Response, MintError> {
-        let quote = self.store.melt_quote(id).await?.filter(|q| q.method == method).ok_or(MintError::QuoteNotFound)?;
+    pub async fn melt_quote_state(
+        &self,
+        method: &PaymentMethod,
+        id: &str,
+    ) -> Result<MeltQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let quote =
+            self.store.melt_quote(id).await?.filter(|q| q.method == method.as_str()).ok_or(MintError::QuoteNotFound)?;
         Ok(melt_response(quote))
     }
 
@@ -78,10 +113,11 @@ impl Mint {
     /// transaction that records the payment (or released if it failed).
     pub async fn melt(
         &self,
-        method: &str,
+        method: &PaymentMethod,
         request: MeltRequest,
         cache_key: [u8; 32],
     ) -> Result<MeltQuoteBolt11Response, MintError> {
+        check_method(method)?;
         if let Some(cached) = self.cached(&cache_key).await? {
             return Ok(cached);
         }
@@ -89,7 +125,7 @@ impl Mint {
             .store
             .melt_quote(&request.quote)
             .await?
-            .filter(|q| q.method == method)
+            .filter(|q| q.method == method.as_str())
             .ok_or(MintError::QuoteNotFound)?;
         let backend = self.backend(method, &quote.unit)?;
         match quote.state {

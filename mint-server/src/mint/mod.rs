@@ -10,9 +10,9 @@
 //! signing they share; `keysets` the loaded keysets. This file holds the [`Mint`] and its settings.
 
 mod bank;
-pub(crate) mod bolt11;
 mod checks;
 mod error;
+mod info;
 mod issue;
 mod keys;
 mod keysets;
@@ -25,14 +25,16 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::Semaphore;
 
+use shared::nuts::PaymentMethod;
 use shared::{Amount, CurrencyUnit};
 use zeroize::Zeroizing;
 
 pub use error::MintError;
 pub use keysets::{Keysets, LoadedKeyset};
+pub use melt::MeltQuoteRequest;
 pub use nut19::cache_key;
 
-use crate::funding::{Funding, bank::Bank, fake::FakeBolt11};
+use crate::funding::{Funding, FundingRegistry};
 use crate::store::{MintStore, unix_now};
 
 /// Rules and limits an operator can set.
@@ -48,8 +50,6 @@ pub struct MintSettings {
     pub max_inputs: usize,
     /// Most outputs per request.
     pub max_outputs: usize,
-    /// Whether the fake `bolt11` backend is on: mint quotes are paid at once, melts pay nothing.
-    pub fake_bolt11: bool,
     /// Largest amount of one mint or melt quote.
     pub max_quote_amount: Amount,
     /// How long quotes stay valid, in seconds.
@@ -58,18 +58,28 @@ pub struct MintSettings {
     pub response_cache_ttl_secs: Option<u64>,
 }
 
+impl MintSettings {
+    /// Default of [`MintSettings::max_inputs`].
+    pub const DEFAULT_MAX_INPUTS: usize = 1000;
+    /// Default of [`MintSettings::max_outputs`].
+    pub const DEFAULT_MAX_OUTPUTS: usize = 1000;
+    /// Default of [`MintSettings::input_fee_ppk`].
+    pub const DEFAULT_INPUT_FEE_PPK: u64 = 0;
+    /// Default of [`MintSettings::response_cache_ttl_secs`]: a day, far longer than any wallet's retries.
+    pub const DEFAULT_RESPONSE_CACHE_TTL_SECS: u64 = 24 * 3600;
+}
+
 impl Default for MintSettings {
     fn default() -> Self {
         MintSettings {
             unit: CurrencyUnit::Sat,
             max_order: 32,
-            input_fee_ppk: 0,
-            max_inputs: 1000,
-            max_outputs: 1000,
-            fake_bolt11: false,
+            input_fee_ppk: Self::DEFAULT_INPUT_FEE_PPK,
+            max_inputs: Self::DEFAULT_MAX_INPUTS,
+            max_outputs: Self::DEFAULT_MAX_OUTPUTS,
             max_quote_amount: Amount::from_u64(1 << 31),
             quote_ttl_secs: 3600,
-            response_cache_ttl_secs: Some(crate::config::DEFAULT_CACHE_TTL_SECS),
+            response_cache_ttl_secs: Some(Self::DEFAULT_RESPONSE_CACHE_TTL_SECS),
         }
     }
 }
@@ -85,20 +95,24 @@ pub struct Mint {
     master: Zeroizing<Vec<u8>>,
     keysets: RwLock<Arc<Keysets>>,
     settings: MintSettings,
-    funding: Vec<Arc<dyn Funding>>,
+    funding: FundingRegistry,
     cpu_slots: Semaphore,
 }
 
 impl Mint {
     /// Load the keysets from the store, creating the first active keyset of the default unit if there is
-    /// none.
-    pub async fn new(store: Arc<dyn MintStore>, master: Vec<u8>, settings: MintSettings) -> Result<Self, MintError> {
+    /// none. `funding` holds the payment methods on offer ([`FundingRegistry::standard`] for the usual set).
+    ///
+    /// Nothing else runs: finishing interrupted melts is [`Mint::recover_pending_melts`], the server's
+    /// start-up task.
+    pub async fn new(
+        store: Arc<dyn MintStore>,
+        master: Vec<u8>,
+        settings: MintSettings,
+        funding: FundingRegistry,
+    ) -> Result<Self, MintError> {
         let master = Zeroizing::new(master);
         let keysets = Keysets::load(&master, store.keysets().await?)?;
-        let mut funding: Vec<Arc<dyn Funding>> = vec![Arc::new(Bank::new(Arc::clone(&store)))];
-        if settings.fake_bolt11 {
-            funding.push(Arc::new(FakeBolt11));
-        }
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let mint = Mint {
             store,
@@ -149,16 +163,13 @@ impl Mint {
     }
 
     /// The payment methods on offer.
-    pub fn funding(&self) -> &[Arc<dyn Funding>] {
+    pub fn funding(&self) -> &FundingRegistry {
         &self.funding
     }
 
-    fn backend(&self, method: &str, unit: &CurrencyUnit) -> Result<Arc<dyn Funding>, MintError> {
-        let backend = self
-            .funding
-            .iter()
-            .find(|f| f.method() == method)
-            .ok_or_else(|| MintError::UnsupportedMethod(method.to_owned()))?;
+    /// The backend of a registered method, for quotes in `unit`.
+    fn backend(&self, method: &PaymentMethod, unit: &CurrencyUnit) -> Result<Arc<dyn Funding>, MintError> {
+        let backend = self.funding.get(method).ok_or_else(|| MintError::UnsupportedMethod(method.to_string()))?;
         if *unit != self.settings.unit {
             return Err(MintError::UnsupportedUnit(unit.to_string()));
         }
@@ -177,6 +188,18 @@ impl Mint {
 
     fn expiry(&self) -> u64 {
         u64::try_from(unix_now()).unwrap_or(0).saturating_add(self.settings.quote_ttl_secs)
+    }
+}
+
+/// Payment method names are `[a-z0-9_-]+` (NUT-04); anything else cannot name a backend, so it is
+/// refused as unsupported before any lookup.
+fn check_method(method: &PaymentMethod) -> Result<(), MintError> {
+    let name = method.as_str();
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        Ok(())
+    } else {
+        Err(MintError::UnsupportedMethod(name.to_owned()))
     }
 }
 

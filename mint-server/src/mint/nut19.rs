@@ -1,6 +1,8 @@
 //! NUT-19 cached responses: the request key, looking a response up, committing with one, eviction.
 
 use sha2::{Digest, Sha256};
+use shared::nuts::PaymentMethod;
+use shared::nuts::nut19::CachedEndpoint;
 
 use super::{Mint, MintError};
 use crate::store::{Commit, StoreError, unix_now};
@@ -62,4 +64,15 @@ impl Mint {
             None => Ok(0),
         }
     }
+}
+
+/// The endpoints whose identical retries get the identical answer, for `GET /v1/info` (NUT-19): `swap`
+/// (its inputs are spent under the request's key, see [`Mint::swap`]), and minting and melting with every
+/// registered method (their responses are stored under the key in the same commit as their effects).
+pub(super) fn cached_endpoints(methods: &[PaymentMethod]) -> Vec<CachedEndpoint> {
+    let post = |path: String| CachedEndpoint { method: "POST".into(), path };
+    let mut endpoints = vec![post("/v1/swap".into())];
+    endpoints.extend(methods.iter().map(|method| post(format!("/v1/mint/{method}"))));
+    endpoints.extend(methods.iter().map(|method| post(format!("/v1/melt/{method}"))));
+    endpoints
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod cashu;
+pub mod extract;
 pub mod info;
 
 use axum::Router;
