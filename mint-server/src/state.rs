@@ -50,7 +50,7 @@ pub(crate) mod testing {
     use crate::store::{MintStore, SqliteStore};
 
     /// A state backed by a fresh SQLite mint in `dir` (kept alive by the caller's tempdir).
-    pub async fn state(dir: &Path, wallet_dir: &Path) -> AppState {
+    pub(crate) async fn state(dir: &Path, wallet_dir: &Path) -> AppState {
         let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
         let funding = FundingRegistry::standard(Arc::clone(&store), true);
         let mint = Arc::new(Mint::new(store, vec![1; 32], MintSettings::default(), funding).await.unwrap());

@@ -59,7 +59,11 @@ pub fn account_info(account: Account) -> AccountInfo {
 
 /// Refuse requests without the admin token. Comparison is of SHA-256 digests, so its time does not depend
 /// on how much of the token was right.
-pub async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+pub(crate) async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let presented = request
         .headers()
         .get(AUTHORIZATION)
@@ -74,7 +78,7 @@ pub async fn require_token(State(state): State<AppState>, request: Request, next
 }
 
 /// `POST /admin/accounts`.
-pub async fn create_account(
+pub(crate) async fn create_account(
     State(state): State<AppState>,
     CashuJson(request): CashuJson<CreateAccount>,
 ) -> Result<Json<AccountInfo>, ApiError> {
@@ -82,7 +86,7 @@ pub async fn create_account(
 }
 
 /// `GET /admin/accounts/{id}`.
-pub async fn show_account(
+pub(crate) async fn show_account(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<AccountInfo>, ApiError> {
@@ -90,7 +94,7 @@ pub async fn show_account(
 }
 
 /// `POST /admin/accounts/{id}/credit`.
-pub async fn credit_account(
+pub(crate) async fn credit_account(
     State(state): State<AppState>,
     Path(id): Path<String>,
     CashuJson(request): CashuJson<Credit>,
@@ -99,7 +103,7 @@ pub async fn credit_account(
 }
 
 /// `POST /admin/keysets/rotate`.
-pub async fn rotate_keyset(State(state): State<AppState>, body: Bytes) -> Result<Json<KeySetInfo>, ApiError> {
+pub(crate) async fn rotate_keyset(State(state): State<AppState>, body: Bytes) -> Result<Json<KeySetInfo>, ApiError> {
     // An empty body rotates with the defaults.
     let request: Rotate = if body.is_empty() { Rotate::default() } else { parse(&body)? };
     let unit = request.unit.unwrap_or_else(|| state.mint.settings().unit.clone());

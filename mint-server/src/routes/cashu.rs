@@ -21,12 +21,12 @@ use crate::error::ApiError;
 use crate::mint::{MeltQuoteRequest, MintError};
 
 /// `GET /v1/keys`.
-pub async fn keys(State(state): State<AppState>) -> Json<KeysResponse> {
+pub(crate) async fn keys(State(state): State<AppState>) -> Json<KeysResponse> {
     Json(state.mint.keys())
 }
 
 /// `GET /v1/keys/{keyset_id}`.
-pub async fn keyset_keys(
+pub(crate) async fn keyset_keys(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<KeysResponse>, ApiError> {
@@ -35,12 +35,12 @@ pub async fn keyset_keys(
 }
 
 /// `GET /v1/keysets`.
-pub async fn keysets(State(state): State<AppState>) -> Json<KeysetResponse> {
+pub(crate) async fn keysets(State(state): State<AppState>) -> Json<KeysetResponse> {
     Json(state.mint.keyset_infos())
 }
 
 /// `POST /v1/swap`.
-pub async fn swap(
+pub(crate) async fn swap(
     State(state): State<AppState>,
     Keyed { request, key }: Keyed<SwapRequest>,
 ) -> Result<Json<SwapResponse>, ApiError> {
@@ -48,7 +48,7 @@ pub async fn swap(
 }
 
 /// `POST /v1/checkstate`.
-pub async fn check_state(
+pub(crate) async fn check_state(
     State(state): State<AppState>,
     CashuJson(request): CashuJson<CheckStateRequest>,
 ) -> Result<Json<CheckStateResponse>, ApiError> {
@@ -56,7 +56,7 @@ pub async fn check_state(
 }
 
 /// `POST /v1/restore`.
-pub async fn restore(
+pub(crate) async fn restore(
     State(state): State<AppState>,
     CashuJson(request): CashuJson<RestoreRequest>,
 ) -> Result<Json<RestoreResponse>, ApiError> {
@@ -64,7 +64,7 @@ pub async fn restore(
 }
 
 /// `POST /v1/mint/quote/{method}`.
-pub async fn mint_quote(
+pub(crate) async fn mint_quote(
     State(state): State<AppState>,
     Path(method): Path<PaymentMethod>,
     CashuJson(request): CashuJson<MintQuoteBolt11Request>,
@@ -73,7 +73,7 @@ pub async fn mint_quote(
 }
 
 /// `GET /v1/mint/quote/{method}/{quote_id}`.
-pub async fn mint_quote_state(
+pub(crate) async fn mint_quote_state(
     State(state): State<AppState>,
     Path((method, quote)): Path<(PaymentMethod, String)>,
 ) -> Result<Json<MintQuoteBolt11Response>, ApiError> {
@@ -81,7 +81,7 @@ pub async fn mint_quote_state(
 }
 
 /// `POST /v1/mint/{method}`.
-pub async fn mint(
+pub(crate) async fn mint(
     State(state): State<AppState>,
     Path(method): Path<PaymentMethod>,
     Keyed { request, key }: Keyed<MintRequest>,
@@ -90,7 +90,7 @@ pub async fn mint(
 }
 
 /// `POST /v1/melt/quote/{method}`: the body's shape depends on the method ([`MeltQuoteRequest`]).
-pub async fn melt_quote(
+pub(crate) async fn melt_quote(
     State(state): State<AppState>,
     Path(method): Path<PaymentMethod>,
     body: Bytes,
@@ -100,7 +100,7 @@ pub async fn melt_quote(
 }
 
 /// `GET /v1/melt/quote/{method}/{quote_id}`.
-pub async fn melt_quote_state(
+pub(crate) async fn melt_quote_state(
     State(state): State<AppState>,
     Path((method, quote)): Path<(PaymentMethod, String)>,
 ) -> Result<Json<MeltQuoteBolt11Response>, ApiError> {
@@ -108,7 +108,7 @@ pub async fn melt_quote_state(
 }
 
 /// `POST /v1/melt/{method}`.
-pub async fn melt(
+pub(crate) async fn melt(
     State(state): State<AppState>,
     Path(method): Path<PaymentMethod>,
     Keyed { request, key }: Keyed<MeltRequest>,
@@ -117,7 +117,7 @@ pub async fn melt(
 }
 
 /// `POST /v1/bank/pay` (our extension): pay a `bank` mint quote from an account.
-pub async fn bank_pay(
+pub(crate) async fn bank_pay(
     State(state): State<AppState>,
     CashuJson(request): CashuJson<BankPayRequest>,
 ) -> Result<Json<MintQuoteBolt11Response>, ApiError> {

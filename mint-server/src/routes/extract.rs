@@ -11,16 +11,16 @@ use crate::mint::cache_key;
 
 /// A JSON request body.
 #[derive(Debug)]
-pub struct CashuJson<T>(pub T);
+pub(crate) struct CashuJson<T>(pub(crate) T);
 
 /// The JSON body of a state-changing request, and its NUT-19 key: [`cache_key`] of the request's method,
 /// path and exactly the bytes the client sent, so that an identical retry has the identical key.
 #[derive(Debug)]
-pub struct Keyed<T> {
+pub(crate) struct Keyed<T> {
     /// The parsed body.
-    pub request: T,
+    pub(crate) request: T,
     /// `SHA-256(method, path, body)`.
-    pub key: [u8; 32],
+    pub(crate) key: [u8; 32],
 }
 
 /// Parse a JSON body, refusing it with a Cashu error body.
