@@ -11,7 +11,8 @@
 //!
 //! Backends refuse with their own [`FundingError`]; the mint maps it to a Cashu error.
 //!
-//! Architecture invariant: nothing here imports `crate::mint` (the mint uses backends, never the reverse).
+//! Architecture invariant: no file here imports the mint (it uses backends, never the reverse); the test
+//! `funding::tests::backends_never_import_the_mint` checks the sources.
 
 pub mod bank;
 mod error;
@@ -74,4 +75,31 @@ pub trait Funding: Send + Sync + fmt::Debug {
     async fn melt_amount(&self, request: &str, amount: Option<Amount>) -> Result<(Amount, Amount), FundingError>;
     /// Pay out a melt quote whose inputs are held pending.
     async fn pay(&self, quote: &MeltQuote) -> Result<Payout, FundingError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every `.rs` file under `dir`, with its text.
+    fn sources(dir: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+
+    #[test]
+    fn backends_never_import_the_mint() {
+        let mut found = Vec::new();
+        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/funding"), &mut found);
+        assert!(found.len() >= 6, "{found:?}");
+        for (path, text) in found {
+            assert!(!text.contains(concat!("crate::", "mint")), "{path} imports the mint");
+        }
+    }
 }
