@@ -6,8 +6,11 @@
 //!
 //! One file per operation, each adding its methods to [`Mint`]: `swap`, `issue` (mint quotes and minting),
 //! `melt` (melt quotes, melting, finishing interrupted melts), `bank` (accounts), `keys` (keys endpoints,
-//! rotation), `state` (check state, restore), `nut19` (cached responses). `checks` holds the checks and
-//! signing they share; `keysets` the loaded keysets. This file holds the [`Mint`] and its settings.
+//! rotation), `state` (check state, restore), `nut19` (cached responses), `info` (the NUT claims of
+//! `GET /v1/info`). `checks` holds the checks and signing they share; `keysets` the loaded keysets. This
+//! file holds the [`Mint`], its settings, and the helpers every operation uses.
+//!
+//! Payment methods are the backends of the [`FundingRegistry`] given to [`Mint::new`].
 
 mod bank;
 mod checks;
