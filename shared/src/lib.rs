@@ -20,6 +20,7 @@
 //! `std::thread` do not exist here. Heap types come from `alloc`, everything else from `core`.
 #![no_std]
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 extern crate alloc;
 
