@@ -3,8 +3,10 @@
 //! Overflow is an error, never a wrap: every sum of amounts that comes from the network goes through
 //! [`Amount::checked_add`] or [`Amount::try_sum`].
 
+use alloc::vec::Vec;
+use core::fmt;
+
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 use crate::Error;
 
@@ -79,7 +81,7 @@ impl Amount {
             return Err(Error::AmountOverflow);
         }
         let mut parts = Amount(self.0 % max).split();
-        parts.extend(std::iter::repeat_n(
+        parts.extend(core::iter::repeat_n(
             max_denomination,
             usize::try_from(high_count).map_err(|_| Error::AmountOverflow)?,
         ));
@@ -107,6 +109,8 @@ impl From<Amount> for u64 {
 
 #[cfg(test)]
 mod tests {
+    use alloc::vec;
+
     use super::*;
 
     #[test]

@@ -3,6 +3,11 @@
 //! Keyset version `01`: `HMAC-SHA256(seed, "Cashu_KDF_HMAC_SHA256" || id || BE64(counter) || type)`.
 //! Keyset version `00` (legacy): BIP-32 paths `m/129372'/0'/{id_int}'/{counter}'/{0|1}`.
 
+use alloc::format;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+use core::fmt;
+
 pub use bip39::Mnemonic;
 use hmac::{Hmac, KeyInit, Mac};
 use k256::elliptic_curve::ops::Reduce;
@@ -19,8 +24,8 @@ const KDF_TAG: &[u8] = b"Cashu_KDF_HMAC_SHA256";
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct WalletSeed([u8; 64]);
 
-impl std::fmt::Debug for WalletSeed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for WalletSeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("WalletSeed(..)")
     }
 }

@@ -3,6 +3,8 @@
 //! Every fallible function here returns [`Error`]; each variant says in plain words what was wrong with
 //! the input. The mint maps these to Cashu wire codes (see [`crate::nuts::error`]).
 
+use alloc::string::String;
+
 /// What went wrong in a protocol or crypto operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {

@@ -4,13 +4,18 @@
 //! identity; every scalar is 32 big-endian bytes in [1, q-1]. Anything else is refused at the boundary, so
 //! the rest of the code never sees an invalid value.
 
+use alloc::borrow::Cow;
+use alloc::string::String;
+use core::cmp::Ordering;
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use core::str::FromStr;
+
 use k256::elliptic_curve::PrimeField;
 use k256::elliptic_curve::group::Group;
 use k256::elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
 use k256::{AffinePoint, NonZeroScalar, ProjectivePoint, Scalar};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::fmt;
-use std::str::FromStr;
 use zeroize::Zeroize;
 
 use crate::Error;
@@ -94,20 +99,20 @@ impl fmt::Display for PublicKey {
     }
 }
 
-impl std::hash::Hash for PublicKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+impl Hash for PublicKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
         self.to_bytes().hash(state);
     }
 }
 
 impl PartialOrd for PublicKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for PublicKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+    fn cmp(&self, other: &Self) -> Ordering {
         self.to_bytes().cmp(&other.to_bytes())
     }
 }
@@ -127,7 +132,7 @@ impl Serialize for PublicKey {
 
 impl<'de> Deserialize<'de> for PublicKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let text = <Cow<'de, str>>::deserialize(deserializer)?;
         PublicKey::from_hex(&text).map_err(serde::de::Error::custom)
     }
 }
@@ -218,13 +223,15 @@ impl Serialize for SecretKey {
 
 impl<'de> Deserialize<'de> for SecretKey {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let text = <Cow<'de, str>>::deserialize(deserializer)?;
         SecretKey::from_hex(&text).map_err(serde::de::Error::custom)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use alloc::format;
+
     use super::*;
 
     #[test]

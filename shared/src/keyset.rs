@@ -1,11 +1,16 @@
 //! Keys and keysets (NUT-01, NUT-02): ids, fees, and the mint's key generation.
 
+use alloc::borrow::{Cow, ToOwned};
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::str::FromStr;
+
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::{Amount, Error, PublicKey, SecretKey};
 
@@ -69,7 +74,7 @@ impl Serialize for CurrencyUnit {
 
 impl<'de> Deserialize<'de> for CurrencyUnit {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let text = <Cow<'de, str>>::deserialize(deserializer)?;
         CurrencyUnit::from_str(&text).map_err(serde::de::Error::custom)
     }
 }
@@ -193,7 +198,7 @@ impl Serialize for Id {
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let text = <Cow<'de, str>>::deserialize(deserializer)?;
         Id::from_str(&text).map_err(serde::de::Error::custom)
     }
 }
@@ -419,8 +424,8 @@ mod tests {
     fn fees_round_up() {
         assert_eq!(fee_for_inputs([]).unwrap(), Amount::ZERO);
         assert_eq!(fee_for_inputs([100, 100, 100]).unwrap(), Amount::from_u64(1));
-        assert_eq!(fee_for_inputs(std::iter::repeat_n(100, 10)).unwrap(), Amount::from_u64(1));
-        assert_eq!(fee_for_inputs(std::iter::repeat_n(100, 11)).unwrap(), Amount::from_u64(2));
+        assert_eq!(fee_for_inputs(core::iter::repeat_n(100, 10)).unwrap(), Amount::from_u64(1));
+        assert_eq!(fee_for_inputs(core::iter::repeat_n(100, 11)).unwrap(), Amount::from_u64(2));
         assert_eq!(fee_for_inputs([1000, 0]).unwrap(), Amount::from_u64(1));
         assert_eq!(fee_for_inputs([u64::MAX, 1]), Err(Error::AmountOverflow));
     }

@@ -15,7 +15,14 @@
 //! - [`token`]: `cashuA` (v3, JSON) and `cashuB` (v4, CBOR) tokens.
 //! - [`nuts`]: request and response types of every endpoint, with serde names as the specs write them.
 //! - [`error`]: this crate's error type; [`nuts::error`] holds the wire error codes.
+//!
+//! `#![no_std]` is what makes "no I/O" a fact the compiler checks: `std::fs`, `std::net`, `std::time` and
+//! `std::thread` do not exist here. Heap types come from `alloc`, everything else from `core`.
+#![no_std]
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+extern crate alloc;
 
 pub mod amount;
 pub mod derivation;

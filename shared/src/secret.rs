@@ -1,7 +1,9 @@
 //! The secret of a note: a string the wallet draws; the mint sees it only when the note is spent.
 
+use alloc::string::String;
+use core::fmt;
+
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::{Error, PublicKey};

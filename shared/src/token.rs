@@ -7,14 +7,19 @@
 //! Decoding accepts padded and unpadded base64, the standard and the URL-safe alphabet, a `cashu:` URI
 //! prefix and surrounding whitespace; everything else gets a [`Error::InvalidToken`] that says what is wrong.
 
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::str::FromStr;
+
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
-use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::{Amount, CurrencyUnit, Error, Id, Proof, ProofDleq, PublicKey, Secret, SecretKey};
 

@@ -1,5 +1,7 @@
 //! Small helpers shared by the modules of this crate.
 
+use alloc::string::ToString;
+
 use crate::Error;
 
 /// Decode hex text into exactly `N` bytes.

@@ -7,6 +7,8 @@
 //! - Melt: `POST /v1/melt/quote/bank` with `request` = the account id and an `amount`; `POST /v1/melt/bank`
 //!   spends the notes and credits the account in one transaction.
 
+use alloc::string::String;
+
 use k256::schnorr::{Signature, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

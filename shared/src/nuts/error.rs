@@ -1,7 +1,9 @@
 //! Cashu error codes and the `{code, detail}` error body (NUT-00, error_codes.md).
 
+use alloc::string::String;
+use core::fmt;
+
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A Cashu error code. Serialized as its number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,8 +1,11 @@
 //! The payment method of NUT-04/05 quotes: the `{method}` segment of `/v1/mint/{method}` and
 //! `/v1/melt/{method}`, and the `method` field of quotes and of the mint's NUT-04/05 settings.
 
-use std::fmt;
-use std::str::FromStr;
+use alloc::borrow::{Cow, ToOwned};
+use alloc::string::String;
+use core::convert::Infallible;
+use core::fmt;
+use core::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -40,7 +43,7 @@ impl From<&str> for PaymentMethod {
 }
 
 impl FromStr for PaymentMethod {
-    type Err = std::convert::Infallible;
+    type Err = Infallible;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         Ok(PaymentMethod::from(name))
@@ -61,13 +64,16 @@ impl Serialize for PaymentMethod {
 
 impl<'de> Deserialize<'de> for PaymentMethod {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let name = <Cow<'de, str>>::deserialize(deserializer)?;
         Ok(PaymentMethod::from(name.as_ref()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use alloc::format;
+    use alloc::string::ToString;
+
     use super::*;
 
     #[test]

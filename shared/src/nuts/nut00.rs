@@ -1,6 +1,8 @@
 //! NUT-00 models: `BlindedMessage` (output), `BlindSignature` (promise), `Proof` (input), with the NUT-12
 //! DLEQ extensions.
 
+use alloc::string::String;
+
 use serde::{Deserialize, Serialize};
 
 // The DLEQ wire types live in `dleq` (which must not depend on this module); re-exported here as part of NUT-00's models.

@@ -1,5 +1,7 @@
 //! NUT-01: `GET /v1/keys` and `GET /v1/keys/{keyset_id}`.
 
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use crate::KeySet;

@@ -1,5 +1,7 @@
 //! NUT-02: `GET /v1/keysets`.
 
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use crate::KeySetInfo;

@@ -1,5 +1,7 @@
 //! NUT-03: `POST /v1/swap`.
 
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use super::nut00::{BlindSignature, BlindedMessage, Proof};

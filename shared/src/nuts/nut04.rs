@@ -1,5 +1,8 @@
 //! NUT-04 (+ NUT-23 for `bolt11`): mint quotes and minting.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use super::nut00::{BlindSignature, BlindedMessage};

@@ -1,5 +1,8 @@
 //! NUT-05 (+ NUT-23 for `bolt11`): melt quotes and melting.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use super::nut00::{BlindSignature, BlindedMessage, Proof};
@@ -71,7 +74,7 @@ pub struct MeltRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Vec<BlindedMessage>>,
     /// Ask for asynchronous processing.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
     pub prefer_async: bool,
 }
 

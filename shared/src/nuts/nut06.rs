@@ -1,5 +1,8 @@
 //! NUT-06: `GET /v1/info`.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use super::nut04::MintSettings;

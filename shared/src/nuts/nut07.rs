@@ -1,5 +1,8 @@
 //! NUT-07: `POST /v1/checkstate`.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use crate::PublicKey;

@@ -1,5 +1,7 @@
 //! NUT-09: `POST /v1/restore`.
 
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 use super::nut00::{BlindSignature, BlindedMessage};

@@ -1,5 +1,8 @@
 //! NUT-19: cached responses, so a retried request never has a second effect.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 /// One cached route.
