@@ -9,6 +9,7 @@
 //! - [`platform`]: the clock and the lock between tabs, as traits (browser and native), and timers.
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod app;
 pub mod components;

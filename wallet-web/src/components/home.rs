@@ -50,7 +50,10 @@ pub fn Home() -> impl IntoView {
 
 /// One mint: name, address, balance, what it offers.
 #[component]
-pub fn MintCard(mint: MintView) -> impl IntoView {
+pub fn MintCard(
+    /// The mint to show.
+    mint: MintView,
+) -> impl IntoView {
     let MintView { url, name, description, unit, balance, pending, methods, input_fee_ppk, motd } = mint;
     let title = name.clone().unwrap_or_else(|| short_url(&url));
     let methods = if methods.is_empty() {
