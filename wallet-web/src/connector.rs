@@ -2,11 +2,10 @@
 //! [`HttpConnector`], its implementation with gloo-net (cross-origin `fetch`; mints send CORS headers).
 //!
 //! A connector returns the answer's text on success, [`WalletError::Mint`] with the parsed Cashu
-//! `{code, detail}` on an error answer, and [`WalletError::Network`] when no answer arrived (including a
+//! `{code, detail}` on an error answer ([`WalletError::from_mint_answer`]), and [`WalletError::Network`] when no answer arrived (including a
 //! timeout). The distinction matters: only a mint's answer may roll an operation back.
 
 use gloo_net::http::Request;
-use shared::nuts::ErrorResponse;
 
 use crate::WalletError;
 
@@ -31,19 +30,6 @@ impl HttpConnector {
     pub fn new() -> Self {
         HttpConnector
     }
-}
-
-/// The error of a non-2xx answer: the Cashu body when there is one.
-pub fn mint_error(status: u16, body: &str) -> WalletError {
-    match serde_json::from_str::<ErrorResponse>(body) {
-        Ok(error) => WalletError::Mint { code: error.code.to_code(), detail: error.detail },
-        Err(_) => WalletError::Mint { code: 0, detail: format!("HTTP {status}") },
-    }
-}
-
-/// `url` without trailing slashes.
-pub fn normalize_url(url: &str) -> String {
-    shared::token::normalize_mint_url(url)
 }
 
 #[async_trait::async_trait(?Send)]
@@ -72,7 +58,7 @@ async fn send(mint: &str, request: gloo_net::http::Request) -> Result<String, Wa
     let exchange = async {
         let response = request.send().await.map_err(|e| network(mint, e))?;
         let text = response.text().await.map_err(|e| network(mint, e))?;
-        if response.ok() { Ok(text) } else { Err(mint_error(response.status(), &text)) }
+        if response.ok() { Ok(text) } else { Err(WalletError::from_mint_answer(response.status(), &text)) }
     };
     match select(Box::pin(exchange), Box::pin(crate::platform::sleep(TIMEOUT_MS))).await {
         Either::Left((result, _)) => result,

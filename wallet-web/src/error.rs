@@ -1,46 +1,7 @@
-//! What can go wrong talking to the mint. `Display` is for people (plain words, shown on the page);
-//! [`ClientError::technical`] is for the curious and for bug reports.
+//! What can go wrong in the wallet: one error type, [`WalletError`], whose `Display` is in plain words for
+//! the page, and the one reader of a mint's `{code, detail}` error body ([`WalletError::from_mint_answer`]).
 
-/// An error from a call to the mint.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ClientError {
-    /// The request never got an answer: the mint is down, or the network is.
-    #[error("The mint could not be reached. Check that it is running and that you are online, then try again.")]
-    Unreachable {
-        /// What the browser said.
-        reason: String,
-    },
-    /// The mint answered with an error.
-    #[error("The mint returned an error: {detail}")]
-    Mint {
-        /// HTTP status.
-        status: u16,
-        /// Cashu error code, when the mint sent a Cashu error body.
-        code: Option<u16>,
-        /// The mint's explanation, or the HTTP status in words.
-        detail: String,
-    },
-    /// The mint answered, but not with what a Cashu mint sends.
-    #[error("The mint's answer could not be understood. It may run an incompatible version.")]
-    Malformed {
-        /// Why decoding failed.
-        reason: String,
-    },
-}
-
-impl ClientError {
-    /// The details behind the plain-words message.
-    pub fn technical(&self) -> String {
-        match self {
-            ClientError::Unreachable { reason } => format!("network error: {reason}"),
-            ClientError::Mint { status, code: Some(code), detail } => {
-                format!("HTTP {status}, Cashu error code {code}: {detail}")
-            }
-            ClientError::Mint { status, code: None, detail } => format!("HTTP {status}: {detail}"),
-            ClientError::Malformed { reason } => format!("invalid response: {reason}"),
-        }
-    }
-}
+use shared::nuts::{ErrorCode, ErrorResponse};
 
 /// What can go wrong in a wallet operation. `Display` is in plain words, for the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,8 +17,8 @@ pub enum WalletError {
     /// The mint refused the request with a Cashu error.
     #[error("The mint refused: {detail} (code {code})")]
     Mint {
-        /// Cashu error code (0 when the mint gave none).
-        code: u16,
+        /// Cashu error code (`Unknown(0)` when the mint gave none).
+        code: ErrorCode,
         /// The mint's explanation.
         detail: String,
     },
@@ -121,5 +82,33 @@ impl From<shared::Error> for WalletError {
             shared::Error::InvalidDleq | shared::Error::MissingDleq => WalletError::DleqInvalid,
             other => WalletError::Invalid(other.to_string()),
         }
+    }
+}
+
+impl WalletError {
+    /// The error of a mint's non-2xx answer with HTTP status `status` and body `body`: the Cashu
+    /// `{code, detail}` when the body is one, else code 0 and the status.
+    pub fn from_mint_answer(status: u16, body: &str) -> WalletError {
+        match serde_json::from_str::<ErrorResponse>(body) {
+            Ok(error) => WalletError::Mint { code: error.code, detail: error.detail },
+            Err(_) => WalletError::Mint { code: ErrorCode::Unknown(0), detail: format!("HTTP {status}") },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_cashu_error_bodies() {
+        let error = WalletError::from_mint_answer(400, r#"{"code":11001,"detail":"Token already spent."}"#);
+        assert_eq!(
+            error,
+            WalletError::Mint { code: ErrorCode::TokenAlreadySpent, detail: "Token already spent.".into() }
+        );
+        assert_eq!(error.to_string(), "The mint refused: Token already spent. (code 11001)");
+        let proxy = WalletError::from_mint_answer(502, "<html>Bad Gateway</html>");
+        assert_eq!(proxy, WalletError::Mint { code: ErrorCode::Unknown(0), detail: "HTTP 502".into() });
     }
 }

@@ -1,31 +1,29 @@
 //! The browser wallet, compiled to `wasm32-unknown-unknown` and served by the mint at `/`.
 //!
 //! Layout (components render; everything else is plain Rust that tests can call without a DOM):
-//! - [`mint_info`]: parsing and formatting the mint's `GET /v1/info` answer, and reading its errors.
-//! - [`client`]: HTTP calls to the mint that served the page (same origin), with gloo-net.
-//! - [`error`]: what can go wrong talking to the mint, in plain words.
+//! - [`error`]: what can go wrong in the wallet ([`WalletError`]), in plain words.
 //! - [`wallet`]: the wallet's engine ([`Wallet`]): mints, notes, journal, send, receive, restore.
 //! - [`store`]: where the wallet keeps its data ([`store::WalletStore`]: IndexedDB or memory).
 //! - [`connector`]: requests to mints ([`connector::MintConnector`]: HTTP).
-//! - [`platform`]: clock, timers and Web Locks.
-//! - [`settings`]: small settings in `localStorage` (the last selected mint).
+//! - [`mint_url`]: a mint's address ([`MintUrl`]), normalized one way.
+//! - [`platform`]: the clock and the lock between tabs, as traits (browser and native), and timers.
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod app;
-pub mod client;
 pub mod components;
 pub mod connector;
 pub mod error;
-pub mod mint_info;
+pub mod mint_url;
 pub mod platform;
-pub mod settings;
 pub mod store;
 pub mod wallet;
 
 pub use app::App;
-pub use error::{ClientError, WalletError};
+pub use error::WalletError;
+pub use mint_url::MintUrl;
 pub use wallet::{
-    DleqStatus, HistoryEntry, HistoryKind, MintView, PendingSendView, QuoteView, ReceiveView, RecoveryReport, SendView,
-    TokenPreview, Wallet,
+    DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
+    RecoveryReport, SendView, TokenPreview, Wallet,
 };

@@ -10,9 +10,10 @@ mod support;
 use std::rc::Rc;
 
 use shared::Amount;
+use shared::nuts::{ErrorCode, PaymentMethod};
 use support::{Fault, account_balance, fresh_wallet, fund, mint_url, open_account, ops, reopen, total};
 use wallet_web::store::WalletStore;
-use wallet_web::{RecoveryReport, WalletError};
+use wallet_web::{HistoryStatus, RecoveryReport, WalletError};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -45,7 +46,7 @@ async fn assert_consistent(store: &dyn WalletStore) {
 async fn mint_survives_a_crash() {
     for fault in faults("/v1/mint/") {
         let (wallet, store, wire) = fresh_wallet().await;
-        let quote = wallet.request_mint_quote(&mint_url(), "bolt11", sat(21)).await.unwrap();
+        let quote = wallet.request_mint_quote(&mint_url(), PaymentMethod::Bolt11, sat(21)).await.unwrap();
         wire.inject(fault.clone());
         assert!(is_network(&wallet.mint_paid_quote(&mint_url(), &quote.id).await), "{fault:?}");
         assert_eq!(wallet.balance().await.unwrap(), sat(0));
@@ -159,10 +160,13 @@ async fn a_definitive_refusal_rolls_back() {
     let (wallet, store, wire) = fresh_wallet().await;
     fund(&wallet, 100).await;
     wire.inject(Fault::Refuse("/v1/swap".into(), 11005));
-    assert!(matches!(wallet.send(&mint_url(), sat(30), None).await, Err(WalletError::Mint { code: 11005, .. })));
+    assert!(matches!(
+        wallet.send(&mint_url(), sat(30), None).await,
+        Err(WalletError::Mint { code: ErrorCode::TransactionUnbalanced, .. })
+    ));
     assert_eq!(wallet.balance().await.unwrap(), sat(100), "the reserved notes are released");
     assert_eq!(ops(&*store).await, 0);
-    assert_eq!(wallet.history().await.unwrap()[0].status, "failed");
+    assert_eq!(wallet.history().await.unwrap()[0].status, HistoryStatus::Failed);
     assert_eq!(wallet.recover().await.unwrap(), RecoveryReport::default());
     // The released notes spend normally.
     assert_eq!(wallet.send(&mint_url(), sat(30), None).await.unwrap().amount, sat(30));

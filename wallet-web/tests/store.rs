@@ -79,9 +79,3 @@ async fn indexeddb_store_keeps_the_contract_and_persists() {
     assert_eq!(again.get_all(Table::History).await.unwrap().len(), 500);
     assert_eq!(again.name(), format!("indexeddb:{name}"));
 }
-
-#[wasm_bindgen_test]
-fn small_settings_live_in_local_storage() {
-    wallet_web::settings::set_last_mint("https://mint.example");
-    assert_eq!(wallet_web::settings::last_mint().as_deref(), Some("https://mint.example"));
-}

@@ -9,10 +9,11 @@ use std::rc::Rc;
 
 use shared::Amount;
 use shared::derivation::{WalletSeed, parse_mnemonic};
+use shared::nuts::{MintQuoteState, PaymentMethod};
 use support::{account_balance, fresh_wallet, fund, mint_url, open_account, total};
 use wallet_web::store::{MemoryStore, Table, WalletStore, get_all_json};
 use wallet_web::wallet::records::MintRecord;
-use wallet_web::{DleqStatus, HistoryKind, Wallet, WalletError};
+use wallet_web::{DleqStatus, HistoryKind, HistoryStatus, Wallet, WalletError};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -28,12 +29,12 @@ async fn mint_send_receive_reclaim_restore() {
     let mint = mint_url();
 
     // Mint 100 through the fake bolt11 backend.
-    let quote = alice.request_mint_quote(&mint, "bolt11", sat(100)).await.unwrap();
-    assert_eq!(quote.method, "bolt11");
-    assert_eq!(alice.check_mint_quote(&mint, &quote.id).await.unwrap().state, "PAID");
+    let quote = alice.request_mint_quote(&mint, PaymentMethod::Bolt11, sat(100)).await.unwrap();
+    assert_eq!(quote.method, PaymentMethod::Bolt11);
+    assert_eq!(alice.check_mint_quote(&mint, &quote.id).await.unwrap().state, MintQuoteState::Paid);
     assert_eq!(alice.mint_paid_quote(&mint, &quote.id).await.unwrap(), sat(100));
     assert_eq!(alice.balance().await.unwrap(), sat(100));
-    assert_eq!(alice.check_mint_quote(&mint, &quote.id).await.unwrap().state, "ISSUED");
+    assert_eq!(alice.check_mint_quote(&mint, &quote.id).await.unwrap().state, MintQuoteState::Issued);
 
     // Send 30 (100 = 4 + 32 + 64: no exact subset, so a swap).
     let sent = alice.send(&mint, sat(30), Some("lunch".into())).await.unwrap();
@@ -71,7 +72,7 @@ async fn mint_send_receive_reclaim_restore() {
 
     let kinds: Vec<HistoryKind> = alice.history().await.unwrap().iter().map(|h| h.kind).collect();
     assert_eq!(kinds, vec![HistoryKind::Reclaimed, HistoryKind::Sent, HistoryKind::Sent, HistoryKind::Minted]);
-    assert!(alice.history().await.unwrap().iter().all(|h| h.status == "done"));
+    assert!(alice.history().await.unwrap().iter().all(|h| h.status == HistoryStatus::Done));
 
     // Restore Alice's seed into a fresh store: exactly the 70 unspent come back (the spent notes, which
     // the mint also signed for this seed, stay dead).
@@ -118,12 +119,12 @@ async fn bank_account_in_and_out() {
     let account = open_account(&pubkey, 500).await;
 
     // A bank quote is unpaid until paid from the account: minting it before is refused and rolled back.
-    let quote = alice.request_mint_quote(&mint, "bank", sat(100)).await.unwrap();
-    assert_eq!(quote.state, "UNPAID");
+    let quote = alice.request_mint_quote(&mint, PaymentMethod::Bank, sat(100)).await.unwrap();
+    assert_eq!(quote.state, MintQuoteState::Unpaid);
     assert_eq!(alice.mint_paid_quote(&mint, &quote.id).await, Err(WalletError::QuoteNotPaid));
     assert_eq!(alice.recover().await.unwrap(), wallet_web::RecoveryReport::default());
     alice.pay_quote_from_account(&mint, &quote.id, &account).await.unwrap();
-    assert_eq!(alice.check_mint_quote(&mint, &quote.id).await.unwrap().state, "PAID");
+    assert_eq!(alice.check_mint_quote(&mint, &quote.id).await.unwrap().state, MintQuoteState::Paid);
     assert_eq!(alice.mint_paid_quote(&mint, &quote.id).await.unwrap(), sat(100));
     assert_eq!(account_balance(&account).await, 400);
 
@@ -132,11 +133,11 @@ async fn bank_account_in_and_out() {
     assert_eq!(alice.balance().await.unwrap(), sat(63));
     assert_eq!(account_balance(&account).await, 437);
     let last = &alice.history().await.unwrap()[0];
-    assert_eq!((last.kind, last.amount, last.status.as_str()), (HistoryKind::Withdrawn, sat(37), "done"));
+    assert_eq!((last.kind, last.amount, last.status), (HistoryKind::Withdrawn, sat(37), HistoryStatus::Done));
 
     // Another wallet's key cannot pay from this account.
     let (mallory, _, _) = fresh_wallet().await;
-    let stolen = mallory.request_mint_quote(&mint, "bank", sat(10)).await.unwrap();
+    let stolen = mallory.request_mint_quote(&mint, PaymentMethod::Bank, sat(10)).await.unwrap();
     assert!(matches!(mallory.pay_quote_from_account(&mint, &stolen.id, &account).await, Err(WalletError::Mint { .. })));
 }
 
@@ -177,7 +178,10 @@ async fn bad_input_gives_the_right_errors() {
         wallet.send(&mint_url(), sat(5), None).await,
         Err(WalletError::InsufficientFunds { available: sat(0), needed: sat(5) })
     );
-    assert!(matches!(wallet.request_mint_quote(&mint_url(), "paypal", sat(5)).await, Err(WalletError::Invalid(_))));
+    assert!(matches!(
+        wallet.request_mint_quote(&mint_url(), PaymentMethod::from("paypal"), sat(5)).await,
+        Err(WalletError::Invalid(_))
+    ));
     assert!(matches!(wallet.reclaim("nope").await, Err(WalletError::Invalid(_))));
 }
 
@@ -249,7 +253,7 @@ async fn input_fees_are_paid_and_shown() {
     let (bob, _, _) = fresh_wallet().await;
     let view = alice.add_mint(&mint).await.unwrap();
     assert_eq!(view.input_fee_ppk, 500);
-    let quote = alice.request_mint_quote(&mint, "bolt11", sat(100)).await.unwrap();
+    let quote = alice.request_mint_quote(&mint, PaymentMethod::Bolt11, sat(100)).await.unwrap();
     assert_eq!(alice.mint_paid_quote(&mint, &quote.id).await.unwrap(), sat(100)); // 4 + 32 + 64
 
     // 30 from the 64 note: one input, fee 1; change 33.
@@ -271,7 +275,7 @@ async fn input_fees_are_paid_and_shown() {
     assert_eq!(alice.withdraw_to_account(&mint, sat(10), &account).await.unwrap(), sat(10));
     assert_eq!(support::account_balance_at(&mint, &account).await, 10);
     let withdrawn = &alice.history().await.unwrap()[0];
-    assert_eq!((withdrawn.kind, withdrawn.status.as_str()), (HistoryKind::Withdrawn, "done"));
+    assert_eq!((withdrawn.kind, withdrawn.status), (HistoryKind::Withdrawn, HistoryStatus::Done));
     let spent = 69 - alice.balance().await.unwrap().to_u64();
     assert_eq!(spent, 10 + withdrawn.fee.to_u64(), "what left the wallet is the amount and the fee shown");
     assert!((1..=4).contains(&withdrawn.fee.to_u64()), "fee {:?}", withdrawn.fee);

@@ -16,6 +16,7 @@ use shared::derivation::{WalletSeed, generate_mnemonic};
 use shared::keyset::MintKeySet;
 use shared::nuts::BlindSignature;
 use shared::{Amount, CurrencyUnit, dhke, dleq};
+use wallet_web::MintUrl;
 use wallet_web::Wallet;
 use wallet_web::connector::HttpConnector;
 use wallet_web::store::{Batch, IdbStore, Table, WalletStore};
@@ -58,12 +59,13 @@ fn crypto_path_against_bare_shared() {
         })
         .collect();
 
+    let mint_url = MintUrl::parse("https://mint.example").unwrap();
     let wallet_path = || {
         let outputs = build_outputs(&seed, keyset.id, 0, &amounts).unwrap();
         let notes: Vec<NoteRecord> = outputs
             .iter()
             .zip(&signatures)
-            .map(|(o, s)| unblind("https://mint.example", o, s, &public, NoteState::Unspent).unwrap())
+            .map(|(o, s)| unblind(&mint_url, o, s, &public, NoteState::Unspent).unwrap())
             .collect();
         assert_eq!(notes.len(), NOTES as usize);
     };
@@ -105,6 +107,7 @@ async fn open_with_ten_thousand_notes() {
     let amounts: Vec<(Amount, Destination)> =
         (0..100).map(|i| (Amount::from(1u64 << (i % 8)), Destination::Keep)).collect();
     let outputs = build_outputs(&seed, keyset.id, 0, &amounts).unwrap();
+    let mint_url = MintUrl::parse("https://mint.example").unwrap();
     let mut real = Vec::new();
     for o in &outputs {
         let k = keyset.secret_key(o.amount).unwrap();
@@ -115,7 +118,7 @@ async fn open_with_ten_thousand_notes() {
             c,
             dleq: Some(dleq::calculate_dleq(k, &o.blinded, &c).unwrap()),
         };
-        real.push(unblind("https://mint.example", o, &signature, &public, NoteState::Unspent).unwrap());
+        real.push(unblind(&mint_url, o, &signature, &public, NoteState::Unspent).unwrap());
     }
     let mut expected = 0u64;
     {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::common::{CopyButton, Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, format_time_ms, plural, short_url};
-use crate::{HistoryEntry, HistoryKind, PendingSendView};
+use crate::{HistoryEntry, HistoryKind, HistoryStatus, PendingSendView};
 
 /// The "Activity" screen.
 #[component]
@@ -147,15 +147,14 @@ fn HistoryRow(entry: HistoryEntry) -> impl IntoView {
     let HistoryEntry { at, kind, mint, amount, fee, status, memo, .. } = entry;
     let outgoing = matches!(kind, HistoryKind::Sent | HistoryKind::Withdrawn);
     let sign = if outgoing { "−" } else { "+" };
-    let status_text = match status.as_str() {
-        "pending" => "Pending",
-        "done" => "Done",
-        "failed" => "Failed",
-        other => other,
-    }
-    .to_owned();
+    let status_text = match status {
+        HistoryStatus::Pending => "Pending",
+        HistoryStatus::Done => "Done",
+        HistoryStatus::Failed => "Failed",
+        HistoryStatus::Internal => status.as_str(),
+    };
     view! {
-        <tr data-testid="history-row" data-kind=kind_label(kind) data-status=status.clone()>
+        <tr data-testid="history-row" data-kind=kind_label(kind) data-status=status.as_str()>
             <td class="nowrap">{format_time_ms(at)}</td>
             <td>
                 {kind_label(kind)}
@@ -166,7 +165,7 @@ fn HistoryRow(entry: HistoryEntry) -> impl IntoView {
                 {(fee.to_u64() > 0).then(|| view! { <span class="muted small">{format!(" fee {}", format_amount(fee, "sat"))}</span> })}
             </td>
             <td class="mono small">{short_url(&mint)}</td>
-            <td><span class=format!("pill {status}")>{status_text}</span></td>
+            <td><span class=format!("pill {}", status.as_str())>{status_text}</span></td>
         </tr>
     }
 }

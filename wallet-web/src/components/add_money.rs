@@ -8,6 +8,8 @@ use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, method_label, parse_amount};
 use super::qr::QrCode;
+use shared::nuts::{MintQuoteState, PaymentMethod};
+
 use crate::{QuoteView, Wallet, WalletError};
 
 /// How long the page waits for an invoice to be paid before it gives up (it can be retried).
@@ -18,7 +20,7 @@ const INVOICE_WAIT_SECONDS: u32 = 300;
 pub fn AddMoney() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let mint = RwSignal::new(String::new());
-    let method = RwSignal::new(String::new());
+    let method = RwSignal::new(None::<PaymentMethod>);
     let amount = RwSignal::new(String::new());
     let account = RwSignal::new(String::new());
     let account_key = RwSignal::new(None::<String>);
@@ -38,9 +40,9 @@ pub fn AddMoney() -> impl IntoView {
     // Keep the chosen method among those the chosen mint offers; prefer the bank account.
     Effect::new(move |_| {
         let offered = methods();
-        if !offered.contains(&method.get_untracked()) {
-            let preferred = ["bank", "bolt11"].into_iter().find(|m| offered.iter().any(|o| o == m));
-            method.set(preferred.map(str::to_owned).or_else(|| offered.first().cloned()).unwrap_or_default());
+        if !method.get_untracked().is_some_and(|chosen| offered.contains(&chosen)) {
+            let preferred = [PaymentMethod::Bank, PaymentMethod::Bolt11].into_iter().find(|m| offered.contains(m));
+            method.set(preferred.or_else(|| offered.first().cloned()));
         }
     });
 
@@ -53,16 +55,18 @@ pub fn AddMoney() -> impl IntoView {
             Ok(value) => value,
             Err(reason) => return status.set(Status::Failed(reason)),
         };
-        let chosen = method.get_untracked();
+        let Some(chosen) = method.get_untracked() else {
+            return status.set(Status::Failed("This mint offers no way to add money.".to_owned()));
+        };
         let account_id = account.get_untracked().trim().to_owned();
-        if chosen == "bank" && account_id.is_empty() {
+        if chosen == PaymentMethod::Bank && account_id.is_empty() {
             return status.set(Status::Failed("Enter your account number at the mint.".to_owned()));
         }
         let mint_url = mint.get_untracked();
         invoice.set(None);
         status.set(Status::Working("Asking the mint for a quote…".to_owned()));
         leptos::task::spawn_local(async move {
-            let result = top_up(ctx, &mint_url, &chosen, value, &account_id, status, invoice).await;
+            let result = top_up(ctx, &mint_url, chosen, value, &account_id, status, invoice).await;
             invoice.set(None);
             match result {
                 Ok(added) => {
@@ -104,13 +108,13 @@ pub fn AddMoney() -> impl IntoView {
                                         <input
                                             type="radio"
                                             name="method"
-                                            value=name.clone()
-                                            prop:checked=move || method.get() == checked
-                                            on:change=move |_| method.set(value.clone())
+                                            value=name.to_string()
+                                            prop:checked=move || method.get().as_ref() == Some(&checked)
+                                            on:change=move |_| method.set(Some(value.clone()))
                                         />
-                                        {match name.as_str() {
-                                            "bank" => "My bank account at the mint".to_owned(),
-                                            "bolt11" => "A Lightning invoice".to_owned(),
+                                        {match &name {
+                                            PaymentMethod::Bank => "My bank account at the mint".to_owned(),
+                                            PaymentMethod::Bolt11 => "A Lightning invoice".to_owned(),
                                             other => method_label(other),
                                         }}
                                     </label>
@@ -121,7 +125,7 @@ pub fn AddMoney() -> impl IntoView {
                     }}
                 </fieldset>
                 <AmountField value=amount id="add-amount" placeholder="100" />
-                <Show when=move || method.get() == "bank">
+                <Show when=move || method.get() == Some(PaymentMethod::Bank)>
                     <div class="field">
                         <label for="add-account">"Your account number at the mint"</label>
                         <input
@@ -159,24 +163,24 @@ pub fn AddMoney() -> impl IntoView {
 async fn top_up(
     ctx: Ctx,
     mint: &str,
-    method: &str,
+    method: PaymentMethod,
     amount: shared::Amount,
     account: &str,
     status: RwSignal<Status>,
     invoice: RwSignal<Option<QuoteView>>,
 ) -> Result<shared::Amount, WalletError> {
     let wallet: Wallet = ctx.wallet()?;
-    let quote = wallet.request_mint_quote(mint, method, amount).await?;
-    if method == "bank" {
+    let quote = wallet.request_mint_quote(mint, method.clone(), amount).await?;
+    if method == PaymentMethod::Bank {
         status.set(Status::Working("Paying from your account…".to_owned()));
         wallet.pay_quote_from_account(mint, &quote.id, account).await?;
-    } else if quote.state == "UNPAID" {
+    } else if quote.state == MintQuoteState::Unpaid {
         invoice.set(Some(quote.clone()));
         status.set(Status::Working("Waiting for the invoice to be paid…".to_owned()));
         let mut paid = false;
         for _ in 0..INVOICE_WAIT_SECONDS {
             let current = wallet.check_mint_quote(mint, &quote.id).await?;
-            if current.state != "UNPAID" {
+            if current.state != MintQuoteState::Unpaid {
                 paid = true;
                 break;
             }
@@ -216,7 +220,7 @@ fn Withdraw(account: RwSignal<String>) -> impl IntoView {
     let status = RwSignal::new(Status::Idle);
     let has_bank = move || {
         let url = mint.get();
-        ctx.mints.get().iter().any(|m| m.url == url && m.methods.iter().any(|method| method == "bank"))
+        ctx.mints.get().iter().any(|m| m.url == url && m.methods.contains(&PaymentMethod::Bank))
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

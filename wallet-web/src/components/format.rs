@@ -2,6 +2,7 @@
 //! it runs in native unit tests.
 
 use shared::Amount;
+use shared::nuts::PaymentMethod;
 
 /// `1,024 sat`: the amount with thousands separators, then the unit.
 pub fn format_amount(amount: Amount, unit: &str) -> String {
@@ -47,7 +48,7 @@ pub fn format_time_ms(milliseconds: f64) -> String {
     }
     // Whole seconds; the cast saturates for absurd values, which the calendar code handles.
     let seconds = (milliseconds / 1000.0) as u64;
-    let full = crate::mint_info::format_unix_time(seconds);
+    let full = format_unix_time(seconds);
     // Drop the seconds: `YYYY-MM-DD HH:MM:SS UTC` → `YYYY-MM-DD HH:MM UTC`.
     match (full.get(..16), full.get(19..)) {
         (Some(minutes), Some(zone)) => format!("{minutes}{zone}"),
@@ -55,32 +56,37 @@ pub fn format_time_ms(milliseconds: f64) -> String {
     }
 }
 
+/// `2024-09-02 19:14:40 UTC` for Unix time `seconds`.
+pub fn format_unix_time(seconds: u64) -> String {
+    let days = seconds / 86_400;
+    let second_of_day = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
 /// `mint.example.com` for `https://mint.example.com/`: the address without scheme and trailing slash.
 pub fn short_url(url: &str) -> String {
     let without_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     without_scheme.trim_end_matches('/').to_owned()
-}
-
-/// Normalises a mint address a person typed: trims it, adds `https://` when no scheme is given (`http://` for
-/// `localhost` and `127.0.0.1`), and drops trailing slashes.
-pub fn normalize_mint_url(text: &str) -> Result<String, String> {
-    let trimmed = text.trim().trim_end_matches('/');
-    if trimmed.is_empty() {
-        return Err("Enter the mint's address, for example https://mint.example.com.".to_owned());
-    }
-    if trimmed.chars().any(char::is_whitespace) {
-        return Err("A mint address has no spaces in it.".to_owned());
-    }
-    let with_scheme = if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
-        trimmed.to_owned()
-    } else if trimmed.starts_with("localhost") || trimmed.starts_with("127.0.0.1") {
-        format!("http://{trimmed}")
-    } else if trimmed.contains("://") {
-        return Err("Mint addresses start with https:// (or http:// on this computer).".to_owned());
-    } else {
-        format!("https://{trimmed}")
-    };
-    Ok(with_scheme)
 }
 
 /// The words (1-based positions) a person re-enters to show they wrote the recovery words down.
@@ -138,12 +144,12 @@ pub fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{} {}", group_thousands(count as u64), if count == 1 { one } else { many })
 }
 
-/// `bank` → "bank account", `bolt11` → "Lightning invoice".
-pub fn method_label(method: &str) -> String {
+/// `bank` → "bank account", `bolt11` → "Lightning invoice", another method by its name.
+pub fn method_label(method: &PaymentMethod) -> String {
     match method {
-        "bank" => "bank account".to_owned(),
-        "bolt11" => "Lightning invoice".to_owned(),
-        other => other.to_owned(),
+        PaymentMethod::Bank => "bank account".to_owned(),
+        PaymentMethod::Bolt11 => "Lightning invoice".to_owned(),
+        PaymentMethod::Other(name) => name.clone(),
     }
 }
 
@@ -174,17 +180,19 @@ mod tests {
     }
 
     #[test]
+    fn formats_dates() {
+        assert_eq!(format_unix_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_unix_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(format_unix_time(1_725_304_480), "2024-09-02 19:14:40 UTC");
+        assert_eq!(format_unix_time(4_102_444_799), "2099-12-31 23:59:59 UTC");
+    }
+
+    #[test]
     fn times_and_addresses() {
         assert_eq!(format_time_ms(1_725_304_480_123.0), "2024-09-02 19:14 UTC");
         assert_eq!(format_time_ms(f64::NAN), "unknown time");
         assert_eq!(short_url("https://mint.example.com/"), "mint.example.com");
         assert_eq!(short_url("http://127.0.0.1:3338"), "127.0.0.1:3338");
-        assert_eq!(normalize_mint_url(" mint.example.com/ ").unwrap(), "https://mint.example.com");
-        assert_eq!(normalize_mint_url("127.0.0.1:3338").unwrap(), "http://127.0.0.1:3338");
-        assert_eq!(normalize_mint_url("http://localhost:3338/").unwrap(), "http://localhost:3338");
-        assert!(normalize_mint_url("").is_err());
-        assert!(normalize_mint_url("ftp://x").is_err());
-        assert!(normalize_mint_url("a b").is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::common::{Status, StatusLine};
 use super::context::{Ctx, Tab};
-use super::format::{format_amount, method_label, normalize_mint_url, short_url};
+use super::format::{format_amount, method_label, short_url};
 use crate::MintView;
 
 /// Balance, actions, mints.
@@ -50,13 +50,16 @@ pub fn Home() -> impl IntoView {
 
 /// One mint: name, address, balance, what it offers.
 #[component]
-pub fn MintCard(mint: MintView) -> impl IntoView {
+pub fn MintCard(
+    /// The mint to show.
+    mint: MintView,
+) -> impl IntoView {
     let MintView { url, name, description, unit, balance, pending, methods, input_fee_ppk, motd } = mint;
     let title = name.clone().unwrap_or_else(|| short_url(&url));
     let methods = if methods.is_empty() {
         "none".to_owned()
     } else {
-        methods.iter().map(|method| method_label(method)).collect::<Vec<_>>().join(", ")
+        methods.iter().map(method_label).collect::<Vec<_>>().join(", ")
     };
     view! {
         <li class="mint">
@@ -111,9 +114,9 @@ fn AddMint() -> impl IntoView {
         if status.get_untracked().is_working() {
             return;
         }
-        let address = match normalize_mint_url(&url.get_untracked()) {
-            Ok(address) => address,
-            Err(reason) => return status.set(Status::Failed(reason)),
+        let address = match crate::MintUrl::parse(&url.get_untracked()) {
+            Ok(address) => String::from(address),
+            Err(reason) => return status.set(Status::Failed(reason.to_string())),
         };
         let restore = search.get_untracked();
         status.set(Status::Working(format!("Contacting {}…", short_url(&address))));

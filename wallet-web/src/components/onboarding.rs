@@ -7,9 +7,7 @@ use shared::Amount;
 use super::browser::{focus_id, page_origin};
 use super::common::{Status, StatusLine};
 use super::context::Ctx;
-use super::format::{
-    CONFIRM_POSITIONS, format_amount, mnemonic_words, normalize_mint_url, short_url, tidy_mnemonic, wrong_confirmations,
-};
+use super::format::{CONFIRM_POSITIONS, format_amount, mnemonic_words, short_url, tidy_mnemonic, wrong_confirmations};
 use crate::Wallet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,8 +185,12 @@ fn Restore(on_back: impl Fn() + 'static) -> impl IntoView {
             return;
         }
         let mnemonic = tidy_mnemonic(&words.get_untracked());
-        let urls: Result<Vec<String>, String> =
-            mints.get_untracked().lines().filter(|line| !line.trim().is_empty()).map(normalize_mint_url).collect();
+        let urls: Result<Vec<String>, String> = mints
+            .get_untracked()
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| crate::MintUrl::parse(line).map(String::from).map_err(|reason| reason.to_string()))
+            .collect();
         let urls = match urls {
             Ok(urls) if !urls.is_empty() => urls,
             Ok(_) => {

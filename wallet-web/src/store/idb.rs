@@ -31,7 +31,7 @@ fn storage(error: impl std::fmt::Display) -> WalletError {
 }
 
 /// The key under which the meta table records the schema version.
-pub const SCHEMA_KEY: &str = "schema_version";
+const SCHEMA_KEY: &str = "schema_version";
 
 impl IdbStore {
     /// Opens (creating or upgrading) the database `name`.

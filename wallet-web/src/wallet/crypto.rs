@@ -7,6 +7,7 @@ use shared::{Amount, Id, KeySet, ProofDleq, dhke};
 
 use super::records::{CASHU, Destination, NoteRecord, NoteState, OutputRecord};
 use crate::WalletError;
+use crate::mint_url::MintUrl;
 
 /// Outputs for `amounts` in keyset `keyset_id`, derived from the seed at counters `first_counter..`.
 pub fn build_outputs(
@@ -39,7 +40,7 @@ pub fn blinded_messages(outputs: &[OutputRecord]) -> Vec<BlindedMessage> {
 
 /// Unblinds the mint's signature on `output`, checking its DLEQ proof against `keyset`, into a note.
 pub fn unblind(
-    mint: &str,
+    mint: &MintUrl,
     output: &OutputRecord,
     signature: &BlindSignature,
     keyset: &KeySet,
@@ -56,7 +57,7 @@ pub fn unblind(
     Ok(NoteRecord {
         y: y.to_hex(),
         kind: CASHU.to_owned(),
-        mint: mint.to_owned(),
+        mint: mint.clone(),
         keyset_id: signature.keyset_id,
         amount: signature.amount,
         secret: output.secret.clone(),

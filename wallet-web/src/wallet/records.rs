@@ -2,14 +2,16 @@
 //! schema: renaming one needs a schema upgrade (see [`crate::store::SCHEMA_VERSION`]).
 
 use serde::{Deserialize, Serialize};
-use shared::nuts::MintInfo;
+use shared::nuts::{MintInfo, PaymentMethod};
 use shared::{Amount, Id, KeySet, KeySetInfo, Proof, ProofDleq, PublicKey, Secret, SecretKey};
+
+use crate::mint_url::MintUrl;
 
 /// A mint: its info, keysets and the keys fetched so far (table `mints`, key = URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MintRecord {
-    /// URL without trailing slash.
-    pub url: String,
+    /// Its address.
+    pub url: MintUrl,
     /// `GET /v1/info`.
     pub info: MintInfo,
     /// `GET /v1/keysets`.
@@ -64,8 +66,8 @@ pub struct NoteRecord {
     pub y: String,
     /// `cashu` (offline coins will be another kind).
     pub kind: String,
-    /// Mint URL.
-    pub mint: String,
+    /// The mint.
+    pub mint: MintUrl,
     /// Keyset.
     pub keyset_id: Id,
     /// Amount.
@@ -84,8 +86,8 @@ pub struct NoteRecord {
 /// and scalars, which is most of the cost of loading thousands of notes.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct NoteSummary {
-    /// Mint URL.
-    pub mint: String,
+    /// The mint.
+    pub mint: MintUrl,
     /// Amount.
     pub amount: Amount,
     /// Where it stands.
@@ -170,8 +172,8 @@ pub struct OpRecord {
     pub id: String,
     /// Kind.
     pub kind: OpKind,
-    /// Mint URL.
-    pub mint: String,
+    /// The mint.
+    pub mint: MintUrl,
     /// Request path, e.g. `/v1/swap`.
     pub path: String,
     /// The exact request body, resent as is (NUT-19 makes the retry safe).
@@ -197,8 +199,8 @@ pub struct OpRecord {
 pub struct SendRecord {
     /// Id.
     pub id: String,
-    /// Mint URL.
-    pub mint: String,
+    /// The mint.
+    pub mint: MintUrl,
     /// Value.
     pub amount: Amount,
     /// The token.
@@ -215,9 +217,9 @@ pub struct QuoteRecord {
     /// Id.
     pub id: String,
     /// Method.
-    pub method: String,
-    /// Mint URL.
-    pub mint: String,
+    pub method: PaymentMethod,
+    /// The mint.
+    pub mint: MintUrl,
     /// Amount.
     pub amount: Amount,
 }

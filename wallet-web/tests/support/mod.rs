@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use gloo_net::http::Request;
 use shared::Amount;
+use shared::nuts::{ErrorCode, PaymentMethod};
 use wallet_web::Wallet;
 use wallet_web::WalletError;
 use wallet_web::connector::{HttpConnector, MintConnector};
@@ -96,7 +97,7 @@ impl MintConnector for TestConnector {
             }
             Fault::Refuse(prefix, code) if path.starts_with(&prefix) => {
                 *self.fault.borrow_mut() = Fault::None;
-                return Err(WalletError::Mint { code, detail: "injected refusal".into() });
+                return Err(WalletError::Mint { code: ErrorCode::from_code(code), detail: "injected refusal".into() });
             }
             _ => {}
         }
@@ -122,7 +123,7 @@ pub async fn reopen(store: Rc<dyn WalletStore>) -> Wallet {
 
 /// Mints `amount` through the fake bolt11 backend (paid at once).
 pub async fn fund(wallet: &Wallet, amount: u64) {
-    let quote = wallet.request_mint_quote(&mint_url(), "bolt11", Amount::from(amount)).await.unwrap();
+    let quote = wallet.request_mint_quote(&mint_url(), PaymentMethod::Bolt11, Amount::from(amount)).await.unwrap();
     assert_eq!(wallet.mint_paid_quote(&mint_url(), &quote.id).await.unwrap(), Amount::from(amount));
 }
 

@@ -1,0 +1,97 @@
+//! Adding money: mint quotes (NUT-04, methods `bolt11` and `bank`), paying a `bank` quote from the user's
+//! account at the mint, and issuing the notes of a paid quote (journaled).
+
+use shared::nuts::bank::BankPayRequest;
+use shared::nuts::{MintQuoteBolt11Request, MintQuoteBolt11Response, PaymentMethod};
+use shared::{Amount, CurrencyUnit, SecretKey};
+
+use super::engine::{Engine, max_denomination, mint_quote_path, mint_quote_state_path, positive};
+use super::journal::{Funding, Swap};
+use super::records::{Destination, OpKind, QuoteRecord};
+use super::views::HistoryKind;
+use crate::WalletError;
+use crate::mint_url::MintUrl;
+use crate::store::{Batch, Table, get_json};
+
+/// The secret key of the user's bank account at a mint, derived from the seed
+/// ([`shared::nuts::bank::account_secret_key`]).
+pub(crate) async fn account_key(engine: &Engine) -> Result<SecretKey, WalletError> {
+    Ok(shared::nuts::bank::account_secret_key(&engine.seed().await?)?)
+}
+
+/// Asks `mint` for a quote of `amount` by `method`, and remembers it.
+pub(crate) async fn request_quote(
+    engine: &Engine,
+    mint: &str,
+    method: &PaymentMethod,
+    amount: Amount,
+) -> Result<MintQuoteBolt11Response, WalletError> {
+    if let PaymentMethod::Other(name) = method {
+        return Err(WalletError::Invalid(format!("Unknown payment method {name:?}.")));
+    }
+    positive(amount)?;
+    let record = engine.mint_record(mint).await?;
+    let request = MintQuoteBolt11Request { amount, unit: CurrencyUnit::Sat, description: None, pubkey: None };
+    let quote: MintQuoteBolt11Response = engine.post_as(&record.url, &mint_quote_path(method), &request).await?;
+    let stored = QuoteRecord { id: quote.quote.clone(), method: method.clone(), mint: record.url.clone(), amount };
+    let mut batch = Batch::new();
+    batch.put(Table::Meta, format!("quote:{} {}", record.url, quote.quote), &stored)?;
+    engine.store.commit(batch).await?;
+    Ok(quote)
+}
+
+/// A quote this wallet asked for.
+async fn quote_record(engine: &Engine, mint: &str, quote_id: &str) -> Result<QuoteRecord, WalletError> {
+    let url = MintUrl::parse(mint)?;
+    get_json(&*engine.store, Table::Meta, &format!("quote:{url} {quote_id}"))
+        .await?
+        .ok_or_else(|| WalletError::Invalid("This wallet did not ask for that quote.".into()))
+}
+
+/// The quote's state at the mint.
+pub(crate) async fn check_quote(
+    engine: &Engine,
+    mint: &str,
+    quote_id: &str,
+) -> Result<(QuoteRecord, MintQuoteBolt11Response), WalletError> {
+    let quote = quote_record(engine, mint, quote_id).await?;
+    let state = engine.get_as(&quote.mint, &mint_quote_state_path(&quote.method, &quote.id)).await?;
+    Ok((quote, state))
+}
+
+/// Pays a `bank` quote from account `account` (`POST /v1/bank/pay`, signed with the account key).
+pub(crate) async fn pay_from_account(
+    engine: &Engine,
+    mint: &str,
+    quote_id: &str,
+    account: &str,
+) -> Result<(), WalletError> {
+    let quote = quote_record(engine, mint, quote_id).await?;
+    let key = account_key(engine).await?;
+    let signature = shared::nuts::bank::sign_payment(&key, &quote.id)?;
+    let request = BankPayRequest { quote: quote.id.clone(), account: account.to_owned(), signature };
+    let _: MintQuoteBolt11Response = engine.post_as(&quote.mint, "/v1/bank/pay", &request).await?;
+    Ok(())
+}
+
+/// Issues the notes of a paid quote; returns the amount added.
+pub(crate) async fn mint_paid(engine: &Engine, mint: &str, quote_id: &str) -> Result<Amount, WalletError> {
+    let quote = quote_record(engine, mint, quote_id).await?;
+    let record = engine.mint_record(quote.mint.as_str()).await?;
+    let max = max_denomination(&record)?;
+    let amounts: Vec<(Amount, Destination)> =
+        quote.amount.split_with_max(max)?.into_iter().map(|a| (a, Destination::Keep)).collect();
+    let history = engine.new_entry(HistoryKind::Minted, &record.url, quote.amount, Amount::ZERO, None)?;
+    let swap = Swap {
+        kind: OpKind::Mint,
+        mint: &record,
+        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone() },
+        outputs: &amounts,
+        send_id: None,
+        memo: None,
+        history: &history,
+    };
+    let (_, outcome) = swap.run(engine).await?;
+    outcome.done()?;
+    Ok(quote.amount)
+}

@@ -1,0 +1,388 @@
+//! The journal that makes every operation crash safe, and the swap-shaped request most operations send.
+//!
+//! Every operation that talks to a mint about money follows one pattern:
+//! 1. **Start** (one store commit, [`start`]): reserve the input notes (`reserved(op)`), advance the
+//!    derivation counter past the outputs, write the op record with the exact request body and the
+//!    outputs' secrets and blinding factors, and a `pending` history entry.
+//! 2. **Send** the request ([`drive`]).
+//! 3. **Finish** (one store commit): the new notes, the inputs deleted, the op deleted, history `done`.
+//!    Or, on a definitive refusal by the mint, **roll back** (one commit): inputs released, op deleted,
+//!    history `failed`. A network failure changes nothing: the op stays and recovery resends the
+//!    identical body later (NUT-19 gives the same answer). When the mint says the inputs are spent or the
+//!    quote issued (11001, 20002), the outputs are looked up with `/v1/restore` by their stored `B'`.
+
+use shared::nuts::{
+    BlindSignature, CheckStateRequest, CheckStateResponse, ErrorCode, MeltQuoteBolt11Response, MeltQuoteState,
+    MintRequest, PaymentMethod, RestoreRequest, RestoreResponse, State, SwapRequest, SwapResponse,
+};
+use shared::{Amount, CurrencyUnit, Proof, PublicKey, Token};
+
+use super::crypto::{blinded_messages, build_outputs, unblind};
+use super::engine::{Engine, bad_response, melt_method, melt_quote_state_path, mint_path, new_id, sum, to_json};
+use super::mints::keyset_keys;
+use super::records::{Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, SendRecord};
+use super::views::{HistoryEntry, HistoryStatus};
+use crate::WalletError;
+use crate::mint_url::MintUrl;
+use crate::store::{Batch, Table, get_json};
+
+/// How a journaled operation ended this time.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Finished: the notes it added.
+    Done(Vec<NoteRecord>),
+    /// Waiting for the mint (unreachable, or a payment in progress); the op stays in the journal.
+    Pending(WalletError),
+    /// Undone after a definitive refusal: the error to report.
+    RolledBack(WalletError),
+}
+
+impl Outcome {
+    /// The notes added, or the error the caller reports.
+    pub(crate) fn done(self) -> Result<Vec<NoteRecord>, WalletError> {
+        match self {
+            Outcome::Done(notes) => Ok(notes),
+            Outcome::Pending(error) | Outcome::RolledBack(error) => Err(error),
+        }
+    }
+}
+
+/// The wallet's error for a mint's refusal of an op of `kind`. "Already spent" means a redeemed token only
+/// when receiving; for the wallet's own notes it is the mint's plain refusal.
+fn refusal_for(kind: OpKind, code: ErrorCode, detail: String) -> WalletError {
+    match code {
+        ErrorCode::TokenAlreadySpent if kind != OpKind::Receive => WalletError::Mint { code, detail },
+        ErrorCode::TokenAlreadySpent => WalletError::AlreadySpent,
+        ErrorCode::QuoteNotPaid => WalletError::QuoteNotPaid,
+        _ => WalletError::Mint { code, detail },
+    }
+}
+
+/// What a swap-shaped request spends.
+#[derive(Debug)]
+pub(crate) enum Funding<'a> {
+    /// `POST /v1/swap`: the wallet's own notes (reserved while it runs) and a token's notes.
+    Swap {
+        /// Own notes.
+        own: &'a [NoteRecord],
+        /// A received token's notes (without DLEQ proofs).
+        foreign: Vec<Proof>,
+    },
+    /// `POST /v1/mint/{method}`: a paid mint quote.
+    Mint {
+        /// The quote's payment method.
+        method: PaymentMethod,
+        /// The quote id.
+        quote: String,
+    },
+}
+
+/// A swap-shaped operation: what it spends, the outputs it asks for in the mint's active keyset, and what it
+/// records.
+#[derive(Debug)]
+pub(crate) struct Swap<'a> {
+    /// The op kind, for recovery and for what the finished op writes.
+    pub(crate) kind: OpKind,
+    /// The mint.
+    pub(crate) mint: &'a MintRecord,
+    /// What is spent.
+    pub(crate) funding: Funding<'a>,
+    /// The outputs' amounts and where each goes.
+    pub(crate) outputs: &'a [(Amount, Destination)],
+    /// The pending send the `Send` outputs go to (or, for a reclaim, the send taken back).
+    pub(crate) send_id: Option<String>,
+    /// Memo of the send's token.
+    pub(crate) memo: Option<String>,
+    /// The history entry it updates.
+    pub(crate) history: &'a HistoryEntry,
+}
+
+impl Swap<'_> {
+    /// Journals the swap, sends it, and finishes, rolls back or leaves it pending. Returns the op as
+    /// journaled (its outputs) and how it ended.
+    pub(crate) async fn run(self, engine: &Engine) -> Result<(OpRecord, Outcome), WalletError> {
+        let seed = engine.seed().await?;
+        let keyset = self.mint.active_keyset().ok_or_else(|| WalletError::UnknownMint(self.mint.url.to_string()))?;
+        let first = engine.counter(&keyset.id).await?;
+        let outputs = build_outputs(&seed, keyset.id, first, self.outputs)?;
+        let messages = blinded_messages(&outputs);
+        let (path, body, own, quote) = match self.funding {
+            Funding::Mint { method, quote } => {
+                let body = to_json(&MintRequest { quote: quote.clone(), outputs: messages, signature: None })?;
+                (mint_path(&method), body, &[][..], Some(quote))
+            }
+            Funding::Swap { own, foreign } => {
+                let mut proofs: Vec<Proof> = own.iter().map(NoteRecord::to_input).collect();
+                proofs.extend(foreign);
+                ("/v1/swap".to_owned(), to_json(&SwapRequest { inputs: proofs, outputs: messages })?, own, None)
+            }
+        };
+        let op = OpRecord {
+            id: new_id()?,
+            kind: self.kind,
+            mint: self.mint.url.clone(),
+            path,
+            body,
+            inputs: own.iter().map(|n| n.y.clone()).collect(),
+            outputs,
+            send_id: self.send_id,
+            quote,
+            memo: self.memo,
+            history_id: self.history.id.clone(),
+            created_at: engine.now_ms(),
+        };
+        start(engine, &op, own, self.history).await?;
+        let outcome = drive(engine, &op).await?;
+        Ok((op, outcome))
+    }
+}
+
+/// Step 1: one commit of reservations, counter, op and history.
+pub(crate) async fn start(
+    engine: &Engine,
+    op: &OpRecord,
+    reserve: &[NoteRecord],
+    history: &HistoryEntry,
+) -> Result<(), WalletError> {
+    let mut batch = Batch::new();
+    for note in reserve {
+        let mut note = note.clone();
+        note.state = NoteState::Reserved(op.id.clone());
+        batch.put(Table::Notes, note.y.clone(), &note)?;
+    }
+    if let Some(last) = op.outputs.iter().map(|o| (o.keyset_id, o.counter)).max_by_key(|(_, c)| *c) {
+        let next = last.1.checked_add(1).ok_or_else(|| WalletError::Invalid("counter overflow".into()))?;
+        if next > engine.counter(&last.0).await? {
+            batch.put(Table::Counters, last.0.to_string(), &next)?;
+        }
+    }
+    batch.put(Table::Ops, op.id.clone(), op)?;
+    batch.put(Table::History, history.id.clone(), history)?;
+    engine.store.commit(batch).await
+}
+
+/// Sets the status of history entry `id` in `batch`. The entry of an internal swap (to exact
+/// denominations before a melt) is removed instead: the melt's entry tells the story, fee included.
+async fn history_update(
+    engine: &Engine,
+    batch: &mut Batch,
+    id: &str,
+    status: HistoryStatus,
+) -> Result<(), WalletError> {
+    let entry: Option<HistoryEntry> = get_json(&*engine.store, Table::History, id).await?;
+    if entry.as_ref().is_some_and(|entry| entry.status == HistoryStatus::Internal) {
+        batch.delete(Table::History, id.to_owned());
+        return Ok(());
+    }
+    if let Some(mut entry) = entry {
+        entry.status = status;
+        batch.put(Table::History, id.to_owned(), &entry)?;
+    }
+    Ok(())
+}
+
+/// Steps 2 and 3: sends the op's request and finishes, rolls back or leaves it pending.
+pub(crate) async fn drive(engine: &Engine, op: &OpRecord) -> Result<Outcome, WalletError> {
+    match engine.connector.post(op.mint.as_str(), &op.path, &op.body).await {
+        Ok(text) => on_answer(engine, op, &text).await,
+        Err(error @ WalletError::Network { .. }) => Ok(Outcome::Pending(error)),
+        Err(WalletError::Mint { code, detail }) => on_refusal(engine, op, code, detail).await,
+        Err(other) => Err(other),
+    }
+}
+
+async fn on_answer(engine: &Engine, op: &OpRecord, text: &str) -> Result<Outcome, WalletError> {
+    if op.kind == OpKind::Melt {
+        let answer: MeltQuoteBolt11Response = serde_json::from_str(text).map_err(bad_response)?;
+        return on_melt_state(engine, op, answer.state, None).await;
+    }
+    let answer: SwapResponse = serde_json::from_str(text).map_err(bad_response)?;
+    if answer.signatures.len() != op.outputs.len() {
+        return Err(WalletError::BadResponse("the mint signed a different number of outputs".into()));
+    }
+    let pairs = op.outputs.iter().cloned().zip(answer.signatures).collect();
+    finish(engine, op, pairs).await.map(Outcome::Done)
+}
+
+async fn on_melt_state(
+    engine: &Engine,
+    op: &OpRecord,
+    state: MeltQuoteState,
+    refusal: Option<WalletError>,
+) -> Result<Outcome, WalletError> {
+    match state {
+        MeltQuoteState::Paid => finish(engine, op, Vec::new()).await.map(Outcome::Done),
+        MeltQuoteState::Pending => Ok(Outcome::Pending(WalletError::Pending)),
+        MeltQuoteState::Unpaid => {
+            let error = refusal
+                .unwrap_or_else(|| WalletError::Mint { code: ErrorCode::Unknown(0), detail: "payment failed".into() });
+            roll_back(engine, op).await?;
+            Ok(Outcome::RolledBack(error))
+        }
+    }
+}
+
+async fn on_refusal(engine: &Engine, op: &OpRecord, code: ErrorCode, detail: String) -> Result<Outcome, WalletError> {
+    if op.kind == OpKind::Melt {
+        if code == ErrorCode::TokenPending || code == ErrorCode::QuotePending {
+            return Ok(Outcome::Pending(WalletError::Pending));
+        }
+        let quote = op.quote.clone().unwrap_or_default();
+        let method =
+            melt_method(&op.path).ok_or_else(|| WalletError::Storage(format!("a melt op with path {:?}", op.path)))?;
+        let state: MeltQuoteBolt11Response =
+            match engine.get_as(&op.mint, &melt_quote_state_path(&method, &quote)).await {
+                Ok(state) => state,
+                Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+                Err(other) => return Err(other),
+            };
+        if state.state == MeltQuoteState::Unpaid && code == ErrorCode::TokenAlreadySpent {
+            // Our inputs went elsewhere (another device with the same seed): settle them by their state.
+            return give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await;
+        }
+        return on_melt_state(engine, op, state.state, Some(refusal_for(op.kind, code, detail))).await;
+    }
+    match code {
+        ErrorCode::TokenPending | ErrorCode::QuotePending => Ok(Outcome::Pending(WalletError::Pending)),
+        ErrorCode::TokenAlreadySpent | ErrorCode::TokensAlreadyIssued | ErrorCode::OutputsAlreadySigned => {
+            let request = RestoreRequest { outputs: blinded_messages(&op.outputs) };
+            let restored: RestoreResponse = match engine.post_as(&op.mint, "/v1/restore", &request).await {
+                Ok(restored) => restored,
+                Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+                Err(other) => return Err(other),
+            };
+            let mut pairs = Vec::new();
+            for (message, signature) in restored.outputs.iter().zip(restored.signatures) {
+                if let Some(output) = op.outputs.iter().find(|o| o.blinded == message.blinded_secret) {
+                    pairs.push((output.clone(), signature));
+                }
+            }
+            if pairs.is_empty() {
+                give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await
+            } else {
+                finish(engine, op, pairs).await.map(Outcome::Done)
+            }
+        }
+        _ => {
+            roll_back(engine, op).await?;
+            Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
+        }
+    }
+}
+
+/// The mint will never sign this op's outputs because its inputs were spent elsewhere: delete the
+/// inputs the mint reports spent, release the others, drop the op.
+async fn give_up_spent(engine: &Engine, op: &OpRecord, error: WalletError) -> Result<Outcome, WalletError> {
+    let notes = engine.all_notes().await?;
+    let inputs: Vec<&NoteRecord> = notes.iter().filter(|n| op.inputs.contains(&n.y)).collect();
+    let states = if inputs.is_empty() {
+        Vec::new()
+    } else {
+        let ys = inputs.iter().map(|n| PublicKey::from_hex(&n.y)).collect::<Result<Vec<_>, _>>()?;
+        match engine.post_as::<CheckStateResponse>(&op.mint, "/v1/checkstate", &CheckStateRequest { ys }).await {
+            Ok(response) => response.states,
+            Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+            Err(other) => return Err(other),
+        }
+    };
+    let mut batch = Batch::new();
+    for note in inputs {
+        let spent = states.iter().any(|s| s.y.to_hex() == note.y && s.state == State::Spent);
+        if spent {
+            batch.delete(Table::Notes, note.y.clone());
+        } else {
+            let mut note = note.clone();
+            note.state = released_state(op);
+            batch.put(Table::Notes, note.y.clone(), &note)?;
+        }
+    }
+    batch.delete(Table::Ops, op.id.clone());
+    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
+    engine.store.commit(batch).await?;
+    Ok(Outcome::RolledBack(error))
+}
+
+/// Where an op's inputs go back to when it is undone: a reclaim's to its pending send, others' to spendable.
+fn released_state(op: &OpRecord) -> NoteState {
+    match (&op.kind, &op.send_id) {
+        (OpKind::Reclaim, Some(send)) => NoteState::PendingSend(send.clone()),
+        _ => NoteState::Unspent,
+    }
+}
+
+/// Undoes an op the mint refused for good: inputs released, op deleted, history `failed`.
+async fn roll_back(engine: &Engine, op: &OpRecord) -> Result<(), WalletError> {
+    let mut batch = Batch::new();
+    for note in engine.all_notes().await?.into_iter().filter(|n| op.inputs.contains(&n.y)) {
+        let mut note = note;
+        note.state = released_state(op);
+        batch.put(Table::Notes, note.y.clone(), &note)?;
+    }
+    batch.delete(Table::Ops, op.id.clone());
+    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
+    engine.store.commit(batch).await
+}
+
+/// Unblinds the signed outputs and commits the result with the op's end.
+async fn finish(
+    engine: &Engine,
+    op: &OpRecord,
+    pairs: Vec<(OutputRecord, BlindSignature)>,
+) -> Result<Vec<NoteRecord>, WalletError> {
+    let mut record = engine.mint_record(op.mint.as_str()).await?;
+    let mut notes = Vec::new();
+    for (output, signature) in &pairs {
+        if signature.amount != output.amount {
+            return Err(WalletError::BadResponse("a signature is for another amount".into()));
+        }
+        let keyset = keyset_keys(engine, &mut record, &output.keyset_id).await?;
+        let state = match (output.destination, &op.send_id) {
+            (Destination::Send, Some(send)) => NoteState::PendingSend(send.clone()),
+            _ => NoteState::Unspent,
+        };
+        notes.push(unblind(&op.mint, output, signature, &keyset, state)?);
+    }
+    let mut batch = Batch::new();
+    for y in &op.inputs {
+        batch.delete(Table::Notes, y.clone());
+    }
+    for note in &notes {
+        batch.put(Table::Notes, note.y.clone(), note)?;
+    }
+    match (op.kind, &op.send_id) {
+        (OpKind::SwapForSend, Some(send_id)) => {
+            let sent: Vec<NoteRecord> =
+                notes.iter().filter(|n| n.state == NoteState::PendingSend(send_id.clone())).cloned().collect();
+            let send = send_record(&op.mint, send_id, &sent, op.memo.clone(), op.created_at)?;
+            batch.put(Table::Sends, send_id.clone(), &send)?;
+        }
+        (OpKind::Reclaim, Some(send_id)) => {
+            batch.delete(Table::Sends, send_id.clone());
+        }
+        _ => {}
+    }
+    batch.delete(Table::Ops, op.id.clone());
+    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Done).await?;
+    engine.store.commit(batch).await?;
+    Ok(notes)
+}
+
+/// The pending send of `notes`, with its token.
+pub(crate) fn send_record(
+    mint: &MintUrl,
+    send_id: &str,
+    notes: &[NoteRecord],
+    memo: Option<String>,
+    created_at: f64,
+) -> Result<SendRecord, WalletError> {
+    let proofs = notes.iter().map(NoteRecord::to_token_proof).collect();
+    let token = Token::new(mint.as_str(), proofs, memo, CurrencyUnit::Sat).encode()?;
+    Ok(SendRecord {
+        id: send_id.to_owned(),
+        mint: mint.clone(),
+        amount: sum(notes)?,
+        token,
+        ys: notes.iter().map(|n| n.y.clone()).collect(),
+        created_at,
+    })
+}

@@ -1,0 +1,216 @@
+//! What the wallet's methods return: plain data for the screens to render, and the history entries the
+//! store keeps (table `history`).
+
+use shared::Amount;
+use shared::nuts::{MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
+
+/// A mint as the wallet shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintView {
+    /// Its address, normalized ([`crate::MintUrl`]).
+    pub url: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its short description.
+    pub description: Option<String>,
+    /// The unit of its keysets this wallet uses (`sat`).
+    pub unit: String,
+    /// Spendable notes at this mint.
+    pub balance: Amount,
+    /// Notes in pending sends and operations in flight.
+    pub pending: Amount,
+    /// Mint (NUT-04) methods it offers, e.g. `bolt11`, `bank`.
+    pub methods: Vec<PaymentMethod>,
+    /// Fee per input of its active keyset, in parts per thousand.
+    pub input_fee_ppk: u64,
+    /// Message of the day.
+    pub motd: Option<String>,
+}
+
+/// A mint quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteView {
+    /// Quote id.
+    pub id: String,
+    /// `bolt11` or `bank`.
+    pub method: PaymentMethod,
+    /// Amount to mint.
+    pub amount: Amount,
+    /// What to pay (a bolt11 invoice; for `bank` the mint's reference).
+    pub request: String,
+    /// Unpaid, paid or issued.
+    pub state: MintQuoteState,
+    /// Unix time until which it can be paid.
+    pub expiry: Option<u64>,
+}
+
+/// A prepared token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendView {
+    /// The pending send's id (for [`Wallet::reclaim`]).
+    pub send_id: String,
+    /// The `cashuB` token.
+    pub token: String,
+    /// Its value.
+    pub amount: Amount,
+    /// Fee paid to the mint to prepare it (swap input fees).
+    pub fee: Amount,
+}
+
+/// Whether a token's notes carry valid DLEQ proofs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DleqStatus {
+    /// Every note carries a proof that checks against the mint's keys.
+    AllValid,
+    /// Some note carries no proof (or the mint's keys are not known yet).
+    Missing,
+    /// Some proof does not check: the token is forged or damaged.
+    Invalid,
+}
+
+/// What a token holds, checked offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPreview {
+    /// The mint's URL.
+    pub mint: String,
+    /// Total value.
+    pub amount: Amount,
+    /// Unit.
+    pub unit: String,
+    /// Memo.
+    pub memo: Option<String>,
+    /// Number of notes.
+    pub notes: usize,
+    /// Whether the mint is in the wallet.
+    pub mint_known: bool,
+    /// DLEQ check result.
+    pub dleq: DleqStatus,
+}
+
+/// A received token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiveView {
+    /// The mint.
+    pub mint: String,
+    /// Amount added to the wallet (after fees).
+    pub amount: Amount,
+    /// Fee the mint took.
+    pub fee: Amount,
+}
+
+/// A token sent but not yet redeemed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingSendView {
+    /// Id.
+    pub send_id: String,
+    /// The mint.
+    pub mint: String,
+    /// Value.
+    pub amount: Amount,
+    /// The token, to show again.
+    pub token: String,
+    /// Milliseconds since the epoch.
+    pub created_at: f64,
+}
+
+/// The kind of a history entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum HistoryKind {
+    /// Notes issued for a paid quote.
+    Minted,
+    /// A token prepared.
+    Sent,
+    /// A token received.
+    Received,
+    /// A pending send taken back.
+    Reclaimed,
+    /// Money moved to a bank account.
+    Withdrawn,
+    /// Notes recovered from the seed.
+    Restored,
+}
+
+/// Where a history entry stands. Stored as `pending`, `done`, `failed` or `internal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryStatus {
+    /// Its operation is in flight (or waits for its mint).
+    Pending,
+    /// Finished.
+    Done,
+    /// Refused by the mint and undone.
+    Failed,
+    /// The entry of a step inside another operation (the swap to exact denominations before a withdrawal):
+    /// removed when the step ends, since the operation's own entry tells the story.
+    Internal,
+}
+
+impl HistoryStatus {
+    /// The stored name: `pending`, `done`, `failed` or `internal`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryStatus::Pending => "pending",
+            HistoryStatus::Done => "done",
+            HistoryStatus::Failed => "failed",
+            HistoryStatus::Internal => "internal",
+        }
+    }
+}
+
+/// One line of the history.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HistoryEntry {
+    /// Id.
+    pub id: String,
+    /// Milliseconds since the epoch.
+    pub at: f64,
+    /// What happened.
+    pub kind: HistoryKind,
+    /// The mint.
+    pub mint: String,
+    /// Amount.
+    pub amount: Amount,
+    /// Fee.
+    pub fee: Amount,
+    /// Where it stands.
+    pub status: HistoryStatus,
+    /// Memo.
+    pub memo: Option<String>,
+}
+
+/// What [`Wallet::recover`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Operations completed.
+    pub finished: usize,
+    /// Operations undone (their notes released).
+    pub rolled_back: usize,
+    /// Operations still waiting for their mint.
+    pub still_pending: usize,
+}
+
+pub(crate) fn quote_view(method: PaymentMethod, amount: Amount, quote: MintQuoteBolt11Response) -> QuoteView {
+    QuoteView {
+        id: quote.quote,
+        method: quote.method.as_deref().map_or(method, PaymentMethod::from),
+        amount: quote.amount.unwrap_or(amount),
+        request: quote.request,
+        state: quote.state,
+        expiry: quote.expiry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn history_status_is_stored_by_name() {
+        for status in [HistoryStatus::Pending, HistoryStatus::Done, HistoryStatus::Failed, HistoryStatus::Internal] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(serde_json::from_str::<HistoryStatus>(&json).unwrap(), status);
+        }
+    }
+}
