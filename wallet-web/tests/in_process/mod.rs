@@ -13,7 +13,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use mint_server::mint::{Mint, MintSettings};
-use mint_server::store::SqliteStore;
+use mint_server::funding::FundingRegistry;
+use mint_server::store::{MintStore, SqliteStore};
 use mint_server::{AppState, MintInfoSettings};
 use shared::Amount;
 use shared::nuts::{ErrorCode, PaymentMethod};
@@ -30,9 +31,10 @@ pub const FEE_MINT: &str = "http://fee-mint.test";
 /// The mint's state on a fresh SQLite database in `dir`: fake bolt11 (quotes paid at once), input fee
 /// `input_fee_ppk`. The one function that builds a mint: adapt it when `Mint::new` changes.
 pub async fn mint_state(dir: &Path, input_fee_ppk: u64) -> AppState {
-    let store = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
-    let settings = MintSettings { fake_bolt11: true, input_fee_ppk, ..MintSettings::default() };
-    let mint = Arc::new(Mint::new(store, vec![7; 32], settings).await.unwrap());
+    let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
+    let settings = MintSettings { input_fee_ppk, ..MintSettings::default() };
+    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let mint = Arc::new(Mint::new(store, vec![7; 32], settings, funding).await.unwrap());
     let info = MintInfoSettings { name: "In-process mint".into(), description: "for the wallet's tests".into() };
     AppState::new(info, dir.join("wallet"), mint)
 }
