@@ -23,8 +23,9 @@
 //! One conformance suite (`mint-server/tests/store_conformance.rs`) checks this contract against both
 //! backends.
 
-mod sql;
-mod sqlite_writer;
+mod postgres;
+mod rows;
+mod sqlite;
 
 use std::fmt;
 use std::sync::Arc;
@@ -34,7 +35,8 @@ use async_trait::async_trait;
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, CurrencyUnit, Id, Proof, PublicKey};
 
-pub use sql::{DEFAULT_COMMIT_DELAY, PostgresStore, SqliteOptions, SqliteStore};
+pub use postgres::PostgresStore;
+pub use sqlite::{DEFAULT_COMMIT_DELAY, SqliteOptions, SqliteStore};
 
 /// What can go wrong in storage. The first variants are outcomes of the contract, the last is a failure.
 #[derive(Debug, thiserror::Error)]
@@ -226,7 +228,7 @@ pub struct StoredProofState {
 
 /// A request's word that it will call [`MintStore::commit`] soon: it is verifying and signing now. A store
 /// that commits in groups may hold a group back a little for such requests (SQLite does, see
-/// `sqlite_writer`). Dropping the intent withdraws it: drop it right before calling `commit`, or when the
+/// `sqlite/writer.rs`). Dropping the intent withdraws it: drop it right before calling `commit`, or when the
 /// request fails before.
 #[derive(Debug, Default)]
 pub struct CommitIntent(Option<Arc<AtomicUsize>>);
