@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
+use crate::mint::MintSettings;
+
 /// The default request body limit: large enough for a swap of a few thousand proofs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// How long cached responses are kept by default (NUT-19): a day, far longer than any wallet's retries.
-pub const DEFAULT_CACHE_TTL_SECS: u64 = 24 * 3600;
+/// Default of `--cache-ttl-secs`: the mint's own default (NUT-19).
+pub const DEFAULT_CACHE_TTL_SECS: u64 = MintSettings::DEFAULT_RESPONSE_CACHE_TTL_SECS;
 
 /// Default of `--commit-delay-us`: the store's own default.
 pub const DEFAULT_COMMIT_DELAY_US: u64 = crate::store::DEFAULT_COMMIT_DELAY.as_micros() as u64;
@@ -74,15 +76,15 @@ pub struct Config {
     pub commit_delay_us: u64,
 
     /// Fee per input of newly created keysets, in parts per thousand of the unit.
-    #[arg(long, env = "MINT_INPUT_FEE_PPK", default_value_t = 0)]
+    #[arg(long, env = "MINT_INPUT_FEE_PPK", default_value_t = MintSettings::DEFAULT_INPUT_FEE_PPK)]
     pub input_fee_ppk: u64,
 
     /// Most inputs per request.
-    #[arg(long, env = "MINT_MAX_INPUTS", default_value_t = 1000)]
+    #[arg(long, env = "MINT_MAX_INPUTS", default_value_t = MintSettings::DEFAULT_MAX_INPUTS)]
     pub max_inputs: usize,
 
     /// Most outputs per request.
-    #[arg(long, env = "MINT_MAX_OUTPUTS", default_value_t = 1000)]
+    #[arg(long, env = "MINT_MAX_OUTPUTS", default_value_t = MintSettings::DEFAULT_MAX_OUTPUTS)]
     pub max_outputs: usize,
 
     /// Bearer token of the admin API (`/admin`), 64+ hex characters. Default: read from
@@ -95,7 +97,8 @@ pub struct Config {
     pub command: Option<Command>,
 }
 
-/// Operator commands (they open the same database as the server, which may be running).
+/// Operator commands. They open the same database as the server, which may be running, so they run none of
+/// its start-up tasks (such as finishing interrupted melts).
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Open a bank account for a public key (SEC1 compressed hex); prints the account as JSON.

@@ -10,6 +10,7 @@
 //! Handlers in [`routes`] are thin: extract, call the core, map errors to the Cashu `{code, detail}` body
 //! ([`error::ApiError`]). Only this crate knows about HTTP; protocol types come from `shared`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod config;
 pub mod error;

@@ -83,9 +83,10 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An operator command: open the database, act, print JSON.
+/// An operator command: open the database, act, print JSON. No start-up task runs: a server may be serving
+/// the same database.
 async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
-    let state = mint_server::setup::build_state(config).await.context("cannot open the mint")?;
+    let state = mint_server::setup::open_state(config).await.context("cannot open the mint")?;
     let mint = &state.mint;
     let output = match command {
         Command::CreateAccount { pubkey } => {

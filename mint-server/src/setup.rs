@@ -1,4 +1,5 @@
-//! Start-up: open the configured store and load (or create) the master secret.
+//! Start-up: open the configured store, load (or create) the master secret and admin token, register the
+//! payment backends, and (only when serving) run the start-up tasks.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use crate::funding::FundingRegistry;
 use crate::mint::{Mint, MintError, MintSettings};
 use crate::store::{MintStore, PostgresStore, SqliteOptions, SqliteStore, StoreError};
 use crate::{AppState, Config, MintInfoSettings};
@@ -25,21 +27,30 @@ pub enum SetupError {
     Mint(#[from] MintError),
 }
 
-/// Everything the server needs, as configured: store, master secret, mint, state.
+/// Everything the server needs, as configured, with its start-up task done: melts a crash interrupted are
+/// finished ([`Mint::recover_pending_melts`]). Only the server calls this.
 pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
+    let state = open_state(config).await?;
+    state.mint.recover_pending_melts().await?;
+    Ok(state)
+}
+
+/// Store, master secret, payment backends, mint and state, as configured, and nothing run: what the
+/// operator commands use, since a server may be serving the same database (a melt pending there may be in
+/// flight, not interrupted).
+pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
     let sqlite = SqliteOptions { commit_delay: Duration::from_micros(config.commit_delay_us) };
     let store = open_store(config.database_url.as_deref(), &config.data_dir, sqlite).await?;
     let master = load_master_secret(config.master_secret.as_deref(), &config.data_dir.join("master.secret"))?;
     let settings = MintSettings {
-        fake_bolt11: config.fake_bolt11,
         input_fee_ppk: config.input_fee_ppk,
         max_inputs: config.max_inputs,
         max_outputs: config.max_outputs,
         response_cache_ttl_secs: (config.cache_ttl_secs > 0).then_some(config.cache_ttl_secs),
         ..MintSettings::default()
     };
-    let mint = Arc::new(Mint::new(store, master.to_vec(), settings).await?);
-    mint.recover_pending_melts().await?;
+    let funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);
+    let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await?);
     let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
     let admin_token = load_master_secret(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;
     Ok(AppState {

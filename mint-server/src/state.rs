@@ -45,14 +45,15 @@ impl AppState {
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
+    use crate::funding::FundingRegistry;
     use crate::mint::MintSettings;
-    use crate::store::SqliteStore;
+    use crate::store::{MintStore, SqliteStore};
 
     /// A state backed by a fresh SQLite mint in `dir` (kept alive by the caller's tempdir).
-    pub async fn state(dir: &Path, wallet_dir: &Path) -> AppState {
-        let store = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
-        let settings = MintSettings { fake_bolt11: true, ..MintSettings::default() };
-        let mint = Arc::new(Mint::new(store, vec![1; 32], settings).await.unwrap());
+    pub(crate) async fn state(dir: &Path, wallet_dir: &Path) -> AppState {
+        let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
+        let funding = FundingRegistry::standard(Arc::clone(&store), true);
+        let mint = Arc::new(Mint::new(store, vec![1; 32], MintSettings::default(), funding).await.unwrap());
         AppState::new(
             MintInfoSettings { name: "Unit mint".into(), description: "for unit tests".into() },
             wallet_dir,

@@ -3,8 +3,12 @@
 
 use std::process::Command;
 
+use clap::Parser;
+use mint_server::Config;
+use mint_server::store::{Commit, MeltQuote, MintStore, QuoteTransition, SqliteStore};
+use shared::nuts::MeltQuoteState;
 use shared::nuts::bank::AccountInfo;
-use shared::{Amount, SecretKey};
+use shared::{Amount, CurrencyUnit, SecretKey};
 
 fn run(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_mint-server"))
@@ -56,4 +60,60 @@ fn accounts_and_keysets_from_the_command_line() {
             assert_eq!(mode, 0o600, "{file}");
         }
     }
+}
+
+/// The state of melt quote `id` in the data directory's database.
+async fn melt_state(data_dir: &std::path::Path, id: &str) -> MeltQuoteState {
+    let store = SqliteStore::open(&data_dir.join("mint.sqlite")).await.unwrap();
+    store.melt_quote(id).await.unwrap().unwrap().state
+}
+
+/// A command may run while the server serves the same database, where a pending melt is in flight, not
+/// interrupted: commands must not run the server's start-up task that finishes pending melts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_leave_pending_melts_to_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = SecretKey::random().unwrap().public_key().to_hex();
+    let (ok, out, err) = run(dir.path(), &["create-account", "--pubkey", &key]);
+    assert!(ok, "{err}");
+    let account: AccountInfo = serde_json::from_str(&out).unwrap();
+    // A melt of 100 into the account, pending as if a running server were paying it.
+    {
+        let store = SqliteStore::open(&dir.path().join("mint.sqlite")).await.unwrap();
+        let quote = MeltQuote {
+            id: "in-flight".into(),
+            method: "bank".into(),
+            unit: CurrencyUnit::Sat,
+            amount: Amount::from_u64(100),
+            fee_reserve: Amount::ZERO,
+            request: account.id.clone(),
+            state: MeltQuoteState::Unpaid,
+            expiry: u64::MAX / 2,
+            payment_preimage: None,
+        };
+        store.add_melt_quote(&quote).await.unwrap();
+        let pending = Commit { quote: Some(QuoteTransition::MeltPending(quote.id.clone())), ..Commit::default() };
+        store.commit(&pending).await.unwrap();
+    }
+    for args in [
+        vec!["show-account", "--account", &account.id],
+        vec!["credit", "--account", &account.id, "--amount", "5"],
+        vec!["rotate-keyset"],
+    ] {
+        let (ok, _, err) = run(dir.path(), &args);
+        assert!(ok, "{args:?}: {err}");
+        assert_eq!(melt_state(dir.path(), "in-flight").await, MeltQuoteState::Pending, "{args:?}");
+    }
+    let (_, out, _) = run(dir.path(), &["show-account", "--account", &account.id]);
+    assert_eq!(serde_json::from_str::<AccountInfo>(&out).unwrap().balance, Amount::from_u64(5));
+    // Starting to serve does finish it (the bank pays into the account).
+    // (Database and secret named explicitly, so that MINT_* variables in the environment cannot interfere.)
+    let data_dir = dir.path().to_str().unwrap();
+    let database = format!("sqlite://{data_dir}/mint.sqlite");
+    let secret = std::fs::read_to_string(dir.path().join("master.secret")).unwrap();
+    let args = ["mint-server", "--data-dir", data_dir, "--database-url", &database, "--master-secret", &secret];
+    let config = Config::try_parse_from(args).unwrap();
+    let state = mint_server::setup::build_state(&config).await.unwrap();
+    assert_eq!(melt_state(dir.path(), "in-flight").await, MeltQuoteState::Paid);
+    assert_eq!(state.mint.account(&account.id).await.unwrap().balance, Amount::from_u64(105));
 }

@@ -21,10 +21,13 @@ impl TestServer {
     async fn start(wallet_dir: &Path) -> TestServer {
         let info = MintInfoSettings { name: "Integration mint".into(), description: "over HTTP".into() };
         let db = tempfile::tempdir().unwrap();
-        let store =
+        let store: std::sync::Arc<dyn mint_server::store::MintStore> =
             std::sync::Arc::new(mint_server::store::SqliteStore::open(&db.path().join("mint.sqlite")).await.unwrap());
+        let funding = mint_server::funding::FundingRegistry::standard(std::sync::Arc::clone(&store), false);
         let mint =
-            mint_server::mint::Mint::new(store, vec![3; 32], mint_server::mint::MintSettings::default()).await.unwrap();
+            mint_server::mint::Mint::new(store, vec![3; 32], mint_server::mint::MintSettings::default(), funding)
+                .await
+                .unwrap();
         // SQLite keeps its open file; the directory can go when the test ends.
         std::mem::forget(db);
         let mut state = AppState::new(info, wallet_dir, std::sync::Arc::new(mint));

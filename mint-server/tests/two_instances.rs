@@ -8,15 +8,16 @@ mod common;
 use std::sync::Arc;
 
 use common::wallet::TestMint;
+use mint_server::funding::FundingRegistry;
 use mint_server::mint::{Mint, MintSettings};
-use mint_server::store::PostgresStore;
+use mint_server::store::{MintStore, PostgresStore};
 use shared::CurrencyUnit;
 use shared::nuts::{ErrorCode, SwapRequest, SwapResponse};
 
 async fn instance(url: &str) -> Arc<TestMint> {
-    let store = Arc::new(PostgresStore::connect(url, 16).await.unwrap());
-    let settings = MintSettings { fake_bolt11: true, ..MintSettings::default() };
-    let mint = Arc::new(Mint::new(store, vec![7u8; 32], settings).await.unwrap());
+    let store: Arc<dyn MintStore> = Arc::new(PostgresStore::connect(url, 16).await.unwrap());
+    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let mint = Arc::new(Mint::new(store, vec![7u8; 32], MintSettings::default(), funding).await.unwrap());
     Arc::new(TestMint::serve(mint).await)
 }
 

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use shared::nuts::PaymentMethod;
 use shared::{Amount, CurrencyUnit};
 
-use super::{Funding, MintRequest, Payout};
-use crate::mint::MintError;
+use super::{Funding, FundingError, MintRequest, Payout};
 use crate::store::{AccountChange, MeltQuote, MintStore};
 
 /// Accounts in the mint's database.
@@ -24,8 +24,8 @@ impl Bank {
 
 #[async_trait]
 impl Funding for Bank {
-    fn method(&self) -> &'static str {
-        "bank"
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::Bank
     }
 
     fn method_name(&self) -> &'static str {
@@ -37,22 +37,22 @@ impl Funding for Bank {
         quote_id: &str,
         _amount: Amount,
         _unit: &CurrencyUnit,
-    ) -> Result<MintRequest, MintError> {
+    ) -> Result<MintRequest, FundingError> {
         // Paid with POST /v1/bank/pay, signed by the account key.
         Ok(MintRequest { request: format!("bank:{quote_id}"), paid: false })
     }
 
-    async fn melt_amount(&self, request: &str, amount: Option<Amount>) -> Result<(Amount, Amount), MintError> {
-        let amount = amount.ok_or_else(|| MintError::BadRequest("a bank melt quote needs an amount".into()))?;
+    async fn melt_amount(&self, request: &str, amount: Option<Amount>) -> Result<(Amount, Amount), FundingError> {
+        let amount = amount.ok_or_else(|| FundingError::BadRequest("a bank melt quote needs an amount".into()))?;
         match self.store.account(request).await? {
             Some(account) if !account.blocked => Ok((amount, Amount::ZERO)),
-            _ => Err(MintError::InvalidPaymentRequest(format!("no open account {request:?}"))),
+            _ => Err(FundingError::InvalidPaymentRequest(format!("no open account {request:?}"))),
         }
     }
 
-    async fn pay(&self, quote: &MeltQuote) -> Result<Payout, MintError> {
+    async fn pay(&self, quote: &MeltQuote) -> Result<Payout, FundingError> {
         let delta =
-            i64::try_from(quote.amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+            i64::try_from(quote.amount.to_u64()).map_err(|_| FundingError::AmountOutOfRange("too large".into()))?;
         Ok(Payout::Paid {
             preimage: None,
             account: Some(AccountChange {

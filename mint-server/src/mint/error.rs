@@ -2,6 +2,7 @@
 
 use shared::nuts::ErrorCode;
 
+use crate::funding::FundingError;
 use crate::store::StoreError;
 
 /// A refused request (the client's fault) or an internal failure (ours).
@@ -146,11 +147,49 @@ impl From<StoreError> for MintError {
     }
 }
 
+impl From<FundingError> for MintError {
+    fn from(error: FundingError) -> Self {
+        match error {
+            FundingError::InvalidPaymentRequest(detail) => MintError::InvalidPaymentRequest(detail),
+            FundingError::AmountOutOfRange(detail) => MintError::AmountOutOfRange(detail),
+            FundingError::BadRequest(detail) => MintError::BadRequest(detail),
+            FundingError::Store(error) => error.into(),
+            FundingError::Internal(detail) => MintError::Internal(detail),
+        }
+    }
+}
+
 impl From<shared::Error> for MintError {
     fn from(error: shared::Error) -> Self {
         match error {
             shared::Error::AmountOverflow | shared::Error::AmountUnderflow => MintError::Unbalanced(error.to_string()),
             other => MintError::BadRequest(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn funding_errors_keep_their_meaning_on_the_wire() {
+        let cases = [
+            (FundingError::InvalidPaymentRequest("no".into()), ErrorCode::Unknown(0), false),
+            (FundingError::AmountOutOfRange("big".into()), ErrorCode::AmountOutofLimitRange, false),
+            (FundingError::BadRequest("needs an amount".into()), ErrorCode::Unknown(0), false),
+            (FundingError::Store(StoreError::OutOfRange), ErrorCode::AmountOutofLimitRange, false),
+            (FundingError::Store(StoreError::Duplicate), ErrorCode::Unknown(0), true),
+            (FundingError::Internal("node down".into()), ErrorCode::Unknown(0), true),
+        ];
+        for (funding, code, internal) in cases {
+            let shown = funding.to_string();
+            let error = MintError::from(funding);
+            assert_eq!(error.code(), code, "{shown}");
+            assert_eq!(error.is_internal(), internal, "{shown}");
+        }
+        let error = MintError::from(FundingError::InvalidPaymentRequest("not an invoice".into()));
+        assert_eq!(error.to_string(), "invalid payment request: not an invoice");
+        assert!(matches!(MintError::from(FundingError::BadRequest("x".into())), MintError::BadRequest(d) if d == "x"));
     }
 }

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use shared::nuts::bank::AccountInfo;
 use shared::{Amount, CurrencyUnit, KeySetInfo, PublicKey};
 
+use super::extract::{CashuJson, parse};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::store::Account;
@@ -58,7 +59,11 @@ pub fn account_info(account: Account) -> AccountInfo {
 
 /// Refuse requests without the admin token. Comparison is of SHA-256 digests, so its time does not depend
 /// on how much of the token was right.
-pub async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, ApiError> {
+pub(crate) async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let presented = request
         .headers()
         .get(AUTHORIZATION)
@@ -72,18 +77,16 @@ pub async fn require_token(State(state): State<AppState>, request: Request, next
     Ok(next.run(request).await)
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))
-}
-
 /// `POST /admin/accounts`.
-pub async fn create_account(State(state): State<AppState>, body: Bytes) -> Result<Json<AccountInfo>, ApiError> {
-    let request: CreateAccount = parse(&body)?;
+pub(crate) async fn create_account(
+    State(state): State<AppState>,
+    CashuJson(request): CashuJson<CreateAccount>,
+) -> Result<Json<AccountInfo>, ApiError> {
     Ok(Json(account_info(state.mint.create_account(request.pubkey).await?)))
 }
 
 /// `GET /admin/accounts/{id}`.
-pub async fn show_account(
+pub(crate) async fn show_account(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<AccountInfo>, ApiError> {
@@ -91,17 +94,17 @@ pub async fn show_account(
 }
 
 /// `POST /admin/accounts/{id}/credit`.
-pub async fn credit_account(
+pub(crate) async fn credit_account(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    body: Bytes,
+    CashuJson(request): CashuJson<Credit>,
 ) -> Result<Json<AccountInfo>, ApiError> {
-    let request: Credit = parse(&body)?;
     Ok(Json(account_info(state.mint.credit_account(&id, request.amount, request.reference).await?)))
 }
 
 /// `POST /admin/keysets/rotate`.
-pub async fn rotate_keyset(State(state): State<AppState>, body: Bytes) -> Result<Json<KeySetInfo>, ApiError> {
+pub(crate) async fn rotate_keyset(State(state): State<AppState>, body: Bytes) -> Result<Json<KeySetInfo>, ApiError> {
+    // An empty body rotates with the defaults.
     let request: Rotate = if body.is_empty() { Rotate::default() } else { parse(&body)? };
     let unit = request.unit.unwrap_or_else(|| state.mint.settings().unit.clone());
     let record = state.mint.rotate_keyset(unit, request.input_fee_ppk).await?;

@@ -4,10 +4,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
-use shared::nuts::nut04::{MintMethodSettings, MintSettings};
-use shared::nuts::nut05::MeltSettings;
-use shared::nuts::nut06::SupportedSettings;
-use shared::nuts::nut19::{self, CachedEndpoint};
 use shared::nuts::{MintInfo, Nuts};
 
 use crate::{AppState, MintInfoSettings};
@@ -15,51 +11,15 @@ use crate::{AppState, MintInfoSettings};
 /// `implementation/version`, as NUT-06 asks.
 pub const VERSION: &str = concat!("chaumian-mint/", env!("CARGO_PKG_VERSION"));
 
-/// The NUTs this mint implements, and nothing more: wallets decide what to offer from this.
-///
-/// Minting (NUT-04) and melting (NUT-05) are offered for each configured payment method (`methods`:
-/// method and human-readable name): `bank` always, `bolt11` while the fake backend is on.
-pub fn supported_nuts(mint: &crate::mint::MintSettings, methods: &[(&str, &str)]) -> Nuts {
-    let methods: Vec<MintMethodSettings> = methods
-        .iter()
-        .map(|(method, name)| MintMethodSettings {
-            method: (*method).to_owned(),
-            unit: mint.unit.clone(),
-            method_name: Some((*name).to_owned()),
-            min_amount: Some(shared::Amount::from_u64(1)),
-            max_amount: Some(mint.max_quote_amount),
-            options: (*method == "bolt11").then(|| serde_json::json!({ "description": false })),
-        })
-        .collect();
-    let cached = |path: &str| CachedEndpoint { method: "POST".into(), path: path.into() };
-    let supported = SupportedSettings { supported: true };
-    Nuts {
-        nut04: MintSettings { disabled: methods.is_empty(), methods: methods.clone() },
-        nut05: MeltSettings { disabled: methods.is_empty(), methods },
-        nut07: supported,
-        nut09: supported,
-        nut12: supported,
-        nut19: Some(nut19::Settings {
-            ttl: mint.response_cache_ttl_secs,
-            cached_endpoints: vec![cached("/v1/swap"), cached("/v1/mint/bolt11"), cached("/v1/melt/bolt11")],
-        }),
-        ..Nuts::default()
-    }
-}
-
-/// The info document for the given settings at Unix time `now`.
-pub fn mint_info(
-    settings: &MintInfoSettings,
-    mint: &crate::mint::MintSettings,
-    methods: &[(&str, &str)],
-    now: Option<u64>,
-) -> MintInfo {
+/// The info document: the operator's name and description, this version, the time `now` (Unix seconds),
+/// and the NUT claims the core computed ([`crate::mint::Mint::nuts`]).
+pub fn mint_info(settings: &MintInfoSettings, nuts: Nuts, now: Option<u64>) -> MintInfo {
     MintInfo {
         name: Some(settings.name.clone()),
         version: Some(VERSION.to_owned()),
         description: Some(settings.description.clone()),
         time: now,
-        nuts: supported_nuts(mint, methods),
+        nuts,
         ..MintInfo::default()
     }
 }
@@ -71,8 +31,7 @@ fn unix_now() -> Option<u64> {
 
 /// `GET /v1/info`.
 pub async fn get_info(State(state): State<AppState>) -> Json<MintInfo> {
-    let methods: Vec<(&str, &str)> = state.mint.funding().iter().map(|f| (f.method(), f.method_name())).collect();
-    Json(mint_info(&state.info, state.mint.settings(), &methods, unix_now()))
+    Json(mint_info(&state.info, state.mint.nuts(), unix_now()))
 }
 
 #[cfg(test)]
@@ -87,35 +46,15 @@ mod tests {
     }
 
     #[test]
-    fn reports_name_version_and_time() {
-        let info = mint_info(&settings(), &crate::mint::MintSettings::default(), &[], Some(1_700_000_000));
+    fn reports_name_version_time_and_the_claims_given() {
+        let nuts = Nuts { nut07: shared::nuts::nut06::SupportedSettings { supported: true }, ..Nuts::default() };
+        let info = mint_info(&settings(), nuts.clone(), Some(1_700_000_000));
         assert_eq!(info.name.as_deref(), Some("Unit mint"));
         assert_eq!(info.description.as_deref(), Some("for unit tests"));
         assert_eq!(info.version.as_deref(), Some(concat!("chaumian-mint/", env!("CARGO_PKG_VERSION"))));
         assert_eq!(info.time, Some(1_700_000_000));
         assert_eq!(info.pubkey, None);
-    }
-
-    #[test]
-    fn claims_no_nut_that_is_not_implemented() {
-        let nuts = supported_nuts(&crate::mint::MintSettings::default(), &[]);
-        assert!(nuts.nut04.disabled && nuts.nut04.methods.is_empty());
-        assert!(nuts.nut05.disabled && nuts.nut05.methods.is_empty());
-        for implemented in [nuts.nut07, nuts.nut09, nuts.nut12] {
-            assert!(implemented.supported);
-        }
-        for not_implemented in [nuts.nut08, nuts.nut10, nuts.nut11] {
-            assert!(!not_implemented.supported);
-        }
-        let nut19 = nuts.nut19.unwrap();
-        assert_eq!(nut19.ttl, Some(crate::config::DEFAULT_CACHE_TTL_SECS));
-        let paths: Vec<String> = nut19.cached_endpoints.into_iter().map(|e| e.path).collect();
-        assert_eq!(paths, ["/v1/swap", "/v1/mint/bolt11", "/v1/melt/bolt11"]);
-        let forever = crate::mint::MintSettings { response_cache_ttl_secs: None, ..Default::default() };
-        assert_eq!(supported_nuts(&forever, &[]).nut19.unwrap().ttl, None);
-        let nuts = supported_nuts(&crate::mint::MintSettings::default(), &[("bank", "Bank"), ("bolt11", "Fake")]);
-        assert!(!nuts.nut04.disabled && nuts.nut04.methods[1].method == "bolt11");
-        assert_eq!(nuts.nut05.methods[0].method, "bank");
+        assert_eq!(info.nuts, nuts);
     }
 
     #[test]

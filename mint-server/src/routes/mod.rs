@@ -1,7 +1,8 @@
 //! The Cashu API under `/v1`. Handlers are thin: extract, call the core, map the error.
 
 pub mod admin;
-pub mod cashu;
+mod cashu;
+mod extract;
 pub mod info;
 
 use axum::Router;

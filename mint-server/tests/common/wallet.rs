@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use mint_server::funding::FundingRegistry;
 use mint_server::mint::{Mint, MintSettings};
 use mint_server::store::MintStore;
 use mint_server::{AppState, MintInfoSettings};
@@ -42,15 +43,15 @@ pub struct Pending {
 impl TestMint {
     /// Serve a mint (fake bolt11 on) on this store.
     pub async fn start(store: Arc<dyn MintStore>, settings: MintSettings) -> TestMint {
-        let settings = MintSettings { fake_bolt11: true, ..settings };
-        let mint = Arc::new(Mint::new(store, vec![7u8; 32], settings).await.unwrap());
+        let funding = FundingRegistry::standard(Arc::clone(&store), true);
+        let mint = Arc::new(Mint::new(store, vec![7u8; 32], settings, funding).await.unwrap());
         Self::serve(mint).await
     }
 
     /// Serve a mint (fake bolt11 on) whose admin API takes this token.
     pub async fn start_with_admin_token(store: Arc<dyn MintStore>, settings: MintSettings, token: Vec<u8>) -> TestMint {
-        let settings = MintSettings { fake_bolt11: true, ..settings };
-        let mint = Arc::new(Mint::new(store, vec![7u8; 32], settings).await.unwrap());
+        let funding = FundingRegistry::standard(Arc::clone(&store), true);
+        let mint = Arc::new(Mint::new(store, vec![7u8; 32], settings, funding).await.unwrap());
         Self::serve_with_token(mint, token).await
     }
 

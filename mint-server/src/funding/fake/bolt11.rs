@@ -3,24 +3,25 @@
 
 use shared::Amount;
 
-use super::MintError;
+use crate::funding::FundingError;
 
 /// The bech32 alphabet.
 const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
 /// An invoice-shaped string for `amount` sat: `lnbc<amount*10>n1` + random bech32 characters. It is not a
 /// payable invoice; the fake backend marks its quotes paid by itself.
-pub fn fake_invoice(amount: Amount) -> Result<String, MintError> {
-    let tenths = amount.checked_mul(10)?;
+pub(super) fn fake_invoice(amount: Amount) -> Result<String, FundingError> {
+    let tenths =
+        amount.checked_mul(10).map_err(|_| FundingError::AmountOutOfRange("amount too large for an invoice".into()))?;
     let mut random = [0u8; 52];
-    getrandom::fill(&mut random).map_err(|e| MintError::Internal(format!("random number generator: {e}")))?;
+    getrandom::fill(&mut random).map_err(|e| FundingError::Internal(format!("random number generator: {e}")))?;
     let data: String = random.iter().map(|b| char::from(CHARSET[usize::from(b % 32)])).collect();
     Ok(format!("lnbc{tenths}n1{data}"))
 }
 
 /// The amount of a BOLT-11 invoice in sat, from its human-readable part (`lnbc2500u1...` is 250,000 sat).
-pub fn invoice_amount_sat(invoice: &str) -> Result<Amount, MintError> {
-    let bad = |why: &str| MintError::InvalidPaymentRequest(why.to_owned());
+pub(super) fn invoice_amount_sat(invoice: &str) -> Result<Amount, FundingError> {
+    let bad = |why: &str| FundingError::InvalidPaymentRequest(why.to_owned());
     let lower = invoice.trim().to_ascii_lowercase();
     let lower = lower.strip_prefix("lightning:").unwrap_or(&lower);
     let separator = lower.rfind('1').ok_or_else(|| bad("not a BOLT-11 invoice"))?;
@@ -30,7 +31,7 @@ pub fn invoice_amount_sat(invoice: &str) -> Result<Amount, MintError> {
         .find_map(|prefix| hrp.strip_prefix(prefix))
         .ok_or_else(|| bad("not a BOLT-11 invoice"))?;
     if rest.is_empty() {
-        return Err(MintError::AmountOutOfRange("invoices without an amount are not supported".into()));
+        return Err(FundingError::AmountOutOfRange("invoices without an amount are not supported".into()));
     }
     let (digits, multiplier) = match rest.chars().last() {
         Some(m @ ('m' | 'u' | 'n' | 'p')) => (&rest[..rest.len() - 1], Some(m)),
@@ -50,10 +51,10 @@ pub fn invoice_amount_sat(invoice: &str) -> Result<Amount, MintError> {
             Some(value / 10)
         }
     }
-    .ok_or_else(|| MintError::AmountOutOfRange("invoice amount too large".into()))?;
+    .ok_or_else(|| FundingError::AmountOutOfRange("invoice amount too large".into()))?;
     // Round up to whole sat: the payer never pays less than asked.
     let sat = u64::try_from(msat.div_ceil(1000))
-        .map_err(|_| MintError::AmountOutOfRange("invoice amount too large".into()))?;
+        .map_err(|_| FundingError::AmountOutOfRange("invoice amount too large".into()))?;
     Ok(Amount::from_u64(sat))
 }
 

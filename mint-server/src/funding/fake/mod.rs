@@ -1,10 +1,12 @@
 //! The fake `bolt11` backend: quotes are paid at once and melts pay nothing.
 
+mod bolt11;
+
 use async_trait::async_trait;
+use shared::nuts::PaymentMethod;
 use shared::{Amount, CurrencyUnit};
 
-use super::{Funding, MintRequest, Payout};
-use crate::mint::{MintError, bolt11};
+use crate::funding::{Funding, FundingError, MintRequest, Payout};
 use crate::store::MeltQuote;
 
 /// Fake Lightning, like the reference mints' fake wallets.
@@ -13,12 +15,17 @@ pub struct FakeBolt11;
 
 #[async_trait]
 impl Funding for FakeBolt11 {
-    fn method(&self) -> &'static str {
-        "bolt11"
+    fn method(&self) -> PaymentMethod {
+        PaymentMethod::Bolt11
     }
 
     fn method_name(&self) -> &'static str {
         "Lightning (fake, development only)"
+    }
+
+    fn mint_options(&self) -> Option<serde_json::Value> {
+        // NUT-04 bolt11: invoices carry no description chosen by the wallet.
+        Some(serde_json::json!({ "description": false }))
     }
 
     async fn mint_request(
@@ -26,15 +33,15 @@ impl Funding for FakeBolt11 {
         _quote_id: &str,
         amount: Amount,
         _unit: &CurrencyUnit,
-    ) -> Result<MintRequest, MintError> {
+    ) -> Result<MintRequest, FundingError> {
         Ok(MintRequest { request: bolt11::fake_invoice(amount)?, paid: true })
     }
 
-    async fn melt_amount(&self, request: &str, _amount: Option<Amount>) -> Result<(Amount, Amount), MintError> {
+    async fn melt_amount(&self, request: &str, _amount: Option<Amount>) -> Result<(Amount, Amount), FundingError> {
         Ok((bolt11::invoice_amount_sat(request)?, Amount::ZERO))
     }
 
-    async fn pay(&self, _quote: &MeltQuote) -> Result<Payout, MintError> {
+    async fn pay(&self, _quote: &MeltQuote) -> Result<Payout, FundingError> {
         // Nothing was paid, so there is no real preimage. 64 zeros is what the reference fake wallets
         // return, and what wallets know not to check against the invoice's payment hash.
         Ok(Payout::Paid { preimage: Some("0".repeat(64)), account: None })

@@ -1,0 +1,95 @@
+//! Bank accounts: opening and crediting them (operator), paying a `bank` mint quote from one.
+
+use shared::nuts::bank::BankPayRequest;
+use shared::nuts::{MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
+use shared::{Amount, PublicKey};
+
+use super::{Mint, MintError};
+use crate::store::{Account, AccountChange, Commit, QuoteTransition, StoreError, unix_now};
+
+impl Mint {
+    /// `POST /v1/bank/pay`: pay a `bank` mint quote from an account, authorised by the account key.
+    pub async fn pay_mint_quote_from_account(
+        &self,
+        request: BankPayRequest,
+    ) -> Result<MintQuoteBolt11Response, MintError> {
+        let quote = self
+            .store
+            .mint_quote(&request.quote)
+            .await?
+            .filter(|q| q.method == PaymentMethod::Bank.as_str())
+            .ok_or(MintError::QuoteNotFound)?;
+        match quote.state {
+            MintQuoteState::Unpaid => {}
+            MintQuoteState::Paid => return Err(MintError::QuotePaid),
+            MintQuoteState::Issued => return Err(MintError::QuoteIssued),
+        }
+        if quote.expiry < u64::try_from(unix_now()).unwrap_or(u64::MAX) {
+            return Err(MintError::QuoteExpired);
+        }
+        let account = self.store.account(&request.account).await?.ok_or(MintError::UnknownAccount)?;
+        shared::nuts::bank::verify_payment(&account.pubkey, &quote.id, &request.signature)
+            .map_err(|_| MintError::BadRequest("the payment signature does not verify with the account key".into()))?;
+        let delta =
+            i64::try_from(quote.amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+        let commit = Commit {
+            quote: Some(QuoteTransition::MintPaid(quote.id.clone())),
+            account: Some(AccountChange {
+                account_id: account.id,
+                delta: -delta,
+                reason: "mint".into(),
+                reference: Some(quote.id.clone()),
+            }),
+            ..Commit::default()
+        };
+        match self.store.commit(&commit).await {
+            Ok(()) => {}
+            Err(StoreError::InsufficientFunds) => return Err(MintError::InsufficientFunds),
+            Err(StoreError::UnknownAccount) => return Err(MintError::UnknownAccount),
+            Err(StoreError::QuoteStateConflict(_)) => return Err(MintError::QuotePaid),
+            Err(other) => return Err(other.into()),
+        }
+        self.mint_quote_state(&PaymentMethod::Bank, &quote.id).await
+    }
+
+    /// Open a bank account for a key.
+    pub async fn create_account(&self, pubkey: PublicKey) -> Result<Account, MintError> {
+        let account = Account {
+            id: uuid::Uuid::new_v4().to_string(),
+            pubkey,
+            unit: self.settings.unit.clone(),
+            balance: Amount::ZERO,
+            blocked: false,
+        };
+        self.store.add_account(&account).await.map_err(|e| match e {
+            StoreError::Duplicate => MintError::BadRequest("an account with this key exists already".into()),
+            other => other.into(),
+        })?;
+        Ok(account)
+    }
+
+    /// Credit an account (operator).
+    pub async fn credit_account(
+        &self,
+        id: &str,
+        amount: Amount,
+        reference: Option<String>,
+    ) -> Result<Account, MintError> {
+        if amount == Amount::ZERO {
+            return Err(MintError::AmountOutOfRange("a credit must be positive".into()));
+        }
+        let delta = i64::try_from(amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+        let change = AccountChange { account_id: id.to_owned(), delta, reason: "credit".into(), reference };
+        self.store.commit(&Commit { account: Some(change), ..Commit::default() }).await.map_err(|e| match e {
+            StoreError::UnknownAccount => MintError::UnknownAccount,
+            StoreError::OutOfRange => MintError::AmountOutOfRange("the balance would overflow".into()),
+            other => other.into(),
+        })?;
+        self.account(id).await
+    }
+
+    /// An account.
+    pub async fn account(&self, id: &str) -> Result<Account, MintError> {
+        self.store.account(id).await?.ok_or(MintError::UnknownAccount)
+    }
+}

@@ -1,0 +1,115 @@
+//! NUT-04: mint quotes and minting (issuing notes against a paid quote).
+
+use shared::nuts::{
+    MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse, PaymentMethod,
+};
+
+use super::checks::{check_outputs, check_shape, sign_outputs};
+use super::{Mint, MintError, check_method, to_json};
+use crate::store::{Commit, MintQuote, QuoteTransition};
+
+impl Mint {
+    /// `POST /v1/mint/quote/{method}`. The fake backend's quotes are paid at once.
+    pub async fn mint_quote(
+        &self,
+        method: &PaymentMethod,
+        request: MintQuoteBolt11Request,
+    ) -> Result<MintQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let backend = self.backend(method, &request.unit)?;
+        self.check_quote_amount(request.amount)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let payment = backend.mint_request(&id, request.amount, &request.unit).await?;
+        let quote = MintQuote {
+            request: payment.request,
+            id,
+            method: method.to_string(),
+            unit: request.unit,
+            amount: request.amount,
+            state: MintQuoteState::Unpaid,
+            expiry: self.expiry(),
+        };
+        self.store.add_mint_quote(&quote).await?;
+        if payment.paid {
+            let paid = Commit { quote: Some(QuoteTransition::MintPaid(quote.id.clone())), ..Commit::default() };
+            self.store.commit(&paid).await?;
+        }
+        self.mint_quote_state(method, &quote.id).await
+    }
+
+    /// `GET /v1/mint/quote/{method}/{id}`.
+    pub async fn mint_quote_state(
+        &self,
+        method: &PaymentMethod,
+        id: &str,
+    ) -> Result<MintQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let quote =
+            self.store.mint_quote(id).await?.filter(|q| q.method == method.as_str()).ok_or(MintError::QuoteNotFound)?;
+        Ok(MintQuoteBolt11Response {
+            quote: quote.id,
+            method: Some(quote.method),
+            request: quote.request,
+            amount: Some(quote.amount),
+            unit: Some(quote.unit),
+            state: quote.state,
+            expiry: Some(quote.expiry),
+            pubkey: None,
+        })
+    }
+
+    /// `POST /v1/mint/{method}`.
+    pub async fn mint(
+        &self,
+        method: &PaymentMethod,
+        request: MintRequest,
+        cache_key: [u8; 32],
+    ) -> Result<MintResponse, MintError> {
+        check_method(method)?;
+        if let Some(cached) = self.cached(&cache_key).await? {
+            return Ok(cached);
+        }
+        let quote = self
+            .store
+            .mint_quote(&request.quote)
+            .await?
+            .filter(|q| q.method == method.as_str())
+            .ok_or(MintError::QuoteNotFound)?;
+        match quote.state {
+            MintQuoteState::Unpaid => return Err(MintError::QuoteNotPaid),
+            MintQuoteState::Issued => return Err(MintError::QuoteIssued),
+            MintQuoteState::Paid => {}
+        }
+        if request.outputs.is_empty() {
+            return Err(MintError::BadRequest("minting needs at least one output".into()));
+        }
+        check_shape(&self.settings, &[], &request.outputs)?;
+        self.load_keysets_of(&[], &request.outputs).await?;
+        let intent = self.store.intend_commit();
+        let keysets = self.keysets();
+        let outputs = request.outputs;
+        let signatures = self
+            .cpu(outputs.len(), move || -> Result<_, MintError> {
+                let (unit, total) = check_outputs(&keysets, &outputs)?;
+                if unit != quote.unit {
+                    return Err(MintError::UnitMismatch);
+                }
+                if total != quote.amount {
+                    return Err(MintError::Unbalanced(format!("outputs {total} != quote amount {}", quote.amount)));
+                }
+                sign_outputs(&keysets, &outputs)
+            })
+            .await?;
+        let response = MintResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
+        let commit = Commit {
+            signatures,
+            quote_id: Some(request.quote.clone()),
+            quote: Some(QuoteTransition::MintIssued(request.quote)),
+            cache: Some((cache_key, to_json(&response)?)),
+            ..Commit::default()
+        };
+        drop(intent);
+        self.commit_or_cached(&commit, &cache_key).await?;
+        Ok(response)
+    }
+}

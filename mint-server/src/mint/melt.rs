@@ -1,0 +1,218 @@
+//! NUT-05: melt quotes, melting (inputs pending while the backend pays), and finishing melts a crash
+//! interrupted.
+
+use shared::nuts::bank::MeltQuoteBankRequest;
+use shared::nuts::{MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, PaymentMethod};
+use shared::{Amount, CurrencyUnit, PublicKey};
+
+use super::checks::{check_melt_covers, check_shape, verify_inputs};
+use super::{Mint, MintError, check_method, to_json};
+use crate::funding::Payout;
+use crate::store::{Commit, MeltQuote, QuoteTransition, StoreError, unix_now};
+
+/// The body of `POST /v1/melt/quote/{method}`, in the shape its method takes: a `bank` request names the
+/// amount to move into the account; a `bolt11` invoice (or another method's request) carries its own.
+#[derive(Debug, Clone)]
+pub enum MeltQuoteRequest {
+    /// `bank`: an account, a unit and an amount.
+    Bank(MeltQuoteBankRequest),
+    /// `bolt11` and any other method: a payment request and a unit.
+    Bolt11(MeltQuoteBolt11Request),
+}
+
+impl MeltQuoteRequest {
+    /// Parse the JSON body of a melt quote request for `method`.
+    pub fn from_json(method: &PaymentMethod, body: &[u8]) -> Result<Self, serde_json::Error> {
+        Ok(match method {
+            PaymentMethod::Bank => MeltQuoteRequest::Bank(serde_json::from_slice(body)?),
+            PaymentMethod::Bolt11 | PaymentMethod::Other(_) => MeltQuoteRequest::Bolt11(serde_json::from_slice(body)?),
+        })
+    }
+
+    /// The payment request, its unit, and the amount where the method's request names one.
+    fn into_parts(self) -> (String, CurrencyUnit, Option<Amount>) {
+        match self {
+            MeltQuoteRequest::Bank(bank) => (bank.request, bank.unit, Some(bank.amount)),
+            MeltQuoteRequest::Bolt11(bolt11) => (bolt11.request, bolt11.unit, None),
+        }
+    }
+}
+
+impl Mint {
+    /// Finish melts a crash interrupted: their inputs are `PENDING`. Asks the backend to pay again (the
+    /// bank and fake backends have no outside effect before the settling commit, so paying again is the
+    /// same payment; a Lightning backend would look the payment up instead), then settles or releases.
+    /// Returns how many quotes were finished.
+    pub async fn recover_pending_melts(&self) -> Result<usize, MintError> {
+        let quotes = self.store.pending_melt_quotes().await?;
+        for quote in &quotes {
+            let ys = self.store.pending_for_quote(&quote.id).await?;
+            let backend = self.backend(&PaymentMethod::from(quote.method.as_str()), &quote.unit);
+            let payout = match backend {
+                Ok(backend) => backend.pay(quote).await.unwrap_or_else(|e| Payout::Failed(e.to_string())),
+                Err(e) => Payout::Failed(e.to_string()),
+            };
+            let commit = match payout {
+                Payout::Paid { preimage, account } => Commit {
+                    settle_pending: ys,
+                    quote: Some(QuoteTransition::MeltPaid(quote.id.clone(), preimage)),
+                    account,
+                    ..Commit::default()
+                },
+                Payout::Failed(_) => Commit {
+                    release_pending: ys,
+                    quote: Some(QuoteTransition::MeltFailed(quote.id.clone())),
+                    ..Commit::default()
+                },
+            };
+            self.store.commit(&commit).await?;
+            tracing::info!(quote = %quote.id, "finished a melt interrupted by a restart");
+        }
+        Ok(quotes.len())
+    }
+
+    /// `POST /v1/melt/quote/{method}`.
+    pub async fn melt_quote(
+        &self,
+        method: &PaymentMethod,
+        request: MeltQuoteRequest,
+    ) -> Result<MeltQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let (request, unit, amount) = request.into_parts();
+        let backend = self.backend(method, &unit)?;
+        let (amount, fee_reserve) = backend.melt_amount(&request, amount).await?;
+        self.check_quote_amount(amount)?;
+        let quote = MeltQuote {
+            id: uuid::Uuid::new_v4().to_string(),
+            method: method.to_string(),
+            unit,
+            amount,
+            fee_reserve,
+            request,
+            state: MeltQuoteState::Unpaid,
+            expiry: self.expiry(),
+            payment_preimage: None,
+        };
+        self.store.add_melt_quote(&quote).await?;
+        Ok(melt_response(quote))
+    }
+
+    /// `GET /v1/melt/quote/{method}/{id}`.
+    pub async fn melt_quote_state(
+        &self,
+        method: &PaymentMethod,
+        id: &str,
+    ) -> Result<MeltQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        let quote =
+            self.store.melt_quote(id).await?.filter(|q| q.method == method.as_str()).ok_or(MintError::QuoteNotFound)?;
+        Ok(melt_response(quote))
+    }
+
+    /// `POST /v1/melt/{method}`: inputs become pending, the backend pays, then the inputs are spent in the
+    /// transaction that records the payment (or released if it failed).
+    pub async fn melt(
+        &self,
+        method: &PaymentMethod,
+        request: MeltRequest,
+        cache_key: [u8; 32],
+    ) -> Result<MeltQuoteBolt11Response, MintError> {
+        check_method(method)?;
+        if let Some(cached) = self.cached(&cache_key).await? {
+            return Ok(cached);
+        }
+        let quote = self
+            .store
+            .melt_quote(&request.quote)
+            .await?
+            .filter(|q| q.method == method.as_str())
+            .ok_or(MintError::QuoteNotFound)?;
+        let backend = self.backend(method, &quote.unit)?;
+        match quote.state {
+            MeltQuoteState::Pending => return Err(MintError::QuotePending),
+            MeltQuoteState::Paid => return Err(MintError::QuotePaid),
+            MeltQuoteState::Unpaid => {}
+        }
+        if quote.expiry < u64::try_from(unix_now()).unwrap_or(u64::MAX) {
+            return Err(MintError::QuoteExpired);
+        }
+        if request.inputs.is_empty() {
+            return Err(MintError::BadRequest("a melt needs at least one input".into()));
+        }
+        check_shape(&self.settings, &request.inputs, &[])?;
+        self.load_keysets_of(&request.inputs, &[]).await?;
+        let keysets = self.keysets();
+        let inputs = request.inputs;
+        let quote_unit = quote.unit.clone();
+        let required = quote.amount.checked_add(quote.fee_reserve)?;
+        let spend = self
+            .cpu(inputs.len(), move || -> Result<_, MintError> {
+                let (spend, unit, fee, total) = verify_inputs(&keysets, inputs)?;
+                check_melt_covers(&unit, total, fee, &quote_unit, required)?;
+                Ok(spend)
+            })
+            .await?;
+
+        let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
+        self.store
+            .commit(&Commit {
+                spend,
+                spend_pending: true,
+                quote_id: Some(quote.id.clone()),
+                quote: Some(QuoteTransition::MeltPending(quote.id.clone())),
+                ..Commit::default()
+            })
+            .await
+            .map_err(|error| match error {
+                StoreError::QuoteStateConflict(_) => MintError::QuotePending,
+                other => other.into(),
+            })?;
+        let payout = match backend.pay(&quote).await {
+            Ok(payout) => payout,
+            Err(error) => Payout::Failed(error.to_string()),
+        };
+        match payout {
+            Payout::Paid { preimage, account } => {
+                let mut paid = quote;
+                paid.state = MeltQuoteState::Paid;
+                paid.payment_preimage = preimage.clone();
+                let response = melt_response(paid.clone());
+                self.store
+                    .commit(&Commit {
+                        settle_pending: ys,
+                        quote: Some(QuoteTransition::MeltPaid(paid.id.clone(), preimage)),
+                        account,
+                        cache: Some((cache_key, to_json(&response)?)),
+                        ..Commit::default()
+                    })
+                    .await?;
+                Ok(response)
+            }
+            Payout::Failed(reason) => {
+                self.store
+                    .commit(&Commit {
+                        release_pending: ys,
+                        quote: Some(QuoteTransition::MeltFailed(quote.id.clone())),
+                        ..Commit::default()
+                    })
+                    .await?;
+                Err(MintError::PaymentFailed(reason))
+            }
+        }
+    }
+}
+
+fn melt_response(quote: MeltQuote) -> MeltQuoteBolt11Response {
+    MeltQuoteBolt11Response {
+        quote: quote.id,
+        method: Some(quote.method),
+        request: Some(quote.request),
+        amount: quote.amount,
+        unit: Some(quote.unit),
+        fee_reserve: quote.fee_reserve,
+        state: quote.state,
+        expiry: quote.expiry,
+        payment_preimage: quote.payment_preimage,
+        change: None,
+    }
+}

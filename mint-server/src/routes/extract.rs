@@ -1,0 +1,111 @@
+//! Extractors for request bodies: JSON that answers malformed input with a Cashu error body (axum's own
+//! `Json` answers in plain text), and, for the state-changing requests NUT-19 caches, the request's key.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OriginalUri, Request};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::mint::cache_key;
+
+/// A JSON request body.
+#[derive(Debug)]
+pub(crate) struct CashuJson<T>(pub(crate) T);
+
+/// The JSON body of a state-changing request, and its NUT-19 key: [`cache_key`] of the request's method,
+/// path and exactly the bytes the client sent, so that an identical retry has the identical key.
+#[derive(Debug)]
+pub(crate) struct Keyed<T> {
+    /// The parsed body.
+    pub(crate) request: T,
+    /// `SHA-256(method, path, body)`.
+    pub(crate) key: [u8; 32],
+}
+
+/// Parse a JSON body, refusing it with a Cashu error body.
+pub(crate) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(invalid_body)
+}
+
+/// The refusal of a body that is not the JSON an endpoint takes.
+pub(crate) fn invalid_body(error: serde_json::Error) -> ApiError {
+    ApiError::BadRequest(format!("invalid request body: {error}"))
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CashuJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // A body over the limit keeps axum's answer (413 Payload Too Large).
+        let body = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        parse(&body).map(CashuJson).map_err(IntoResponse::into_response)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Keyed<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let method = request.method().clone();
+        // The full path (`/v1/swap`), not the one inside the nested router (`/swap`).
+        let path = match request.extensions().get::<OriginalUri>() {
+            Some(OriginalUri(uri)) => uri.path().to_owned(),
+            None => request.uri().path().to_owned(),
+        };
+        let body = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let parsed = parse(&body).map_err(IntoResponse::into_response)?;
+        Ok(Keyed { request: parsed, key: cache_key(method.as_str(), &path, &body) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::post;
+    use shared::nuts::ErrorResponse;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, serde::Serialize)]
+    struct Body1 {
+        n: u32,
+    }
+
+    /// Answers with the parsed number and the hex key.
+    async fn echo(keyed: Keyed<Body1>) -> String {
+        format!("{} {}", keyed.request.n, hex::encode(keyed.key))
+    }
+
+    async fn call(path: &str, body: &'static str) -> (StatusCode, Vec<u8>) {
+        let app = Router::new().nest("/v1", Router::new().route("/echo/{x}", post(echo)));
+        let response = app.oneshot(Request::post(path).body(Body::from(body)).unwrap()).await.unwrap();
+        let status = response.status();
+        (status, axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap().to_vec())
+    }
+
+    #[tokio::test]
+    async fn the_key_is_the_hash_of_method_full_path_and_exact_body() {
+        let (status, body) = call("/v1/echo/a", r#"{"n": 1}"#).await;
+        assert_eq!(status, StatusCode::OK);
+        let expected = format!("1 {}", hex::encode(cache_key("POST", "/v1/echo/a", br#"{"n": 1}"#)));
+        assert_eq!(String::from_utf8(body).unwrap(), expected);
+        // The same value in other bytes is another request.
+        let (_, other) = call("/v1/echo/a", r#"{"n":1}"#).await;
+        assert_ne!(String::from_utf8(other).unwrap(), expected);
+    }
+
+    #[tokio::test]
+    async fn malformed_json_gets_a_cashu_error_body() {
+        for bad in ["{", r#"{"n": "one"}"#, ""] {
+            let (status, body) = call("/v1/echo/a", bad).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            let error: ErrorResponse = serde_json::from_slice(&body).unwrap();
+            assert_eq!(error.code.to_code(), 0);
+            assert!(error.detail.starts_with("invalid request body"), "{}", error.detail);
+        }
+    }
+}
