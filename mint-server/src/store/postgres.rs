@@ -9,12 +9,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use shared::{BlindSignature, Id, PublicKey};
+use shared::{BlindSignature, Proof, PublicKey};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Postgres, query::Query};
 
 use super::rows::{
-    self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofRow, ProofStateRow, SignatureRow, StoredSignatureRow,
+    self, AccountRow, Effects, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofRow, ProofStateRow, SignatureRow,
+    StoredSignatureRow,
 };
 use super::{
     Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
@@ -43,10 +44,11 @@ WITH spent AS (
 )
 SELECT (SELECT count(*) FROM spent) + (SELECT count(*) FROM signed) + (SELECT count(*) FROM cached)";
 
-/// Pending serials become spent.
-const SETTLE_PENDING: &str = "UPDATE proofs SET state = 'SPENT' WHERE y = ANY($1) AND state = 'PENDING'";
-/// Pending serials are released (unspent again).
-const RELEASE_PENDING: &str = "DELETE FROM proofs WHERE y = ANY($1) AND state = 'PENDING'";
+/// Serials pending for quote `$2` become spent.
+const SETTLE_PENDING: &str =
+    "UPDATE proofs SET state = 'SPENT' WHERE y = ANY($1) AND state = 'PENDING' AND quote_id = $2";
+/// Serials pending for quote `$2` are released (unspent again).
+const RELEASE_PENDING: &str = "DELETE FROM proofs WHERE y = ANY($1) AND state = 'PENDING' AND quote_id = $2";
 
 /// States of the serials in `$1` (a [`ProofStateRow`] each).
 const SELECT_PROOF_STATES: &str = "SELECT y, state, witness, request_key FROM proofs WHERE y = ANY($1)";
@@ -74,16 +76,16 @@ impl PostgresStore {
         Ok(PostgresStore { pool })
     }
 
-    /// What a failed insert of `commit`'s rows means: which unique key it hit (for the spent set: were
-    /// the serials spent or pending?), or a backend failure.
-    async fn insert_failure(&self, error: sqlx::Error, commit: &Commit) -> StoreError {
+    /// What a failed insert of rows means: which unique key it hit (for the spent set: were the serials of
+    /// `spend` spent or pending?), or a backend failure.
+    async fn insert_failure(&self, error: sqlx::Error, spend: &[(PublicKey, Proof)]) -> StoreError {
         let constraint = match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint().unwrap_or_default().to_owned(),
             _ => return error.into(),
         };
         match constraint.as_str() {
             "proofs_pkey" => {
-                let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
+                let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
                 match self.proof_states(&ys).await {
                     Ok(states) => rows::classify_conflict(&states),
                     Err(error) => error,
@@ -94,16 +96,18 @@ impl PostgresStore {
         }
     }
 
-    /// Apply a commit that does more than insert rows, in one transaction.
+    /// Apply a commit that does more than insert rows, in one transaction; `inserts` is its
+    /// [`INSERT_ROWS`], if it inserts any.
     async fn commit_in_transaction(
         &self,
-        commit: &Commit,
-        inserts: Query<'_, Postgres, PgArguments>,
+        effects: &Effects<'_>,
+        inserts: Option<Query<'_, Postgres, PgArguments>>,
+        now: i64,
     ) -> Result<(), StoreError> {
-        let now = unix_now();
         let mut tx = self.pool.begin().await?;
-        if let Some(transition) = &commit.quote {
-            let (sql, id, preimage) = rows::quote_transition_sql(transition);
+        create(&mut tx, effects, now).await?;
+        if let Some(transition) = effects.transition {
+            let (sql, id, preimage) = transition.sql();
             let query = match preimage {
                 Some(preimage) => sqlx::query(sql).bind(preimage).bind(id),
                 None => sqlx::query(sql).bind(id),
@@ -112,39 +116,41 @@ impl PostgresStore {
                 return Err(StoreError::QuoteStateConflict(id.to_owned()));
             }
         }
-        if let Err(error) = inserts.execute(&mut *tx).await {
-            drop(tx);
-            return Err(self.insert_failure(error, commit).await);
+        if let Some(inserts) = inserts {
+            if let Err(error) = inserts.execute(&mut *tx).await {
+                drop(tx);
+                return Err(self.insert_failure(error, effects.spend).await);
+            }
         }
-        if !commit.settle_pending.is_empty() {
-            let ys: Vec<Vec<u8>> = commit.settle_pending.iter().map(|y| y.to_bytes().to_vec()).collect();
-            let updated = sqlx::query(SETTLE_PENDING).bind(&ys).execute(&mut *tx).await?;
+        if !effects.settle.is_empty() {
+            let ys: Vec<Vec<u8>> = effects.settle.iter().map(|y| y.to_bytes().to_vec()).collect();
+            let updated = sqlx::query(SETTLE_PENDING).bind(&ys).bind(effects.quote_id).execute(&mut *tx).await?;
             if updated.rows_affected() != ys.len() as u64 {
                 return Err(StoreError::Backend("pending proofs vanished".into()));
             }
         }
-        if !commit.release_pending.is_empty() {
-            let ys: Vec<Vec<u8>> = commit.release_pending.iter().map(|y| y.to_bytes().to_vec()).collect();
-            sqlx::query(RELEASE_PENDING).bind(ys).execute(&mut *tx).await?;
+        if !effects.release.is_empty() {
+            let ys: Vec<Vec<u8>> = effects.release.iter().map(|y| y.to_bytes().to_vec()).collect();
+            sqlx::query(RELEASE_PENDING).bind(ys).bind(effects.quote_id).execute(&mut *tx).await?;
         }
-        if let Some(change) = &commit.account {
+        if let Some(change) = effects.balance {
             let updated = sqlx::query(rows::balance_update(change.delta))
                 .bind(change.delta)
-                .bind(&change.account_id)
+                .bind(change.account_id)
                 .execute(&mut *tx)
                 .await?;
             if updated.rows_affected() != 1 {
                 let blocked: Option<(i64,)> = sqlx::query_as(rows::SELECT_ACCOUNT_BLOCKED)
-                    .bind(&change.account_id)
+                    .bind(change.account_id)
                     .fetch_optional(&mut *tx)
                     .await?;
                 return Err(rows::balance_refusal(blocked.map(|(blocked,)| blocked), change.delta));
             }
             sqlx::query(rows::INSERT_LEDGER_ENTRY)
-                .bind(&change.account_id)
+                .bind(change.account_id)
                 .bind(change.delta)
-                .bind(&change.reason)
-                .bind(change.reference.as_deref())
+                .bind(change.reason)
+                .bind(change.reference)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -154,15 +160,83 @@ impl PostgresStore {
     }
 }
 
+/// The rows a commit creates or flags: keysets, quotes, accounts.
+async fn create(tx: &mut sqlx::PgConnection, effects: &Effects<'_>, now: i64) -> Result<(), StoreError> {
+    if let Some(keyset) = effects.rotate_keyset {
+        let (id, unit) = (keyset.id.to_string(), keyset.unit.to_string());
+        let inserted = sqlx::query(rows::INSERT_ACTIVE_KEYSET)
+            .bind(&id)
+            .bind(&unit)
+            .bind(i64::from(keyset.derivation_index))
+            .bind(i64::from(keyset.max_order))
+            .bind(rows::to_i64(keyset.input_fee_ppk)?)
+            .bind(keyset.final_expiry.map(rows::to_i64).transpose()?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+        rows::unique_or(inserted, StoreError::Duplicate)?;
+        sqlx::query(rows::DEACTIVATE_OTHER_KEYSETS).bind(&unit).bind(&id).execute(&mut *tx).await?;
+    }
+    if let Some((quote, state)) = effects.new_mint_quote {
+        let inserted = sqlx::query(rows::INSERT_MINT_QUOTE)
+            .bind(&quote.id)
+            .bind(&quote.method)
+            .bind(quote.unit.to_string())
+            .bind(rows::to_i64(quote.amount.to_u64())?)
+            .bind(&quote.request)
+            .bind(state)
+            .bind(rows::to_i64(quote.expiry)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+        rows::unique_or(inserted, StoreError::Duplicate)?;
+    }
+    if let Some(quote) = effects.new_melt_quote {
+        let inserted = sqlx::query(rows::INSERT_MELT_QUOTE)
+            .bind(&quote.id)
+            .bind(&quote.method)
+            .bind(quote.unit.to_string())
+            .bind(rows::to_i64(quote.amount.to_u64())?)
+            .bind(rows::to_i64(quote.fee_reserve.to_u64())?)
+            .bind(&quote.request)
+            .bind(rows::melt_quote_state_name(quote.state))
+            .bind(rows::to_i64(quote.expiry)?)
+            .bind(quote.payment_preimage.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+        rows::unique_or(inserted, StoreError::Duplicate)?;
+    }
+    if let Some(account) = effects.new_account {
+        let inserted = sqlx::query(rows::INSERT_ACCOUNT)
+            .bind(&account.id)
+            .bind(account.pubkey.to_bytes().to_vec())
+            .bind(account.unit.to_string())
+            .bind(i64::from(account.blocked))
+            .bind(now)
+            .execute(&mut *tx)
+            .await;
+        rows::unique_or(inserted, StoreError::Duplicate)?;
+    }
+    if let Some((account_id, blocked)) = effects.block {
+        let updated =
+            sqlx::query(rows::SET_ACCOUNT_BLOCKED).bind(i64::from(blocked)).bind(account_id).execute(&mut *tx).await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::UnknownAccount);
+        }
+    }
+    Ok(())
+}
+
 /// [`INSERT_ROWS`] with a commit's rows bound.
 fn insert_rows<'q>(
-    commit: &'q Commit,
+    effects: &Effects<'q>,
     proofs: &[ProofRow<'_>],
     signatures: &[SignatureRow],
     now: i64,
 ) -> Query<'q, Postgres, PgArguments> {
-    let (key, response) = match &commit.cache {
-        Some((key, response)) => (Some(key.to_vec()), Some(response.as_str())),
+    let (key, response) = match effects.cache {
+        Some(cached) => (Some(cached.key.to_vec()), Some(cached.body.as_str())),
         None => (None, None),
     };
     sqlx::query(INSERT_ROWS)
@@ -172,8 +246,8 @@ fn insert_rows<'q>(
         .bind(proofs.iter().map(|r| r.secret.to_owned()).collect::<Vec<_>>())
         .bind(proofs.iter().map(|r| r.c.to_vec()).collect::<Vec<_>>())
         .bind(proofs.iter().map(|r| r.witness.map(str::to_owned)).collect::<Vec<_>>())
-        .bind(rows::spend_state(commit))
-        .bind(commit.quote_id.as_deref())
+        .bind(effects.spend_state)
+        .bind(effects.quote_id)
         .bind(now)
         .bind(signatures.iter().map(|r| r.b.to_vec()).collect::<Vec<_>>())
         .bind(signatures.iter().map(|r| r.amount).collect::<Vec<_>>())
@@ -183,25 +257,24 @@ fn insert_rows<'q>(
         .bind(signatures.iter().map(|r| r.s.to_vec()).collect::<Vec<_>>())
         .bind(key)
         .bind(response)
-        .bind(commit.request.as_ref().map(|key| &key[..]))
+        .bind(effects.request.map(|key| &key[..]))
 }
 
 #[async_trait]
 impl MintStore for PostgresStore {
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
-        let proofs = rows::proof_rows(commit)?;
-        let signatures = rows::signature_rows(commit)?;
-        let inserts = insert_rows(commit, &proofs, &signatures, unix_now());
-        let only_inserts = commit.quote.is_none()
-            && commit.account.is_none()
-            && commit.settle_pending.is_empty()
-            && commit.release_pending.is_empty();
-        if !only_inserts {
-            return self.commit_in_transaction(commit, inserts).await;
-        }
-        match inserts.execute(&self.pool).await {
-            Ok(_) => Ok(()),
-            Err(error) => Err(self.insert_failure(error, commit).await),
+        let now = unix_now();
+        let effects = Effects::of(commit)?;
+        let proofs = rows::proof_rows(effects.spend)?;
+        let signatures = rows::signature_rows(effects.signatures)?;
+        let has_rows = !proofs.is_empty() || !signatures.is_empty() || effects.cache.is_some();
+        let inserts = has_rows.then(|| insert_rows(&effects, &proofs, &signatures, now));
+        match inserts {
+            Some(inserts) if effects.only_inserts() => match inserts.execute(&self.pool).await {
+                Ok(_) => Ok(()),
+                Err(error) => Err(self.insert_failure(error, effects.spend).await),
+            },
+            inserts => self.commit_in_transaction(&effects, inserts, now).await,
         }
     }
 
@@ -213,26 +286,6 @@ impl MintStore for PostgresStore {
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
         let found: Vec<KeysetRow> = sqlx::query_as(rows::SELECT_KEYSETS).fetch_all(&self.pool).await?;
         found.into_iter().map(rows::keyset).collect()
-    }
-
-    async fn add_keyset(&self, keyset: &KeysetRecord) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_KEYSET)
-            .bind(keyset.id.to_string())
-            .bind(keyset.unit.to_string())
-            .bind(i64::from(keyset.derivation_index))
-            .bind(i64::from(keyset.max_order))
-            .bind(rows::to_i64(keyset.input_fee_ppk)?)
-            .bind(keyset.final_expiry.map(rows::to_i64).transpose()?)
-            .bind(i64::from(keyset.active))
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
-    }
-
-    async fn set_keyset_active(&self, id: &Id, active: bool) -> Result<(), StoreError> {
-        sqlx::query(rows::SET_KEYSET_ACTIVE).bind(i64::from(active)).bind(id.to_string()).execute(&self.pool).await?;
-        Ok(())
     }
 
     async fn proof_states(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
@@ -280,42 +333,10 @@ impl MintStore for PostgresStore {
         }
     }
 
-    async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_MINT_QUOTE)
-            .bind(&quote.id)
-            .bind(&quote.method)
-            .bind(quote.unit.to_string())
-            .bind(rows::to_i64(quote.amount.to_u64())?)
-            .bind(&quote.request)
-            .bind(rows::mint_quote_state_name(quote.state))
-            .bind(rows::to_i64(quote.expiry)?)
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
-    }
-
     async fn mint_quote(&self, id: &str) -> Result<Option<MintQuote>, StoreError> {
         let row: Option<MintQuoteRow> =
             sqlx::query_as(rows::SELECT_MINT_QUOTE).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::mint_quote).transpose()
-    }
-
-    async fn add_melt_quote(&self, quote: &MeltQuote) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_MELT_QUOTE)
-            .bind(&quote.id)
-            .bind(&quote.method)
-            .bind(quote.unit.to_string())
-            .bind(rows::to_i64(quote.amount.to_u64())?)
-            .bind(rows::to_i64(quote.fee_reserve.to_u64())?)
-            .bind(&quote.request)
-            .bind(rows::melt_quote_state_name(quote.state))
-            .bind(rows::to_i64(quote.expiry)?)
-            .bind(quote.payment_preimage.as_deref())
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
     }
 
     async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError> {
@@ -329,26 +350,8 @@ impl MintStore for PostgresStore {
         found.into_iter().map(rows::melt_quote).collect()
     }
 
-    async fn add_account(&self, account: &Account) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_ACCOUNT)
-            .bind(&account.id)
-            .bind(account.pubkey.to_bytes().to_vec())
-            .bind(account.unit.to_string())
-            .bind(i64::from(account.blocked))
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
-    }
-
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
-    }
-
-    async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError> {
-        let updated =
-            sqlx::query(rows::SET_ACCOUNT_BLOCKED).bind(i64::from(blocked)).bind(id).execute(&self.pool).await?;
-        if updated.rows_affected() == 1 { Ok(()) } else { Err(StoreError::UnknownAccount) }
     }
 }

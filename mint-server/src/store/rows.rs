@@ -9,9 +9,11 @@
 use std::str::FromStr;
 
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
-use shared::{Amount, BlindSignature, BlindSignatureDleq, CurrencyUnit, Id, PublicKey, SecretKey};
+use shared::{Amount, BlindSignature, BlindSignatureDleq, CurrencyUnit, Id, Proof, PublicKey, SecretKey};
 
-use super::{Account, Commit, KeysetRecord, MeltQuote, MintQuote, QuoteTransition, StoreError, StoredProofState};
+use super::{
+    Account, AccountChange, CachedResponse, Commit, KeysetRecord, MeltQuote, MintQuote, StoreError, StoredProofState,
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // Statements
@@ -19,12 +21,12 @@ use super::{Account, Commit, KeysetRecord, MeltQuote, MintQuote, QuoteTransition
 /// All keysets, oldest first.
 pub(super) const SELECT_KEYSETS: &str = "SELECT id, unit, derivation_index, max_order, input_fee_ppk, final_expiry, \
      active FROM keysets ORDER BY created_at, derivation_index";
-/// Add a keyset: id, unit, index, max order, fee, final expiry, active, created at.
-pub(super) const INSERT_KEYSET: &str = "INSERT INTO keysets \
+/// Add an active keyset: id, unit, index, max order, fee, final expiry, created at.
+pub(super) const INSERT_ACTIVE_KEYSET: &str = "INSERT INTO keysets \
      (id, unit, derivation_index, max_order, input_fee_ppk, final_expiry, active, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-/// Set a keyset's `active` flag: flag, id.
-pub(super) const SET_KEYSET_ACTIVE: &str = "UPDATE keysets SET active = $1 WHERE id = $2";
+     VALUES ($1, $2, $3, $4, $5, $6, 1, $7)";
+/// Every keyset of unit `$1` but `$2` becomes inactive.
+pub(super) const DEACTIVATE_OTHER_KEYSETS: &str = "UPDATE keysets SET active = 0 WHERE unit = $1 AND id <> $2";
 
 /// Pending serials held for a quote.
 pub(super) const SELECT_PENDING_FOR_QUOTE: &str = "SELECT y FROM proofs WHERE quote_id = $1 AND state = 'PENDING'";
@@ -90,29 +92,196 @@ pub(super) fn balance_refusal(blocked: Option<i64>, delta: i64) -> StoreError {
     }
 }
 
-/// The statement and bound values of a quote transition: `(sql, quote id, optional preimage)`. With a
-/// preimage, the statement binds the preimage as `$1` and the id as `$2`; without, the id as `$1`. It
-/// changes one row exactly when the quote is in the state the transition starts from.
-pub(super) fn quote_transition_sql(transition: &QuoteTransition) -> (&'static str, &str, Option<&str>) {
-    match transition {
-        QuoteTransition::MintPaid(id) => {
-            ("UPDATE mint_quotes SET state = 'PAID' WHERE id = $1 AND state = 'UNPAID'", id, None)
+/// A quote's compare-and-set state change.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Transition<'a> {
+    /// Mint quote `UNPAID -> PAID`.
+    MintPaid(&'a str),
+    /// Mint quote `PAID -> ISSUED`.
+    MintIssued(&'a str),
+    /// Melt quote `UNPAID -> PENDING`.
+    MeltPending(&'a str),
+    /// Melt quote `UNPAID | PENDING -> PAID`, with the proof of payment (empty text for none).
+    MeltPaid(&'a str, &'a str),
+    /// Melt quote `PENDING -> UNPAID`.
+    MeltFailed(&'a str),
+}
+
+impl<'a> Transition<'a> {
+    /// The statement and bound values: `(sql, quote id, optional preimage)`. With a preimage, the statement
+    /// binds the preimage as `$1` and the id as `$2`; without, the id as `$1`. It changes one row exactly
+    /// when the quote is in the state the transition starts from.
+    pub(super) fn sql(self) -> (&'static str, &'a str, Option<&'a str>) {
+        match self {
+            Transition::MintPaid(id) => {
+                ("UPDATE mint_quotes SET state = 'PAID' WHERE id = $1 AND state = 'UNPAID'", id, None)
+            }
+            Transition::MintIssued(id) => {
+                ("UPDATE mint_quotes SET state = 'ISSUED' WHERE id = $1 AND state = 'PAID'", id, None)
+            }
+            Transition::MeltPending(id) => {
+                ("UPDATE melt_quotes SET state = 'PENDING' WHERE id = $1 AND state = 'UNPAID'", id, None)
+            }
+            Transition::MeltPaid(id, preimage) => (
+                "UPDATE melt_quotes SET state = 'PAID', payment_preimage = $1 \
+                 WHERE id = $2 AND state IN ('UNPAID', 'PENDING')",
+                id,
+                Some(preimage),
+            ),
+            Transition::MeltFailed(id) => {
+                ("UPDATE melt_quotes SET state = 'UNPAID' WHERE id = $1 AND state = 'PENDING'", id, None)
+            }
         }
-        QuoteTransition::MintIssued(id) => {
-            ("UPDATE mint_quotes SET state = 'ISSUED' WHERE id = $1 AND state = 'PAID'", id, None)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Effects
+
+/// A balance change with its ledger entry.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Balance<'a> {
+    pub(super) account_id: &'a str,
+    /// Positive credits, negative debits.
+    pub(super) delta: i64,
+    pub(super) reason: &'a str,
+    pub(super) reference: Option<&'a str>,
+}
+
+impl<'a> Balance<'a> {
+    fn of(change: &'a AccountChange) -> Self {
+        Balance {
+            account_id: &change.account_id,
+            delta: change.delta,
+            reason: &change.reason,
+            reference: change.reference.as_deref(),
         }
-        QuoteTransition::MeltPending(id) => {
-            ("UPDATE melt_quotes SET state = 'PENDING' WHERE id = $1 AND state = 'UNPAID'", id, None)
-        }
-        QuoteTransition::MeltPaid(id, preimage) => (
-            "UPDATE melt_quotes SET state = 'PAID', payment_preimage = $1 \
-             WHERE id = $2 AND state IN ('UNPAID', 'PENDING')",
-            id,
-            Some(preimage.as_deref().unwrap_or("")),
-        ),
-        QuoteTransition::MeltFailed(id) => {
-            ("UPDATE melt_quotes SET state = 'UNPAID' WHERE id = $1 AND state = 'PENDING'", id, None)
-        }
+    }
+}
+
+/// What a [`Commit`] does, as rows and statements: written once here for both backends, which apply the
+/// parts in this order (creations, the quote's compare-and-set, spent-set inserts, pending rows settled or
+/// released, signatures, the balance, the cached response). Borrowed from the commit: building it
+/// allocates nothing.
+#[derive(Debug, Default)]
+pub(super) struct Effects<'a> {
+    /// A keyset to add as the active one of its unit (the others of the unit become inactive).
+    pub(super) rotate_keyset: Option<&'a KeysetRecord>,
+    /// A mint quote to add, with the state it starts in.
+    pub(super) new_mint_quote: Option<(&'a MintQuote, &'static str)>,
+    pub(super) new_melt_quote: Option<&'a MeltQuote>,
+    pub(super) new_account: Option<&'a Account>,
+    /// Account id and its new `blocked` flag.
+    pub(super) block: Option<(&'a str, bool)>,
+    pub(super) transition: Option<Transition<'a>>,
+    /// Inputs inserted into the spent set, with [`Effects::spend_state`].
+    pub(super) spend: &'a [(PublicKey, Proof)],
+    pub(super) spend_state: &'static str,
+    /// Pending inputs that become spent, and that are released; both held for [`Effects::quote_id`].
+    pub(super) settle: &'a [PublicKey],
+    pub(super) release: &'a [PublicKey],
+    /// The quote the spent-set and signature rows belong to.
+    pub(super) quote_id: Option<&'a str>,
+    pub(super) signatures: &'a [(PublicKey, BlindSignature)],
+    pub(super) balance: Option<Balance<'a>>,
+    pub(super) cache: Option<&'a CachedResponse>,
+    /// NUT-19 key recorded on each spent row.
+    pub(super) request: Option<&'a [u8; 32]>,
+}
+
+/// Spent-set state of inputs that are spent.
+const SPENT: &str = "SPENT";
+/// Spent-set state of inputs held for a melt in flight.
+const PENDING: &str = "PENDING";
+
+impl<'a> Effects<'a> {
+    /// The effects of `commit`.
+    pub(super) fn of(commit: &'a Commit) -> Result<Self, StoreError> {
+        let none = Effects { spend_state: SPENT, ..Effects::default() };
+        Ok(match commit {
+            Commit::Swap { inputs, outputs, request } => {
+                Effects { spend: inputs, signatures: outputs, request: Some(request), ..none }
+            }
+            Commit::CreateMintQuote(quote) => {
+                let state = match quote.state {
+                    MintQuoteState::Unpaid | MintQuoteState::Paid => mint_quote_state_name(quote.state),
+                    MintQuoteState::Issued => return Err(StoreError::QuoteStateConflict(quote.id.clone())),
+                };
+                Effects { new_mint_quote: Some((quote, state)), ..none }
+            }
+            Commit::PayMintQuote { quote_id, account_id, amount } => Effects {
+                transition: Some(Transition::MintPaid(quote_id)),
+                balance: Some(Balance {
+                    account_id,
+                    delta: -to_i64(amount.to_u64())?,
+                    reason: "mint",
+                    reference: Some(quote_id),
+                }),
+                ..none
+            },
+            Commit::Issue { quote_id, outputs, response } => Effects {
+                transition: Some(Transition::MintIssued(quote_id)),
+                quote_id: Some(quote_id),
+                signatures: outputs,
+                cache: Some(response),
+                ..none
+            },
+            Commit::CreateMeltQuote(quote) => Effects { new_melt_quote: Some(quote), ..none },
+            Commit::MeltStart { quote_id, inputs } => Effects {
+                transition: Some(Transition::MeltPending(quote_id)),
+                spend: inputs,
+                spend_state: PENDING,
+                quote_id: Some(quote_id),
+                ..none
+            },
+            Commit::MeltSettle { quote_id, inputs, preimage, credit, response } => Effects {
+                transition: Some(Transition::MeltPaid(quote_id, preimage.as_deref().unwrap_or(""))),
+                settle: inputs,
+                quote_id: Some(quote_id),
+                balance: credit.as_ref().map(Balance::of),
+                cache: response.as_ref(),
+                ..none
+            },
+            Commit::MeltRelease { quote_id, inputs } => Effects {
+                transition: Some(Transition::MeltFailed(quote_id)),
+                release: inputs,
+                quote_id: Some(quote_id),
+                ..none
+            },
+            Commit::CreateAccount(account) => Effects { new_account: Some(account), ..none },
+            Commit::CreditAccount { account_id, amount, reference } => Effects {
+                balance: Some(Balance {
+                    account_id,
+                    delta: to_i64(amount.to_u64())?,
+                    reason: "credit",
+                    reference: reference.as_deref(),
+                }),
+                ..none
+            },
+            Commit::SetAccountBlocked { account_id, blocked } => {
+                Effects { block: Some((account_id.as_str(), *blocked)), ..none }
+            }
+            Commit::RotateKeyset(keyset) => Effects { rotate_keyset: Some(keyset), ..none },
+        })
+    }
+
+    /// Does it only insert rows (spent set, signatures, cached response)? Then a single statement can be
+    /// the whole commit.
+    pub(super) fn only_inserts(&self) -> bool {
+        self.rotate_keyset.is_none()
+            && self.new_mint_quote.is_none()
+            && self.new_melt_quote.is_none()
+            && self.new_account.is_none()
+            && self.block.is_none()
+            && self.transition.is_none()
+            && self.settle.is_empty()
+            && self.release.is_empty()
+            && self.balance.is_none()
+    }
+
+    /// Rows inserted into the spent set and the signatures (what the SQLite checkpointer counts).
+    pub(super) fn rows(&self) -> usize {
+        self.spend.len() + self.signatures.len()
     }
 }
 
@@ -130,10 +299,9 @@ pub(super) struct ProofRow<'a> {
     pub(super) witness: Option<&'a str>,
 }
 
-/// The spent-set rows a commit inserts.
-pub(super) fn proof_rows(commit: &Commit) -> Result<Vec<ProofRow<'_>>, StoreError> {
-    commit
-        .spend
+/// The spent-set rows to insert.
+pub(super) fn proof_rows<'a>(spend: &'a [(PublicKey, Proof)]) -> Result<Vec<ProofRow<'a>>, StoreError> {
+    spend
         .iter()
         .map(|(y, proof)| {
             Ok(ProofRow {
@@ -148,11 +316,6 @@ pub(super) fn proof_rows(commit: &Commit) -> Result<Vec<ProofRow<'_>>, StoreErro
         .collect()
 }
 
-/// The state a commit's spent-set rows are inserted with.
-pub(super) fn spend_state(commit: &Commit) -> &'static str {
-    if commit.spend_pending { "PENDING" } else { "SPENT" }
-}
-
 /// A blind-signature row, converted and ready to bind.
 #[derive(Debug)]
 pub(super) struct SignatureRow {
@@ -164,10 +327,9 @@ pub(super) struct SignatureRow {
     pub(super) s: [u8; 32],
 }
 
-/// The signature rows a commit inserts.
-pub(super) fn signature_rows(commit: &Commit) -> Result<Vec<SignatureRow>, StoreError> {
-    commit
-        .signatures
+/// The signature rows to insert.
+pub(super) fn signature_rows(signatures: &[(PublicKey, BlindSignature)]) -> Result<Vec<SignatureRow>, StoreError> {
+    signatures
         .iter()
         .map(|(blinded, signature)| {
             let dleq =

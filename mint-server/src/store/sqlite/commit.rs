@@ -4,7 +4,7 @@
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use shared::PublicKey;
 
-use crate::store::rows::{self, proof_rows, signature_rows, spend_state};
+use crate::store::rows::{self, Effects, proof_rows, signature_rows};
 use crate::store::{Commit, StoreError, StoredProofState};
 
 /// Insert one spent-set row.
@@ -14,10 +14,10 @@ const INSERT_PROOF: &str = "INSERT INTO proofs \
 /// Insert one signature row.
 const INSERT_SIGNATURE: &str = "INSERT INTO blind_signatures \
      (b, amount, keyset_id, c, dleq_e, dleq_s, quote_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-/// A pending serial becomes spent.
-const SETTLE_PENDING: &str = "UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING'";
-/// A pending serial is released (unspent again).
-const RELEASE_PENDING: &str = "DELETE FROM proofs WHERE y = $1 AND state = 'PENDING'";
+/// A serial pending for quote `$2` becomes spent.
+const SETTLE_PENDING: &str = "UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING' AND quote_id = $2";
+/// A serial pending for quote `$2` is released (unspent again).
+const RELEASE_PENDING: &str = "DELETE FROM proofs WHERE y = $1 AND state = 'PENDING' AND quote_id = $2";
 /// One serial's state.
 const SELECT_PROOF_STATE: &str = "SELECT state, witness, request_key FROM proofs WHERE y = $1";
 
@@ -46,16 +46,19 @@ fn unique_or(
     }
 }
 
-/// Rows `commit` writes (what the checkpointer counts).
+/// Rows `commit` writes to the spent set and the signatures (what the checkpointer counts).
 pub(super) fn rows_written(commit: &Commit) -> usize {
-    commit.spend.len() + commit.signatures.len()
+    Effects::of(commit).map_or(0, |effects| effects.rows())
 }
 
 /// Apply one request's commit inside the open transaction (the caller rolls it back, or back to its
 /// savepoint, if this fails).
 pub(super) fn apply(connection: &Connection, commit: &Commit, now: i64) -> Result<(), StoreError> {
-    if let Some(transition) = &commit.quote {
-        let (sql, id, preimage) = rows::quote_transition_sql(transition);
+    let effects = Effects::of(commit)?;
+    create(connection, &effects, now)?;
+
+    if let Some(transition) = effects.transition {
+        let (sql, id, preimage) = transition.sql();
         let mut statement = connection.prepare_cached(sql)?;
         let updated = match preimage {
             Some(preimage) => statement.execute(params![preimage, id])?,
@@ -66,60 +69,63 @@ pub(super) fn apply(connection: &Connection, commit: &Commit, now: i64) -> Resul
         }
     }
 
-    let state = spend_state(commit);
-    let quote_id = commit.quote_id.as_deref();
-    let request = commit.request.as_ref().map(|key| &key[..]);
-    let mut insert = connection.prepare_cached(INSERT_PROOF)?;
-    for proof in proof_rows(commit)? {
-        let inserted = insert.execute(params![
-            &proof.y[..],
-            proof.keyset_id,
-            proof.amount,
-            proof.secret,
-            &proof.c[..],
-            proof.witness,
-            state,
-            quote_id,
-            request,
-            now
-        ]);
-        if let Err(error) = inserted {
-            if !is_unique_violation(&error) {
-                return Err(error.into());
+    if !effects.spend.is_empty() {
+        let mut insert = connection.prepare_cached(INSERT_PROOF)?;
+        let request = effects.request.map(|key| &key[..]);
+        for proof in proof_rows(effects.spend)? {
+            let inserted = insert.execute(params![
+                &proof.y[..],
+                proof.keyset_id,
+                proof.amount,
+                proof.secret,
+                &proof.c[..],
+                proof.witness,
+                effects.spend_state,
+                effects.quote_id,
+                request,
+                now
+            ]);
+            if let Err(error) = inserted {
+                if !is_unique_violation(&error) {
+                    return Err(error.into());
+                }
+                // A failed statement leaves the transaction open in SQLite: look at what holds the serials
+                // (this sees the batch's earlier requests too).
+                let ys: Vec<PublicKey> = effects.spend.iter().map(|(y, _)| *y).collect();
+                return Err(rows::classify_conflict(&proof_states(connection, &ys)?));
             }
-            // A failed statement leaves the transaction open in SQLite: look at what holds the serials (this
-            // sees the batch's earlier requests too).
-            let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
-            return Err(rows::classify_conflict(&proof_states(connection, &ys)?));
         }
     }
 
-    for y in &commit.settle_pending {
-        let updated = connection.prepare_cached(SETTLE_PENDING)?.execute(params![&y.to_bytes()[..]])?;
+    for y in effects.settle {
+        let updated =
+            connection.prepare_cached(SETTLE_PENDING)?.execute(params![&y.to_bytes()[..], effects.quote_id])?;
         if updated != 1 {
             return Err(StoreError::Backend(format!("pending proof {y} vanished")));
         }
     }
-    for y in &commit.release_pending {
-        connection.prepare_cached(RELEASE_PENDING)?.execute(params![&y.to_bytes()[..]])?;
+    for y in effects.release {
+        connection.prepare_cached(RELEASE_PENDING)?.execute(params![&y.to_bytes()[..], effects.quote_id])?;
     }
 
-    let mut insert = connection.prepare_cached(INSERT_SIGNATURE)?;
-    for signature in signature_rows(commit)? {
-        let inserted = insert.execute(params![
-            &signature.b[..],
-            signature.amount,
-            signature.keyset_id,
-            &signature.c[..],
-            &signature.e[..],
-            &signature.s[..],
-            quote_id,
-            now
-        ]);
-        unique_or(inserted, || StoreError::OutputsAlreadySigned)?;
+    if !effects.signatures.is_empty() {
+        let mut insert = connection.prepare_cached(INSERT_SIGNATURE)?;
+        for signature in signature_rows(effects.signatures)? {
+            let inserted = insert.execute(params![
+                &signature.b[..],
+                signature.amount,
+                signature.keyset_id,
+                &signature.c[..],
+                &signature.e[..],
+                &signature.s[..],
+                effects.quote_id,
+                now
+            ]);
+            unique_or(inserted, || StoreError::OutputsAlreadySigned)?;
+        }
     }
 
-    if let Some(change) = &commit.account {
+    if let Some(change) = effects.balance {
         let updated = connection
             .prepare_cached(rows::balance_update(change.delta))?
             .execute(params![change.delta, change.account_id])?;
@@ -139,10 +145,77 @@ pub(super) fn apply(connection: &Connection, commit: &Commit, now: i64) -> Resul
         ])?;
     }
 
-    if let Some((key, response)) = &commit.cache {
-        let inserted =
-            connection.prepare_cached(rows::INSERT_CACHED_RESPONSE)?.execute(params![&key[..], response, now]);
+    if let Some(cached) = effects.cache {
+        let inserted = connection.prepare_cached(rows::INSERT_CACHED_RESPONSE)?.execute(params![
+            &cached.key[..],
+            cached.body,
+            now
+        ]);
         unique_or(inserted, || StoreError::Duplicate)?;
+    }
+    Ok(())
+}
+
+/// The rows a commit creates or flags: keysets, quotes, accounts.
+fn create(connection: &Connection, effects: &Effects<'_>, now: i64) -> Result<(), StoreError> {
+    if let Some(keyset) = effects.rotate_keyset {
+        let (id, unit) = (keyset.id.to_string(), keyset.unit.to_string());
+        let inserted = connection.prepare_cached(rows::INSERT_ACTIVE_KEYSET)?.execute(params![
+            id,
+            unit,
+            i64::from(keyset.derivation_index),
+            i64::from(keyset.max_order),
+            rows::to_i64(keyset.input_fee_ppk)?,
+            keyset.final_expiry.map(rows::to_i64).transpose()?,
+            now
+        ]);
+        unique_or(inserted, || StoreError::Duplicate)?;
+        connection.prepare_cached(rows::DEACTIVATE_OTHER_KEYSETS)?.execute(params![unit, id])?;
+    }
+    if let Some((quote, state)) = effects.new_mint_quote {
+        let inserted = connection.prepare_cached(rows::INSERT_MINT_QUOTE)?.execute(params![
+            quote.id,
+            quote.method,
+            quote.unit.to_string(),
+            rows::to_i64(quote.amount.to_u64())?,
+            quote.request,
+            state,
+            rows::to_i64(quote.expiry)?,
+            now
+        ]);
+        unique_or(inserted, || StoreError::Duplicate)?;
+    }
+    if let Some(quote) = effects.new_melt_quote {
+        let inserted = connection.prepare_cached(rows::INSERT_MELT_QUOTE)?.execute(params![
+            quote.id,
+            quote.method,
+            quote.unit.to_string(),
+            rows::to_i64(quote.amount.to_u64())?,
+            rows::to_i64(quote.fee_reserve.to_u64())?,
+            quote.request,
+            rows::melt_quote_state_name(quote.state),
+            rows::to_i64(quote.expiry)?,
+            quote.payment_preimage,
+            now
+        ]);
+        unique_or(inserted, || StoreError::Duplicate)?;
+    }
+    if let Some(account) = effects.new_account {
+        let inserted = connection.prepare_cached(rows::INSERT_ACCOUNT)?.execute(params![
+            account.id,
+            &account.pubkey.to_bytes()[..],
+            account.unit.to_string(),
+            i64::from(account.blocked),
+            now
+        ]);
+        unique_or(inserted, || StoreError::Duplicate)?;
+    }
+    if let Some((account_id, blocked)) = effects.block {
+        let updated =
+            connection.prepare_cached(rows::SET_ACCOUNT_BLOCKED)?.execute(params![i64::from(blocked), account_id])?;
+        if updated != 1 {
+            return Err(StoreError::UnknownAccount);
+        }
     }
     Ok(())
 }

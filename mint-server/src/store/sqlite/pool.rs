@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use shared::{BlindSignature, Id, PublicKey};
+use shared::{BlindSignature, PublicKey};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -13,7 +13,6 @@ use super::writer::Writer;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
     Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    unix_now,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -123,26 +122,6 @@ impl MintStore for SqliteStore {
         found.into_iter().map(rows::keyset).collect()
     }
 
-    async fn add_keyset(&self, keyset: &KeysetRecord) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_KEYSET)
-            .bind(keyset.id.to_string())
-            .bind(keyset.unit.to_string())
-            .bind(i64::from(keyset.derivation_index))
-            .bind(i64::from(keyset.max_order))
-            .bind(rows::to_i64(keyset.input_fee_ppk)?)
-            .bind(keyset.final_expiry.map(rows::to_i64).transpose()?)
-            .bind(i64::from(keyset.active))
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
-    }
-
-    async fn set_keyset_active(&self, id: &Id, active: bool) -> Result<(), StoreError> {
-        sqlx::query(rows::SET_KEYSET_ACTIVE).bind(i64::from(active)).bind(id.to_string()).execute(&self.pool).await?;
-        Ok(())
-    }
-
     async fn proof_states(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
         let found: Vec<ProofStateRow> = self.select_in(SELECT_PROOF_STATES, ys).await?;
         found.into_iter().map(rows::proof_state).collect()
@@ -180,42 +159,10 @@ impl MintStore for SqliteStore {
         }
     }
 
-    async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_MINT_QUOTE)
-            .bind(&quote.id)
-            .bind(&quote.method)
-            .bind(quote.unit.to_string())
-            .bind(rows::to_i64(quote.amount.to_u64())?)
-            .bind(&quote.request)
-            .bind(rows::mint_quote_state_name(quote.state))
-            .bind(rows::to_i64(quote.expiry)?)
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
-    }
-
     async fn mint_quote(&self, id: &str) -> Result<Option<MintQuote>, StoreError> {
         let row: Option<MintQuoteRow> =
             sqlx::query_as(rows::SELECT_MINT_QUOTE).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::mint_quote).transpose()
-    }
-
-    async fn add_melt_quote(&self, quote: &MeltQuote) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_MELT_QUOTE)
-            .bind(&quote.id)
-            .bind(&quote.method)
-            .bind(quote.unit.to_string())
-            .bind(rows::to_i64(quote.amount.to_u64())?)
-            .bind(rows::to_i64(quote.fee_reserve.to_u64())?)
-            .bind(&quote.request)
-            .bind(rows::melt_quote_state_name(quote.state))
-            .bind(rows::to_i64(quote.expiry)?)
-            .bind(quote.payment_preimage.as_deref())
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
     }
 
     async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError> {
@@ -229,26 +176,8 @@ impl MintStore for SqliteStore {
         found.into_iter().map(rows::melt_quote).collect()
     }
 
-    async fn add_account(&self, account: &Account) -> Result<(), StoreError> {
-        let inserted = sqlx::query(rows::INSERT_ACCOUNT)
-            .bind(&account.id)
-            .bind(account.pubkey.to_bytes().to_vec())
-            .bind(account.unit.to_string())
-            .bind(i64::from(account.blocked))
-            .bind(unix_now())
-            .execute(&self.pool)
-            .await;
-        rows::unique_or(inserted, StoreError::Duplicate)
-    }
-
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
-    }
-
-    async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError> {
-        let updated =
-            sqlx::query(rows::SET_ACCOUNT_BLOCKED).bind(i64::from(blocked)).bind(id).execute(&self.pool).await?;
-        if updated.rows_affected() == 1 { Ok(()) } else { Err(StoreError::UnknownAccount) }
     }
 }

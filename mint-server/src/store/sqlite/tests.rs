@@ -5,13 +5,13 @@
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use shared::nuts::State;
+use shared::nuts::{MintQuoteState, State};
 use shared::{Amount, BlindSignature, BlindSignatureDleq, Id, Proof, PublicKey, Secret, SecretKey};
 
 use super::checkpointer::CheckpointPolicy;
 use super::pool::SqliteStore;
 use super::writer::{BUSY_TASKS, MAX_BATCH, Writer, apply_batch, open_connection};
-use crate::store::{AccountChange, Commit, MintStore, StoreError, unix_now};
+use crate::store::{Commit, MintQuote, MintStore, StoreError, unix_now};
 
 fn keyset_id() -> Id {
     shared::keyset::MintKeySet::derive(b"writer tests", shared::CurrencyUnit::Sat, 0, 1, 0, None).unwrap().id
@@ -39,11 +39,14 @@ fn signature() -> (PublicKey, BlindSignature) {
 }
 
 fn swap(input: (PublicKey, Proof), key: u8) -> Commit {
-    Commit {
-        spend: vec![input],
-        signatures: vec![signature()],
-        cache: Some(([key; 32], format!("response {key}"))),
-        ..Commit::default()
+    Commit::Swap { inputs: vec![input], outputs: vec![signature()], request: [key; 32] }
+}
+
+/// A swap's first input and output.
+fn input_and_output(commit: &Commit) -> (PublicKey, (PublicKey, BlindSignature)) {
+    match commit {
+        Commit::Swap { inputs, outputs, .. } => (inputs[0].0, outputs[0].clone()),
+        other => panic!("not a swap: {other:?}"),
     }
 }
 
@@ -68,12 +71,13 @@ async fn a_failing_request_rolls_back_alone() {
 
     let (fresh_a, fresh_b, shared_note) = (spend(), spend(), spend());
     let reused_output = swap(spend(), 6);
+    let (reused_input, output) = input_and_output(&reused_output);
     let commits = vec![
         swap(fresh_a.clone(), 2),
         swap(spent_before.clone(), 3),
         swap(shared_note.clone(), 4),
         swap(shared_note.clone(), 5),
-        Commit { signatures: reused_output.signatures.clone(), ..swap(spend(), 7) },
+        Commit::Swap { inputs: vec![spend()], outputs: vec![output], request: [7; 32] },
         reused_output.clone(),
         swap(fresh_b.clone(), 8),
     ];
@@ -89,15 +93,20 @@ async fn a_failing_request_rolls_back_alone() {
         .collect();
     assert_eq!(verdicts, ["ok", "spent 1", "ok", "spent 1", "ok", "OutputsAlreadySigned", "ok"]);
 
-    // Committed: the successful requests' spends, signatures and cached responses; nothing of the others.
-    let ys = [fresh_a.0, fresh_b.0, shared_note.0, reused_output.spend[0].0];
+    // Committed: the successful requests' spends (each carrying its request key) and signatures; nothing of
+    // the others.
+    let ys = [fresh_a.0, fresh_b.0, shared_note.0, reused_input];
     let states = store.proof_states(&ys).await.unwrap();
     assert_eq!(states.len(), 3, "the reused-output request's input must not be spent: {states:?}");
-    assert!(states.iter().all(|s| s.state == State::Spent && s.y != reused_output.spend[0].0));
-    for (key, expected) in [(2, true), (3, false), (4, true), (5, false), (6, false), (7, true), (8, true)] {
-        assert_eq!(store.cached_response(&[key; 32]).await.unwrap().is_some(), expected, "cache entry {key}");
+    assert!(states.iter().all(|s| s.state == State::Spent && s.y != reused_input));
+    for (commit, expected) in commits.iter().zip([true, false, true, false, true, false, true]) {
+        let Commit::Swap { inputs, request, .. } = commit else { panic!("not a swap") };
+        let states = store.proof_states(&[inputs[0].0]).await.unwrap();
+        let recorded = states.iter().any(|s| s.request == Some(*request));
+        assert_eq!(recorded, expected, "request {}", request[0]);
     }
-    let signed = store.signatures(&[commits[0].signatures[0].0, commits[1].signatures[0].0]).await.unwrap();
+    let signed =
+        store.signatures(&[input_and_output(&commits[0]).1.0, input_and_output(&commits[1]).1.0]).await.unwrap();
     assert_eq!(signed.len(), 1, "the double spend's output must not be signed");
 }
 
@@ -111,11 +120,12 @@ async fn a_full_batch_is_applied_whole() {
     assert!(apply(&mut connection, &commits).iter().all(Result::is_ok));
     let ys: Vec<PublicKey> = inputs.iter().map(|(y, _)| *y).collect();
     assert_eq!(store.proof_states(&ys).await.unwrap().len(), MAX_BATCH);
-    let outputs: Vec<PublicKey> = commits.iter().map(|c| c.signatures[0].0).collect();
+    let outputs: Vec<PublicKey> = commits.iter().map(|c| input_and_output(c).1.0).collect();
     assert_eq!(store.signatures(&outputs).await.unwrap().len(), MAX_BATCH);
 }
 
-/// A batch mixing a plain commit with an account change that overdraws: the overdraft fails alone.
+/// A batch mixing swaps with account changes, one of which overdraws: the overdraft (a quote paid from the
+/// account) fails alone, and its quote stays unpaid.
 #[tokio::test]
 async fn an_overdraft_in_a_batch_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
@@ -127,17 +137,33 @@ async fn an_overdraft_in_a_batch_fails_alone() {
         balance: Amount::ZERO,
         blocked: false,
     };
-    store.add_account(&account).await.unwrap();
-    let change = |delta| Commit {
-        account: Some(AccountChange { account_id: "acc".into(), delta, reason: "t".into(), reference: None }),
-        ..Commit::default()
+    store.commit(&Commit::CreateAccount(account)).await.unwrap();
+    for amount in [5, 6] {
+        let quote = MintQuote {
+            id: format!("q{amount}"),
+            method: "bank".into(),
+            unit: shared::CurrencyUnit::Sat,
+            amount: Amount::from_u64(amount),
+            request: "bank".into(),
+            state: MintQuoteState::Unpaid,
+            expiry: 2_000_000_000,
+        };
+        store.commit(&Commit::CreateMintQuote(quote)).await.unwrap();
+    }
+    let pay = |amount: u64| Commit::PayMintQuote {
+        quote_id: format!("q{amount}"),
+        account_id: "acc".into(),
+        amount: Amount::from_u64(amount),
     };
+    let credit = Commit::CreditAccount { account_id: "acc".into(), amount: Amount::from_u64(5), reference: None };
     let input = spend();
-    let commits = vec![change(5), change(-6), swap(input.clone(), 9), change(-5)];
+    let commits = vec![credit, pay(6), swap(input.clone(), 9), pay(5)];
     let outcomes = apply(&mut connection, &commits);
-    assert!(outcomes[0].is_ok() && outcomes[2].is_ok() && outcomes[3].is_ok());
+    assert!(outcomes[0].is_ok() && outcomes[2].is_ok() && outcomes[3].is_ok(), "{outcomes:?}");
     assert!(matches!(outcomes[1], Err(StoreError::InsufficientFunds)));
     assert_eq!(store.account("acc").await.unwrap().unwrap().balance, Amount::ZERO);
+    assert_eq!(store.mint_quote("q6").await.unwrap().unwrap().state, MintQuoteState::Unpaid);
+    assert_eq!(store.mint_quote("q5").await.unwrap().unwrap().state, MintQuoteState::Paid);
     assert_eq!(store.proof_states(&[input.0]).await.unwrap().len(), 1);
 }
 
@@ -242,7 +268,7 @@ async fn the_log_is_checkpointed_and_starts_over() {
         let (writer, chunk) = (writer.clone(), chunk.to_vec());
         tasks.spawn(async move {
             for input in chunk {
-                writer.commit(Commit { cache: None, ..swap(input, 0) }).await.unwrap();
+                writer.commit(swap(input, 0)).await.unwrap();
             }
         });
     }
