@@ -1,5 +1,6 @@
-//! What both SQL backends share: the text of every statement that reads the same in SQLite and PostgreSQL,
-//! the rows they read and write, and the conversions between rows and the store's records.
+//! What both SQL backends share: [`Effects`] (what a [`Commit`] does, as rows and statements), the text of
+//! every statement that reads the same in SQLite and PostgreSQL, the rows they read and write, and the
+//! conversions between rows and the store's records. It imports neither backend.
 //!
 //! Placeholders are `$n`, numbered in order of first appearance: PostgreSQL reads them natively, SQLite as
 //! named parameters bound by position. Booleans are stored as integers for the same reason. A statement
@@ -528,5 +529,61 @@ fn parse_melt_quote_state(text: &str) -> Result<MeltQuoteState, StoreError> {
         "PENDING" => Ok(MeltQuoteState::Pending),
         "PAID" => Ok(MeltQuoteState::Paid),
         other => Err(corrupt("melt quote state", other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn quote(state: MintQuoteState) -> MintQuote {
+        MintQuote {
+            id: "q".into(),
+            method: "bank".into(),
+            unit: CurrencyUnit::Sat,
+            amount: Amount::from_u64(5),
+            request: "bank:q".into(),
+            state,
+            expiry: 0,
+        }
+    }
+
+    /// A swap only inserts (PostgreSQL then runs it as one statement); every other kind of commit does more.
+    #[test]
+    fn only_a_swap_only_inserts() {
+        let swap = Commit::Swap { inputs: Vec::new(), outputs: Vec::new(), request: [1; 32] };
+        let effects = Effects::of(&swap).unwrap();
+        assert!(effects.only_inserts());
+        assert_eq!((effects.spend_state, effects.request), (SPENT, Some(&[1; 32])));
+        let start = Commit::MeltStart { quote_id: "m".into(), inputs: Vec::new() };
+        let effects = Effects::of(&start).unwrap();
+        assert!(!effects.only_inserts());
+        assert_eq!((effects.spend_state, effects.quote_id), (PENDING, Some("m")));
+        assert!(!Effects::of(&Commit::CreateMintQuote(quote(MintQuoteState::Paid))).unwrap().only_inserts());
+    }
+
+    /// Paying a quote from an account is a debit of its amount, recorded against the quote.
+    #[test]
+    fn paying_a_quote_debits_the_account() {
+        let pay = Commit::PayMintQuote { quote_id: "q".into(), account_id: "a".into(), amount: Amount::from_u64(7) };
+        let balance = Effects::of(&pay).unwrap().balance.unwrap();
+        assert_eq!(
+            (balance.account_id, balance.delta, balance.reason, balance.reference),
+            ("a", -7, "mint", Some("q"))
+        );
+        let credit =
+            Commit::CreditAccount { account_id: "a".into(), amount: Amount::from_u64(u64::MAX), reference: None };
+        assert!(matches!(Effects::of(&credit), Err(StoreError::OutOfRange)));
+    }
+
+    /// A mint quote is created unpaid or paid, never issued.
+    #[test]
+    fn a_quote_is_not_created_issued() {
+        let created = Commit::CreateMintQuote(quote(MintQuoteState::Paid));
+        assert_eq!(Effects::of(&created).unwrap().new_mint_quote.map(|(_, state)| state), Some("PAID"));
+        let issued = Commit::CreateMintQuote(quote(MintQuoteState::Issued));
+        assert!(matches!(Effects::of(&issued), Err(StoreError::QuoteStateConflict(_))));
     }
 }
