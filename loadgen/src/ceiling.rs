@@ -185,7 +185,7 @@ pub struct StorageCeiling {
 
 /// What a 1-input, 1-output swap commits: the only place that knows the shape of [`Commit`].
 fn swap_commit(spent: (PublicKey, Proof), signed: (PublicKey, BlindSignature), request: [u8; 32]) -> Commit {
-    Commit { spend: vec![spent], signatures: vec![signed], request: Some(request), ..Commit::default() }
+    Commit::Swap { inputs: vec![spent], outputs: vec![signed], request }
 }
 
 /// Commits drawn beforehand for the storage-only ceiling; each is used once (its `Y` and `B'` are fresh).

@@ -385,7 +385,7 @@ async fn melt_via_fake_bolt11(store: Arc<dyn MintStore>) {
 }
 
 async fn interrupted_melts_are_finished_at_restart(store: Arc<dyn MintStore>) {
-    use mint_server::store::{Commit, QuoteTransition};
+    use mint_server::store::Commit;
     let mint = TestMint::start(Arc::clone(&store), MintSettings::default()).await;
     let notes = mint.mint_notes(&[4]).await;
     // A melt that crashed after holding its input: quote PENDING, input PENDING.
@@ -398,13 +398,7 @@ async fn interrupted_melts_are_finished_at_restart(store: Arc<dyn MintStore>) {
         .unwrap();
     let y = notes[0].y().unwrap();
     store
-        .commit(&Commit {
-            spend: vec![(y, notes[0].clone())],
-            spend_pending: true,
-            quote_id: Some(quote.quote.clone()),
-            quote: Some(QuoteTransition::MeltPending(quote.quote.clone())),
-            ..Commit::default()
-        })
+        .commit(&Commit::MeltStart { quote_id: quote.quote.clone(), inputs: vec![(y, notes[0].clone())] })
         .await
         .unwrap();
     let states: CheckStateResponse = mint.post("/v1/checkstate", &CheckStateRequest { ys: vec![y] }).await.unwrap();

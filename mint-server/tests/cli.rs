@@ -5,7 +5,7 @@ use std::process::Command;
 
 use clap::Parser;
 use mint_server::Config;
-use mint_server::store::{Commit, MeltQuote, MintStore, QuoteTransition, SqliteStore};
+use mint_server::store::{Commit, MeltQuote, MintStore, SqliteStore};
 use shared::nuts::MeltQuoteState;
 use shared::nuts::bank::AccountInfo;
 use shared::{Amount, CurrencyUnit, SecretKey};
@@ -91,8 +91,8 @@ async fn commands_leave_pending_melts_to_the_server() {
             expiry: u64::MAX / 2,
             payment_preimage: None,
         };
-        store.add_melt_quote(&quote).await.unwrap();
-        let pending = Commit { quote: Some(QuoteTransition::MeltPending(quote.id.clone())), ..Commit::default() };
+        let pending = Commit::MeltStart { quote_id: quote.id.clone(), inputs: Vec::new() };
+        store.commit(&Commit::CreateMeltQuote(quote)).await.unwrap();
         store.commit(&pending).await.unwrap();
     }
     for args in [

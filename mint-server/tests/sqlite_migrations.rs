@@ -108,7 +108,7 @@ async fn rows_survive_the_move_to_without_rowid_tables() {
     assert_eq!((signatures[0].1.amount, signatures[0].1.c.to_bytes()), (Amount::from_u64(8), c));
 
     // The spent note is still spent: presenting it again is refused.
-    let again = Commit { spend: vec![(spent_y, spent)], ..Commit::default() };
+    let again = Commit::Swap { inputs: vec![(spent_y, spent)], outputs: Vec::new(), request: [0; 32] };
     assert!(matches!(store.commit(&again).await, Err(StoreError::AlreadySpent(_))));
 
     // And the tables are WITHOUT ROWID now (they have no rowid column).

@@ -5,11 +5,9 @@ mod common;
 
 use std::sync::Arc;
 
-use mint_server::store::{
-    Account, AccountChange, Commit, KeysetRecord, MintQuote, MintStore, QuoteTransition, StoreError,
-};
+use mint_server::store::{Account, CachedResponse, Commit, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError};
 use shared::keyset::MintKeySet;
-use shared::nuts::{MintQuoteState, State};
+use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, CurrencyUnit, Proof, PublicKey, Secret, SecretKey, dhke, dleq};
 
 fn keyset() -> MintKeySet {
@@ -41,32 +39,135 @@ async fn state_of(store: &dyn MintStore, y: PublicKey) -> Option<State> {
     store.proof_states(&[y]).await.unwrap().first().map(|s| s.state)
 }
 
-async fn keysets_round_trip(store: Arc<dyn MintStore>) {
-    let ks = keyset();
-    let record = KeysetRecord {
-        id: ks.id,
+fn swap(inputs: Vec<(PublicKey, Proof)>, outputs: Vec<(PublicKey, BlindSignature)>, key: u8) -> Commit {
+    Commit::Swap { inputs, outputs, request: [key; 32] }
+}
+
+fn mint_quote(id: &str, amount: u64, state: MintQuoteState) -> MintQuote {
+    MintQuote {
+        id: id.into(),
+        method: "bank".into(),
         unit: CurrencyUnit::Sat,
-        derivation_index: 0,
+        amount: Amount::from_u64(amount),
+        request: format!("bank:{id}"),
+        state,
+        expiry: 2_000_000_000,
+    }
+}
+
+fn melt_quote(id: &str) -> MeltQuote {
+    MeltQuote {
+        id: id.into(),
+        method: "bolt11".into(),
+        unit: CurrencyUnit::Sat,
+        amount: Amount::from_u64(8),
+        fee_reserve: Amount::ZERO,
+        request: "lnbc80n1p".into(),
+        state: MeltQuoteState::Unpaid,
+        expiry: 2_000_000_000,
+        payment_preimage: None,
+    }
+}
+
+fn account(id: &str) -> Account {
+    Account {
+        id: id.into(),
+        pubkey: SecretKey::random().unwrap().public_key(),
+        unit: CurrencyUnit::Sat,
+        balance: Amount::ZERO,
+        blocked: false,
+    }
+}
+
+fn credit(account_id: &str, amount: u64) -> Commit {
+    Commit::CreditAccount { account_id: account_id.into(), amount: Amount::from_u64(amount), reference: None }
+}
+
+/// Create an unpaid mint quote and commit paying it from the account; the payment's outcome.
+async fn pay_from_account(
+    store: &dyn MintStore,
+    quote_id: &str,
+    account_id: &str,
+    amount: u64,
+) -> Result<(), StoreError> {
+    store.commit(&Commit::CreateMintQuote(mint_quote(quote_id, amount, MintQuoteState::Unpaid))).await.unwrap();
+    store
+        .commit(&Commit::PayMintQuote {
+            quote_id: quote_id.into(),
+            account_id: account_id.into(),
+            amount: Amount::from_u64(amount),
+        })
+        .await
+}
+
+fn keyset_record(index: u32, unit: CurrencyUnit) -> KeysetRecord {
+    let derived = MintKeySet::derive(b"conformance", unit.clone(), index, 8, 0, None).unwrap();
+    KeysetRecord {
+        id: derived.id,
+        unit,
+        derivation_index: index,
         max_order: 8,
         input_fee_ppk: 100,
         final_expiry: Some(2_000_000_000),
         active: true,
+    }
+}
+
+/// Active keysets of a unit, as a reader sees them.
+async fn active_of(store: &dyn MintStore, unit: &CurrencyUnit) -> Vec<KeysetRecord> {
+    store.keysets().await.unwrap().into_iter().filter(|k| k.unit == *unit && k.active).collect()
+}
+
+/// A rotation is one commit: the new keyset becomes active and every other keyset of its unit inactive
+/// together. A reader polling during rotations always sees exactly one active keyset of the unit (with the
+/// insert and the deactivations in separate commits it would see two); a failed rotation changes nothing.
+async fn keyset_rotation_is_one_commit(store: Arc<dyn MintStore>) {
+    let sat = CurrencyUnit::Sat;
+    let first = keyset_record(0, sat.clone());
+    store.commit(&Commit::RotateKeyset(first.clone())).await.unwrap();
+    assert_eq!(store.keysets().await.unwrap(), vec![first.clone()]);
+    assert!(matches!(store.commit(&Commit::RotateKeyset(first.clone())).await, Err(StoreError::Duplicate)));
+    // A keyset of another unit is not touched by the rotations of this one.
+    let usd = keyset_record(0, CurrencyUnit::Usd);
+    store.commit(&Commit::RotateKeyset(usd.clone())).await.unwrap();
+
+    let reader = {
+        let store = Arc::clone(&store);
+        let unit = sat.clone();
+        tokio::spawn(async move {
+            let mut reads = 0;
+            loop {
+                let active = active_of(&*store, &unit).await;
+                assert_eq!(active.len(), 1, "a reader saw {} active keysets during a rotation", active.len());
+                reads += 1;
+                if active[0].derivation_index == 10 {
+                    return reads;
+                }
+            }
+        })
     };
-    store.add_keyset(&record).await.unwrap();
-    assert!(matches!(store.add_keyset(&record).await, Err(StoreError::Duplicate)));
-    assert_eq!(store.keysets().await.unwrap(), vec![record.clone()]);
-    store.set_keyset_active(&ks.id, false).await.unwrap();
-    assert!(!store.keysets().await.unwrap()[0].active);
+    for index in 1..=10 {
+        store.commit(&Commit::RotateKeyset(keyset_record(index, sat.clone()))).await.unwrap();
+    }
+    assert!(reader.await.unwrap() > 0);
+
+    let keysets = store.keysets().await.unwrap();
+    assert_eq!(keysets.len(), 12);
+    let active: Vec<(CurrencyUnit, u32)> =
+        keysets.iter().filter(|k| k.active).map(|k| (k.unit.clone(), k.derivation_index)).collect();
+    assert_eq!(active, vec![(CurrencyUnit::Usd, 0), (sat.clone(), 10)]);
+    // Rotating to a keyset that exists fails as a whole: the current one stays active.
+    assert!(matches!(store.commit(&Commit::RotateKeyset(first)).await, Err(StoreError::Duplicate)));
+    assert_eq!(active_of(&*store, &sat).await[0].derivation_index, 10);
+    assert_eq!(active_of(&*store, &CurrencyUnit::Usd).await, vec![usd]);
 }
 
 async fn first_presentation_wins(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (y, p) = proof(&ks, 4);
-    let first = Commit { spend: vec![(y, p.clone())], signatures: vec![signature(&ks, 4)], ..Commit::default() };
-    store.commit(&first).await.unwrap();
+    store.commit(&swap(vec![(y, p.clone())], vec![signature(&ks, 4)], 1)).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Spent));
-    let second = Commit { spend: vec![(y, p)], signatures: vec![signature(&ks, 4)], ..Commit::default() };
-    match store.commit(&second).await {
+    match store.commit(&swap(vec![(y, p)], vec![signature(&ks, 4)], 2)).await {
         Err(StoreError::AlreadySpent(ys)) => assert_eq!(ys, vec![y]),
         other => panic!("expected AlreadySpent, got {other:?}"),
     }
@@ -75,11 +176,10 @@ async fn first_presentation_wins(store: Arc<dyn MintStore>) {
 async fn concurrent_presentations_succeed_once(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (y, p) = proof(&ks, 2);
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
+    let tasks: Vec<_> = (0..50u8)
+        .map(|i| {
             let store = Arc::clone(&store);
-            let commit =
-                Commit { spend: vec![(y, p.clone())], signatures: vec![signature(&ks, 2)], ..Commit::default() };
+            let commit = swap(vec![(y, p.clone())], vec![signature(&ks, 2)], i);
             tokio::spawn(async move { store.commit(&commit).await })
         })
         .collect();
@@ -99,32 +199,28 @@ async fn concurrent_presentations_succeed_once(store: Arc<dyn MintStore>) {
 async fn double_spends_among_concurrent_swaps_fail_alone(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (y_spent, p_spent) = proof(&ks, 1);
-    store.commit(&Commit { spend: vec![(y_spent, p_spent.clone())], ..Commit::default() }).await.unwrap();
+    store.commit(&swap(vec![(y_spent, p_spent.clone())], Vec::new(), 255)).await.unwrap();
     let tasks: Vec<_> = (0..60u8)
         .map(|i| {
             let store = Arc::clone(&store);
             let input = if i % 3 == 0 { (y_spent, p_spent.clone()) } else { proof(&ks, 1) };
             let output = signature(&ks, 1);
-            let commit = Commit {
-                spend: vec![input.clone()],
-                signatures: vec![output.clone()],
-                cache: Some(([i; 32], format!("response {i}"))),
-                ..Commit::default()
-            };
+            let commit = swap(vec![input.clone()], vec![output.clone()], i);
             tokio::spawn(async move { (i, input.0, output.0, store.commit(&commit).await) })
         })
         .collect();
     for task in tasks {
         let (i, y, b, outcome) = task.await.unwrap();
-        let cached = store.cached_response(&[i; 32]).await.unwrap();
+        let states = store.proof_states(&[y]).await.unwrap();
         let signed = store.signatures(&[b]).await.unwrap();
         if i % 3 == 0 {
             assert!(matches!(outcome, Err(StoreError::AlreadySpent(ref ys)) if *ys == vec![y]), "{i}: {outcome:?}");
-            assert!(cached.is_none() && signed.is_empty(), "{i}: a refused swap left effects");
+            assert!(signed.is_empty(), "{i}: a refused swap left effects");
+            assert_eq!(states[0].request, Some([255; 32]), "{i}: a refused swap's key was recorded");
         } else {
             assert!(outcome.is_ok(), "{i}: {outcome:?}");
-            assert_eq!(state_of(&*store, y).await, Some(State::Spent));
-            assert_eq!(cached.as_deref(), Some(format!("response {i}").as_str()));
+            assert_eq!(states[0].state, State::Spent);
+            assert_eq!(states[0].request, Some([i; 32]));
             assert_eq!(signed.len(), 1);
         }
     }
@@ -134,25 +230,26 @@ async fn a_failed_commit_has_no_effect(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (blinded, sig) = signature(&ks, 1);
     let (y1, p1) = proof(&ks, 1);
-    store
-        .commit(&Commit { spend: vec![(y1, p1)], signatures: vec![(blinded, sig.clone())], ..Commit::default() })
-        .await
-        .unwrap();
-    // Reusing the output: refused, and the new input must not stay spent, nor the cache entry be written.
+    store.commit(&swap(vec![(y1, p1)], vec![(blinded, sig.clone())], 1)).await.unwrap();
+    // Reusing the output: refused, and the new input must not stay spent.
     let (y2, p2) = proof(&ks, 1);
-    let key = [7u8; 32];
-    let reuse = Commit {
-        spend: vec![(y2, p2)],
-        signatures: vec![(blinded, sig)],
-        cache: Some((key, "{}".into())),
-        ..Commit::default()
-    };
+    let reuse = swap(vec![(y2, p2)], vec![(blinded, sig.clone())], 2);
     assert!(matches!(store.commit(&reuse).await, Err(StoreError::OutputsAlreadySigned)));
     assert_eq!(state_of(&*store, y2).await, None);
+    // Issuing a quote onto that output: refused, the quote stays paid and no response is cached.
+    store.commit(&Commit::CreateMintQuote(mint_quote("qf", 1, MintQuoteState::Paid))).await.unwrap();
+    let key = [7u8; 32];
+    let issue = Commit::Issue {
+        quote_id: "qf".into(),
+        outputs: vec![(blinded, sig)],
+        response: CachedResponse { key, body: "{}".into() },
+    };
+    assert!(matches!(store.commit(&issue).await, Err(StoreError::OutputsAlreadySigned)));
+    assert_eq!(store.mint_quote("qf").await.unwrap().unwrap().state, MintQuoteState::Paid);
     assert_eq!(store.cached_response(&key).await.unwrap(), None);
     // Duplicate inputs inside one commit are refused as a whole too.
     let (y3, p3) = proof(&ks, 1);
-    let dup = Commit { spend: vec![(y3, p3.clone()), (y3, p3)], ..Commit::default() };
+    let dup = swap(vec![(y3, p3.clone()), (y3, p3)], Vec::new(), 3);
     assert!(store.commit(&dup).await.is_err());
     assert_eq!(state_of(&*store, y3).await, None);
 }
@@ -161,55 +258,79 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (y, p) = proof(&ks, 8);
     let quote = "melt-quote-1".to_string();
-    store
-        .commit(&Commit {
-            spend: vec![(y, p.clone())],
-            spend_pending: true,
-            quote_id: Some(quote.clone()),
-            ..Commit::default()
-        })
-        .await
-        .unwrap();
+    store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await.unwrap();
+    assert!(matches!(store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await, Err(StoreError::Duplicate)));
+    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())] };
+    store.commit(&start).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Pending));
     assert_eq!(store.pending_for_quote(&quote).await.unwrap(), vec![y]);
+    assert_eq!(store.melt_quote(&quote).await.unwrap().unwrap().state, MeltQuoteState::Pending);
+    assert_eq!(store.pending_melt_quotes().await.unwrap().len(), 1);
+    // A second start of the same quote is refused.
+    let (y_other, p_other) = proof(&ks, 8);
+    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)] };
+    assert!(matches!(store.commit(&again).await, Err(StoreError::QuoteStateConflict(_))));
+    assert_eq!(state_of(&*store, y_other).await, None);
     // Presenting a pending proof elsewhere says so.
-    match store.commit(&Commit { spend: vec![(y, p.clone())], ..Commit::default() }).await {
+    match store.commit(&swap(vec![(y, p.clone())], Vec::new(), 1)).await {
         Err(StoreError::Pending(ys)) => assert_eq!(ys, vec![y]),
         other => panic!("expected Pending, got {other:?}"),
     }
-    // Released: unspent again, and spendable.
-    store.commit(&Commit { release_pending: vec![y], ..Commit::default() }).await.unwrap();
+    // Released: unspent again, and spendable; the quote unpaid again.
+    store.commit(&Commit::MeltRelease { quote_id: quote.clone(), inputs: vec![y] }).await.unwrap();
     assert_eq!(state_of(&*store, y).await, None);
-    store.commit(&Commit { spend: vec![(y, p)], spend_pending: true, ..Commit::default() }).await.unwrap();
-    store.commit(&Commit { settle_pending: vec![y], ..Commit::default() }).await.unwrap();
+    assert_eq!(store.melt_quote(&quote).await.unwrap().unwrap().state, MeltQuoteState::Unpaid);
+    store.commit(&start).await.unwrap();
+    let key = [3u8; 32];
+    let settle = Commit::MeltSettle {
+        quote_id: quote.clone(),
+        inputs: vec![y],
+        preimage: Some("preimage".into()),
+        credit: None,
+        response: Some(CachedResponse { key, body: "{\"paid\":true}".into() }),
+    };
+    store.commit(&settle).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Spent));
-    // Settling something that is not pending fails and changes nothing.
-    assert!(store.commit(&Commit { settle_pending: vec![y], ..Commit::default() }).await.is_err());
+    let paid = store.melt_quote(&quote).await.unwrap().unwrap();
+    assert_eq!((paid.state, paid.payment_preimage.as_deref()), (MeltQuoteState::Paid, Some("preimage")));
+    assert!(store.cached_response(&key).await.unwrap().is_some());
+    assert!(store.pending_melt_quotes().await.unwrap().is_empty());
+    // Settling again fails: the quote is paid.
+    assert!(matches!(store.commit(&settle).await, Err(StoreError::QuoteStateConflict(_))));
+    // Settling serials that are not held for the quote fails and changes nothing.
+    let other = "melt-quote-2".to_string();
+    store.commit(&Commit::CreateMeltQuote(melt_quote(&other))).await.unwrap();
+    let (y2, p2) = proof(&ks, 8);
+    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)] }).await.unwrap();
+    let wrong =
+        Commit::MeltSettle { quote_id: other.clone(), inputs: vec![y], preimage: None, credit: None, response: None };
+    assert!(store.commit(&wrong).await.is_err());
+    assert_eq!(store.melt_quote(&other).await.unwrap().unwrap().state, MeltQuoteState::Pending);
+    assert_eq!(state_of(&*store, y2).await, Some(State::Pending));
 }
 
 async fn quote_transitions_compare_and_set(store: Arc<dyn MintStore>) {
-    let quote = MintQuote {
-        id: "q1".into(),
-        method: "bolt11".into(),
-        unit: CurrencyUnit::Sat,
-        amount: Amount::from_u64(100),
-        request: "lnbc...".into(),
-        state: MintQuoteState::Unpaid,
-        expiry: 2_000_000_000,
-    };
-    store.add_mint_quote(&quote).await.unwrap();
-    assert!(matches!(store.add_mint_quote(&quote).await, Err(StoreError::Duplicate)));
+    let quote = mint_quote("q1", 100, MintQuoteState::Unpaid);
+    store.commit(&Commit::CreateMintQuote(quote.clone())).await.unwrap();
+    assert!(matches!(store.commit(&Commit::CreateMintQuote(quote)).await, Err(StoreError::Duplicate)));
     let ks = keyset();
     // Issuing an unpaid quote is refused, and its signatures are not stored.
     let (blinded, sig) = signature(&ks, 64);
-    let issue = Commit {
-        quote: Some(QuoteTransition::MintIssued("q1".into())),
-        signatures: vec![(blinded, sig)],
-        ..Commit::default()
+    let issue = Commit::Issue {
+        quote_id: "q1".into(),
+        outputs: vec![(blinded, sig)],
+        response: CachedResponse { key: [1; 32], body: "{}".into() },
     };
     assert!(matches!(store.commit(&issue).await, Err(StoreError::QuoteStateConflict(_))));
     assert!(store.signatures(&[blinded]).await.unwrap().is_empty());
-    store.commit(&Commit { quote: Some(QuoteTransition::MintPaid("q1".into())), ..Commit::default() }).await.unwrap();
+    store.commit(&Commit::CreateAccount(account("payer"))).await.unwrap();
+    store.commit(&credit("payer", 300)).await.unwrap();
+    let pay = Commit::PayMintQuote { quote_id: "q1".into(), account_id: "payer".into(), amount: Amount::from_u64(100) };
+    store.commit(&pay).await.unwrap();
+    assert_eq!(store.mint_quote("q1").await.unwrap().unwrap().state, MintQuoteState::Paid);
+    // Paid once only: the second payment is refused and debits nothing.
+    assert!(matches!(store.commit(&pay).await, Err(StoreError::QuoteStateConflict(_))));
+    assert_eq!(store.account("payer").await.unwrap().unwrap().balance, Amount::from_u64(200));
     store.commit(&issue).await.unwrap();
     assert_eq!(store.mint_quote("q1").await.unwrap().unwrap().state, MintQuoteState::Issued);
     // Issued once only.
@@ -218,61 +339,71 @@ async fn quote_transitions_compare_and_set(store: Arc<dyn MintStore>) {
     assert!(store.mint_quote("nope").await.unwrap().is_none());
 }
 
+/// A quote the backend counts as paid at once is created paid in one commit: no reader ever sees it
+/// unpaid, and it can be issued at once. A quote cannot be created issued.
+async fn a_quote_created_paid_is_one_commit(store: Arc<dyn MintStore>) {
+    let ids: Vec<String> = (0..20).map(|i| format!("paid-{i}")).collect();
+    let reader = {
+        let (store, ids) = (Arc::clone(&store), ids.clone());
+        tokio::spawn(async move {
+            let mut seen = 0;
+            while seen < ids.len() {
+                seen = 0;
+                for id in &ids {
+                    if let Some(quote) = store.mint_quote(id).await.unwrap() {
+                        assert_eq!(quote.state, MintQuoteState::Paid, "{id} was seen unpaid");
+                        seen += 1;
+                    }
+                }
+            }
+        })
+    };
+    for id in &ids {
+        store.commit(&Commit::CreateMintQuote(mint_quote(id, 2, MintQuoteState::Paid))).await.unwrap();
+    }
+    reader.await.unwrap();
+    let ks = keyset();
+    let issue = Commit::Issue {
+        quote_id: ids[0].clone(),
+        outputs: vec![signature(&ks, 2)],
+        response: CachedResponse { key: [2; 32], body: "{}".into() },
+    };
+    store.commit(&issue).await.unwrap();
+    assert_eq!(store.mint_quote(&ids[0]).await.unwrap().unwrap().state, MintQuoteState::Issued);
+    let issued = mint_quote("born-issued", 2, MintQuoteState::Issued);
+    assert!(matches!(store.commit(&Commit::CreateMintQuote(issued)).await, Err(StoreError::QuoteStateConflict(_))));
+    assert!(store.mint_quote("born-issued").await.unwrap().is_none());
+}
+
 async fn accounts_never_go_negative(store: Arc<dyn MintStore>) {
-    let key = SecretKey::random().unwrap().public_key();
-    let account =
-        Account { id: "alice".into(), pubkey: key, unit: CurrencyUnit::Sat, balance: Amount::ZERO, blocked: false };
-    store.add_account(&account).await.unwrap();
-    let change = |delta: i64| Commit {
-        account: Some(AccountChange { account_id: "alice".into(), delta, reason: "test".into(), reference: None }),
-        ..Commit::default()
-    };
-    store.commit(&change(100)).await.unwrap();
-    assert!(matches!(store.commit(&change(-101)).await, Err(StoreError::InsufficientFunds)));
-    store.commit(&change(-100)).await.unwrap();
+    let alice = account("alice");
+    store.commit(&Commit::CreateAccount(alice.clone())).await.unwrap();
+    let duplicate = Account { id: "alice-2".into(), ..alice };
+    assert!(matches!(store.commit(&Commit::CreateAccount(duplicate)).await, Err(StoreError::Duplicate)));
+    store.commit(&credit("alice", 100)).await.unwrap();
+    assert!(matches!(pay_from_account(&*store, "a1", "alice", 101).await, Err(StoreError::InsufficientFunds)));
+    assert_eq!(store.mint_quote("a1").await.unwrap().unwrap().state, MintQuoteState::Unpaid);
+    pay_from_account(&*store, "a2", "alice", 100).await.unwrap();
     assert_eq!(store.account("alice").await.unwrap().unwrap().balance, Amount::ZERO);
-    store.commit(&change(i64::MAX)).await.unwrap();
-    assert!(matches!(store.commit(&change(1)).await, Err(StoreError::OutOfRange)));
-    store.set_account_blocked("alice", true).await.unwrap();
-    assert!(matches!(store.commit(&change(-1)).await, Err(StoreError::UnknownAccount)));
-    assert!(matches!(
-        store
-            .commit(&Commit {
-                account: Some(AccountChange {
-                    account_id: "bob".into(),
-                    delta: 1,
-                    reason: "x".into(),
-                    reference: None
-                }),
-                ..Commit::default()
-            })
-            .await,
-        Err(StoreError::UnknownAccount)
-    ));
+    store.commit(&credit("alice", i64::MAX as u64)).await.unwrap();
+    assert!(matches!(store.commit(&credit("alice", 1)).await, Err(StoreError::OutOfRange)));
+    assert!(matches!(store.commit(&credit("alice", u64::MAX)).await, Err(StoreError::OutOfRange)));
+    let block = |blocked| Commit::SetAccountBlocked { account_id: "alice".into(), blocked };
+    store.commit(&block(true)).await.unwrap();
+    assert!(store.account("alice").await.unwrap().unwrap().blocked);
+    assert!(matches!(pay_from_account(&*store, "a3", "alice", 1).await, Err(StoreError::UnknownAccount)));
+    store.commit(&block(false)).await.unwrap();
+    pay_from_account(&*store, "a4", "alice", 1).await.unwrap();
+    assert!(matches!(store.commit(&credit("bob", 1)).await, Err(StoreError::UnknownAccount)));
+    let block_bob = Commit::SetAccountBlocked { account_id: "bob".into(), blocked: true };
+    assert!(matches!(store.commit(&block_bob).await, Err(StoreError::UnknownAccount)));
     // Concurrent debits never overdraw: 20 debits of 10 against a balance of 100 → exactly 10 succeed.
-    let other = Account { id: "carol".into(), pubkey: SecretKey::random().unwrap().public_key(), ..account };
-    store.add_account(&other).await.unwrap();
-    let credit = Commit {
-        account: Some(AccountChange { account_id: "carol".into(), delta: 100, reason: "t".into(), reference: None }),
-        ..Commit::default()
-    };
-    store.commit(&credit).await.unwrap();
+    store.commit(&Commit::CreateAccount(account("carol"))).await.unwrap();
+    store.commit(&credit("carol", 100)).await.unwrap();
     let tasks: Vec<_> = (0..20)
-        .map(|_| {
+        .map(|i| {
             let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                store
-                    .commit(&Commit {
-                        account: Some(AccountChange {
-                            account_id: "carol".into(),
-                            delta: -10,
-                            reason: "t".into(),
-                            reference: None,
-                        }),
-                        ..Commit::default()
-                    })
-                    .await
-            })
+            tokio::spawn(async move { pay_from_account(&*store, &format!("c{i}"), "carol", 10).await })
         })
         .collect();
     let mut ok = 0;
@@ -287,15 +418,14 @@ async fn accounts_never_go_negative(store: Arc<dyn MintStore>) {
 
 async fn cache_and_restore(store: Arc<dyn MintStore>) {
     let ks = keyset();
-    let (y, p) = proof(&ks, 16);
     let (blinded, sig) = signature(&ks, 16);
     let key = [42u8; 32];
+    store.commit(&Commit::CreateMintQuote(mint_quote("cached", 16, MintQuoteState::Paid))).await.unwrap();
     store
-        .commit(&Commit {
-            spend: vec![(y, p)],
-            signatures: vec![(blinded, sig.clone())],
-            cache: Some((key, "{\"signatures\":[]}".into())),
-            ..Commit::default()
+        .commit(&Commit::Issue {
+            quote_id: "cached".into(),
+            outputs: vec![(blinded, sig.clone())],
+            response: CachedResponse { key, body: "{\"signatures\":[]}".into() },
         })
         .await
         .unwrap();
@@ -306,46 +436,53 @@ async fn cache_and_restore(store: Arc<dyn MintStore>) {
 
 async fn cached_responses_are_evicted_by_age(store: Arc<dyn MintStore>) {
     let ks = keyset();
-    let (y, p) = proof(&ks, 1);
+    let (blinded, sig) = signature(&ks, 1);
     let key = [9u8; 32];
     let before = mint_server::store::unix_time();
-    store.commit(&Commit { spend: vec![(y, p)], cache: Some((key, "{}".into())), ..Commit::default() }).await.unwrap();
+    store.commit(&Commit::CreateMintQuote(mint_quote("evicted", 1, MintQuoteState::Paid))).await.unwrap();
+    let issue = Commit::Issue {
+        quote_id: "evicted".into(),
+        outputs: vec![(blinded, sig)],
+        response: CachedResponse { key, body: "{}".into() },
+    };
+    store.commit(&issue).await.unwrap();
     // Stored at `before` or later: an eviction of older entries keeps it, one of newer entries takes it.
     assert_eq!(store.evict_cached_responses(before).await.unwrap(), 0);
     assert!(store.cached_response(&key).await.unwrap().is_some());
     assert_eq!(store.evict_cached_responses(mint_server::store::unix_time() + 1).await.unwrap(), 1);
     assert_eq!(store.cached_response(&key).await.unwrap(), None);
-    // Only the cache goes: the note stays spent.
-    assert_eq!(state_of(&*store, y).await, Some(State::Spent));
+    // Only the cache goes: the output stays signed, the quote issued.
+    assert_eq!(store.signatures(&[blinded]).await.unwrap().len(), 1);
+    assert_eq!(store.mint_quote("evicted").await.unwrap().unwrap().state, MintQuoteState::Issued);
 }
 
-/// A commit's request key is stored on its spent rows (all of them, and only with them): a retried swap is
+/// A swap's request key is stored on its spent rows (all of them, and only with them): a retried swap is
 /// recognised by it.
 async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) {
     let ks = keyset();
     let (y1, p1) = proof(&ks, 1);
     let (y2, p2) = proof(&ks, 2);
     let key = [5u8; 32];
-    let swap = Commit {
-        spend: vec![(y1, p1.clone()), (y2, p2)],
-        signatures: vec![signature(&ks, 2), signature(&ks, 1)],
-        request: Some(key),
-        ..Commit::default()
+    let first = Commit::Swap {
+        inputs: vec![(y1, p1.clone()), (y2, p2)],
+        outputs: vec![signature(&ks, 2), signature(&ks, 1)],
+        request: key,
     };
-    store.commit(&swap).await.unwrap();
+    store.commit(&first).await.unwrap();
     let states = store.proof_states(&[y1, y2]).await.unwrap();
     assert_eq!(states.len(), 2);
     assert!(states.iter().all(|s| s.state == State::Spent && s.request == Some(key)), "{states:?}");
     // The identical retry fails like any second presentation; no response was cached for it.
-    assert!(matches!(store.commit(&swap).await, Err(StoreError::AlreadySpent(_))));
+    assert!(matches!(store.commit(&first).await, Err(StoreError::AlreadySpent(_))));
     assert_eq!(store.cached_response(&key).await.unwrap(), None);
 
-    // A refused commit leaves no key behind; a commit without a key stores none.
+    // A refused commit leaves no key behind; a melt's pending rows carry none.
     let (y3, p3) = proof(&ks, 1);
-    let refused = Commit { spend: vec![(y3, p3.clone()), (y1, p1)], request: Some([6u8; 32]), ..Commit::default() };
+    let refused = swap(vec![(y3, p3.clone()), (y1, p1)], Vec::new(), 6);
     assert!(matches!(store.commit(&refused).await, Err(StoreError::AlreadySpent(_))));
     assert_eq!(state_of(&*store, y3).await, None);
-    store.commit(&Commit { spend: vec![(y3, p3)], ..Commit::default() }).await.unwrap();
+    store.commit(&Commit::CreateMeltQuote(melt_quote("keyless"))).await.unwrap();
+    store.commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)] }).await.unwrap();
     assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
 }
 
@@ -365,13 +502,14 @@ macro_rules! conformance {
                 };
             }
 
-            case!(keysets_round_trip);
+            case!(keyset_rotation_is_one_commit);
             case!(first_presentation_wins);
             case!(concurrent_presentations_succeed_once);
             case!(double_spends_among_concurrent_swaps_fail_alone);
             case!(a_failed_commit_has_no_effect);
             case!(pending_inputs);
             case!(quote_transitions_compare_and_set);
+            case!(a_quote_created_paid_is_one_commit);
             case!(accounts_never_go_negative);
             case!(cache_and_restore);
             case!(cached_responses_are_evicted_by_age);

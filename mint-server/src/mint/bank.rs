@@ -5,7 +5,7 @@ use shared::nuts::{MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
 use shared::{Amount, PublicKey};
 
 use super::{Mint, MintError};
-use crate::store::{Account, AccountChange, Commit, QuoteTransition, StoreError, unix_now};
+use crate::store::{Account, Commit, StoreError, unix_now};
 
 impl Mint {
     /// `POST /v1/bank/pay`: pay a `bank` mint quote from an account, authorised by the account key.
@@ -30,18 +30,8 @@ impl Mint {
         let account = self.store.account(&request.account).await?.ok_or(MintError::UnknownAccount)?;
         shared::nuts::bank::verify_payment(&account.pubkey, &quote.id, &request.signature)
             .map_err(|_| MintError::BadRequest("the payment signature does not verify with the account key".into()))?;
-        let delta =
-            i64::try_from(quote.amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
-        let commit = Commit {
-            quote: Some(QuoteTransition::MintPaid(quote.id.clone())),
-            account: Some(AccountChange {
-                account_id: account.id,
-                delta: -delta,
-                reason: "mint".into(),
-                reference: Some(quote.id.clone()),
-            }),
-            ..Commit::default()
-        };
+        i64::try_from(quote.amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+        let commit = Commit::PayMintQuote { quote_id: quote.id.clone(), account_id: account.id, amount: quote.amount };
         match self.store.commit(&commit).await {
             Ok(()) => {}
             Err(StoreError::InsufficientFunds) => return Err(MintError::InsufficientFunds),
@@ -61,7 +51,7 @@ impl Mint {
             balance: Amount::ZERO,
             blocked: false,
         };
-        self.store.add_account(&account).await.map_err(|e| match e {
+        self.store.commit(&Commit::CreateAccount(account.clone())).await.map_err(|e| match e {
             StoreError::Duplicate => MintError::BadRequest("an account with this key exists already".into()),
             other => other.into(),
         })?;
@@ -78,9 +68,9 @@ impl Mint {
         if amount == Amount::ZERO {
             return Err(MintError::AmountOutOfRange("a credit must be positive".into()));
         }
-        let delta = i64::try_from(amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
-        let change = AccountChange { account_id: id.to_owned(), delta, reason: "credit".into(), reference };
-        self.store.commit(&Commit { account: Some(change), ..Commit::default() }).await.map_err(|e| match e {
+        i64::try_from(amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
+        let credit = Commit::CreditAccount { account_id: id.to_owned(), amount, reference };
+        self.store.commit(&credit).await.map_err(|e| match e {
             StoreError::UnknownAccount => MintError::UnknownAccount,
             StoreError::OutOfRange => MintError::AmountOutOfRange("the balance would overflow".into()),
             other => other.into(),

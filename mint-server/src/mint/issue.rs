@@ -6,7 +6,7 @@ use shared::nuts::{
 
 use super::checks::{check_outputs, check_shape, sign_outputs};
 use super::{Mint, MintError, check_method, to_json};
-use crate::store::{Commit, MintQuote, QuoteTransition};
+use crate::store::{CachedResponse, Commit, MintQuote};
 
 impl Mint {
     /// `POST /v1/mint/quote/{method}`. The fake backend's quotes are paid at once.
@@ -26,15 +26,13 @@ impl Mint {
             method: method.to_string(),
             unit: request.unit,
             amount: request.amount,
-            state: MintQuoteState::Unpaid,
+            // Paid at once (fake backend): created paid, in the same commit.
+            state: if payment.paid { MintQuoteState::Paid } else { MintQuoteState::Unpaid },
             expiry: self.expiry(),
         };
-        self.store.add_mint_quote(&quote).await?;
-        if payment.paid {
-            let paid = Commit { quote: Some(QuoteTransition::MintPaid(quote.id.clone())), ..Commit::default() };
-            self.store.commit(&paid).await?;
-        }
-        self.mint_quote_state(method, &quote.id).await
+        let id = quote.id.clone();
+        self.store.commit(&Commit::CreateMintQuote(quote)).await?;
+        self.mint_quote_state(method, &id).await
     }
 
     /// `GET /v1/mint/quote/{method}/{id}`.
@@ -101,12 +99,10 @@ impl Mint {
             })
             .await?;
         let response = MintResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
-        let commit = Commit {
-            signatures,
-            quote_id: Some(request.quote.clone()),
-            quote: Some(QuoteTransition::MintIssued(request.quote)),
-            cache: Some((cache_key, to_json(&response)?)),
-            ..Commit::default()
+        let commit = Commit::Issue {
+            quote_id: request.quote,
+            outputs: signatures,
+            response: CachedResponse { key: cache_key, body: to_json(&response)? },
         };
         drop(intent);
         self.commit_or_cached(&commit, &cache_key).await?;

@@ -8,7 +8,7 @@ use shared::nuts::{KeysResponse, KeysetResponse};
 use shared::{BlindedMessage, CurrencyUnit, Id, Proof};
 
 use super::{Keysets, Mint, MintError};
-use crate::store::KeysetRecord;
+use crate::store::{Commit, KeysetRecord};
 
 impl Mint {
     /// The current keysets.
@@ -44,7 +44,6 @@ impl Mint {
         index: u32,
         input_fee_ppk: u64,
     ) -> Result<KeysetRecord, MintError> {
-        let current = self.keysets();
         let record = KeysetRecord {
             id: Id::V1([0; 8]),
             unit: unit.clone(),
@@ -64,10 +63,8 @@ impl Mint {
         )
         .map_err(|e| MintError::Internal(e.to_string()))?;
         let record = KeysetRecord { id: derived.id, ..record };
-        self.store.add_keyset(&record).await?;
-        for old in current.iter().filter(|k| k.record.unit == unit && k.record.active) {
-            self.store.set_keyset_active(&old.record.id, false).await?;
-        }
+        // One commit: the new keyset active and every other keyset of its unit inactive, together.
+        self.store.commit(&Commit::RotateKeyset(record.clone())).await?;
         self.reload_keysets().await?;
         Ok(record)
     }

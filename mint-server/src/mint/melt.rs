@@ -8,7 +8,7 @@ use shared::{Amount, CurrencyUnit, PublicKey};
 use super::checks::{check_melt_covers, check_shape, verify_inputs};
 use super::{Mint, MintError, check_method, to_json};
 use crate::funding::Payout;
-use crate::store::{Commit, MeltQuote, QuoteTransition, StoreError, unix_now};
+use crate::store::{CachedResponse, Commit, MeltQuote, StoreError, unix_now};
 
 /// The body of `POST /v1/melt/quote/{method}`, in the shape its method takes: a `bank` request names the
 /// amount to move into the account; a `bolt11` invoice (or another method's request) carries its own.
@@ -53,17 +53,14 @@ impl Mint {
                 Err(e) => Payout::Failed(e.to_string()),
             };
             let commit = match payout {
-                Payout::Paid { preimage, account } => Commit {
-                    settle_pending: ys,
-                    quote: Some(QuoteTransition::MeltPaid(quote.id.clone(), preimage)),
-                    account,
-                    ..Commit::default()
+                Payout::Paid { preimage, account } => Commit::MeltSettle {
+                    quote_id: quote.id.clone(),
+                    inputs: ys,
+                    preimage,
+                    credit: account,
+                    response: None,
                 },
-                Payout::Failed(_) => Commit {
-                    release_pending: ys,
-                    quote: Some(QuoteTransition::MeltFailed(quote.id.clone())),
-                    ..Commit::default()
-                },
+                Payout::Failed(_) => Commit::MeltRelease { quote_id: quote.id.clone(), inputs: ys },
             };
             self.store.commit(&commit).await?;
             tracing::info!(quote = %quote.id, "finished a melt interrupted by a restart");
@@ -93,7 +90,7 @@ impl Mint {
             expiry: self.expiry(),
             payment_preimage: None,
         };
-        self.store.add_melt_quote(&quote).await?;
+        self.store.commit(&Commit::CreateMeltQuote(quote.clone())).await?;
         Ok(melt_response(quote))
     }
 
@@ -154,19 +151,12 @@ impl Mint {
             .await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
-        self.store
-            .commit(&Commit {
-                spend,
-                spend_pending: true,
-                quote_id: Some(quote.id.clone()),
-                quote: Some(QuoteTransition::MeltPending(quote.id.clone())),
-                ..Commit::default()
-            })
-            .await
-            .map_err(|error| match error {
+        self.store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await.map_err(|error| {
+            match error {
                 StoreError::QuoteStateConflict(_) => MintError::QuotePending,
                 other => other.into(),
-            })?;
+            }
+        })?;
         let payout = match backend.pay(&quote).await {
             Ok(payout) => payout,
             Err(error) => Payout::Failed(error.to_string()),
@@ -178,24 +168,18 @@ impl Mint {
                 paid.payment_preimage = preimage.clone();
                 let response = melt_response(paid.clone());
                 self.store
-                    .commit(&Commit {
-                        settle_pending: ys,
-                        quote: Some(QuoteTransition::MeltPaid(paid.id.clone(), preimage)),
-                        account,
-                        cache: Some((cache_key, to_json(&response)?)),
-                        ..Commit::default()
+                    .commit(&Commit::MeltSettle {
+                        quote_id: paid.id.clone(),
+                        inputs: ys,
+                        preimage,
+                        credit: account,
+                        response: Some(CachedResponse { key: cache_key, body: to_json(&response)? }),
                     })
                     .await?;
                 Ok(response)
             }
             Payout::Failed(reason) => {
-                self.store
-                    .commit(&Commit {
-                        release_pending: ys,
-                        quote: Some(QuoteTransition::MeltFailed(quote.id.clone())),
-                        ..Commit::default()
-                    })
-                    .await?;
+                self.store.commit(&Commit::MeltRelease { quote_id: quote.id.clone(), inputs: ys }).await?;
                 Err(MintError::PaymentFailed(reason))
             }
         }

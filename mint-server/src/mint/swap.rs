@@ -12,7 +12,7 @@ impl Mint {
     ///
     /// No response is cached and none is looked up: an identical retry verifies and signs again, which
     /// gives the identical response (signatures and DLEQ nonces are deterministic), then loses the insert
-    /// race to the first request and finds its inputs spent under its own request key (`Commit::request`),
+    /// race to the first request and finds its inputs spent under its own request key (`Commit::Swap`),
     /// which makes it a success. Storing the key on the spent rows instead of a response in a table of its
     /// own saves a third of a swap's writes.
     pub async fn swap(&self, request: SwapRequest, cache_key: [u8; 32]) -> Result<SwapResponse, MintError> {
@@ -36,7 +36,7 @@ impl Mint {
             .await?;
 
         let response = SwapResponse { signatures: signatures.iter().map(|(_, s)| s.clone()).collect() };
-        let commit = Commit { spend, signatures, request: Some(cache_key), ..Commit::default() };
+        let commit = Commit::Swap { inputs: spend, outputs: signatures, request: cache_key };
         drop(intent);
         match self.store.commit(&commit).await {
             Ok(()) => Ok(response),
@@ -49,7 +49,7 @@ impl Mint {
 
     /// Were all of `commit`'s inputs spent by the request with this key (an identical earlier request)?
     async fn spent_by_request(&self, commit: &Commit, key: &[u8; 32]) -> Result<bool, MintError> {
-        let ys: Vec<PublicKey> = commit.spend.iter().map(|(y, _)| *y).collect();
+        let ys: Vec<PublicKey> = commit.spends().iter().map(|(y, _)| *y).collect();
         let states = self.store.proof_states(&ys).await?;
         Ok(states.len() == ys.len()
             && states.iter().all(|stored| stored.state == State::Spent && stored.request.as_ref() == Some(key)))

@@ -1,5 +1,8 @@
 //! The mint's storage: one trait, [`MintStore`], with an SQLite and a PostgreSQL implementation.
 //!
+//! Every state change a request makes is one [`Commit`]: an enum with one variant per kind of request, so
+//! only effects that belong together can be committed together.
+//!
 //! # Contract
 //!
 //! - [`MintStore::commit`] applies a [`Commit`] **atomically**: all of its effects or none.
@@ -8,14 +11,15 @@
 //!   [`StoreError::AlreadySpent`] (or [`StoreError::Pending`] when the winner holds it as pending).
 //! - An output (`B'`) is signed at most once: a second commit with the same `B'` gets
 //!   [`StoreError::OutputsAlreadySigned`].
-//! - Quote state changes are compare-and-set: a transition whose `from` state does not hold fails with
-//!   [`StoreError::QuoteStateConflict`] and nothing is applied.
+//! - Quote state changes are compare-and-set: a commit whose quote is not in the state its transition
+//!   starts from fails with [`StoreError::QuoteStateConflict`] and nothing is applied.
 //! - An account balance never goes below zero: a debit that would fails with
 //!   [`StoreError::InsufficientFunds`]. Every balance change is recorded in the ledger.
+//! - Creating a row whose key exists (quote, account, keyset) fails with [`StoreError::Duplicate`].
 //! - The cached response of a commit (NUT-19) is stored in the same transaction as its effects, so a
 //!   retried request finds either no effects and no cache, or both. Entries live until evicted
-//!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A commit's request key
-//!   ([`Commit::request`]) is stored on its spent rows, so it is there exactly when they are.
+//!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A swap's request key
+//!   ([`Commit::Swap`]) is stored on its spent rows, so it is there exactly when they are.
 //! - `commit` returns only once its effects are durable. Implementations may apply several concurrent
 //!   commits in one transaction (SQLite does: group commit), but the outcome of each is as if it ran alone
 //!   in some serial order.
@@ -23,8 +27,9 @@
 //! One conformance suite (`mint-server/tests/store_conformance.rs`) checks this contract against both
 //! backends.
 
-mod sql;
-mod sqlite_writer;
+mod postgres;
+mod rows;
+mod sqlite;
 
 use std::fmt;
 use std::sync::Arc;
@@ -34,7 +39,8 @@ use async_trait::async_trait;
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, CurrencyUnit, Id, Proof, PublicKey};
 
-pub use sql::{DEFAULT_COMMIT_DELAY, PostgresStore, SqliteOptions, SqliteStore};
+pub use postgres::PostgresStore;
+pub use sqlite::{DEFAULT_COMMIT_DELAY, SqliteOptions, SqliteStore};
 
 /// What can go wrong in storage. The first variants are outcomes of the contract, the last is a failure.
 #[derive(Debug, thiserror::Error)]
@@ -156,22 +162,7 @@ pub struct Account {
     pub blocked: bool,
 }
 
-/// A quote state change, applied only if the quote is in the `from` state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QuoteTransition {
-    /// Mint quote `UNPAID -> PAID`.
-    MintPaid(String),
-    /// Mint quote `PAID -> ISSUED`.
-    MintIssued(String),
-    /// Melt quote `UNPAID -> PENDING`.
-    MeltPending(String),
-    /// Melt quote `UNPAID | PENDING -> PAID`, with the proof of payment.
-    MeltPaid(String, Option<String>),
-    /// Melt quote `PENDING -> UNPAID` (the payment failed).
-    MeltFailed(String),
-}
-
-/// A change of an account's balance.
+/// A change of an account's balance, as a payment backend settles it (`funding::bank`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountChange {
     /// Account id.
@@ -184,31 +175,115 @@ pub struct AccountChange {
     pub reference: Option<String>,
 }
 
-/// Everything one state-changing request does, applied in one transaction.
-#[derive(Debug, Clone, Default)]
-pub struct Commit {
-    /// Inputs to insert into the spent set, with their `Y`.
-    pub spend: Vec<(PublicKey, Proof)>,
-    /// Insert `spend` as `PENDING` instead of `SPENT`.
-    pub spend_pending: bool,
-    /// Pending inputs that become spent.
-    pub settle_pending: Vec<PublicKey>,
-    /// Pending inputs that are released (become unspent again).
-    pub release_pending: Vec<PublicKey>,
-    /// Signatures issued, with the `B'` they sign.
-    pub signatures: Vec<(PublicKey, BlindSignature)>,
-    /// Quote the rows belong to (recorded for audits and melt recovery).
-    pub quote_id: Option<String>,
-    /// A quote state change.
-    pub quote: Option<QuoteTransition>,
-    /// A balance change.
-    pub account: Option<AccountChange>,
-    /// NUT-19: the response to return to a retry of the same request.
-    pub cache: Option<([u8; 32], String)>,
-    /// NUT-19: the key of the request, recorded on each row of `spend`. A request whose response can be
-    /// computed again identically (a swap) is recognised by this instead of a cached response: its retry
-    /// finds its inputs spent with its own key.
-    pub request: Option<[u8; 32]>,
+/// NUT-19: the response to return to a retry of the same request, stored with the request's effects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedResponse {
+    /// `SHA256(method, path, body)` of the request.
+    pub key: [u8; 32],
+    /// The response body (JSON).
+    pub body: String,
+}
+
+/// Everything one state-changing request does, applied in one transaction: one variant per kind of request,
+/// so that only effects that belong together can be committed together.
+#[derive(Debug, Clone)]
+pub enum Commit {
+    /// `POST /v1/swap`: the inputs (with their `Y`) become spent and the outputs' signatures (with their
+    /// `B'`) are stored. No response is cached: `request` (the NUT-19 key) is recorded on each spent row, and
+    /// a retry, which computes the identical response again, is recognised by it.
+    Swap {
+        /// Inputs and their serials.
+        inputs: Vec<(PublicKey, Proof)>,
+        /// Signatures issued, with the `B'` they sign.
+        outputs: Vec<(PublicKey, BlindSignature)>,
+        /// NUT-19 key of the request.
+        request: [u8; 32],
+    },
+    /// `POST /v1/mint/quote/{method}`: a new mint quote, `UNPAID`, or `PAID` when the backend counts it paid
+    /// at once (fake bolt11): creation and payment are one commit. A quote cannot be created `ISSUED`
+    /// ([`StoreError::QuoteStateConflict`]).
+    CreateMintQuote(MintQuote),
+    /// `POST /v1/bank/pay`: the account pays the mint quote: quote `UNPAID -> PAID` and the account debited
+    /// by `amount` (ledger reason `mint`, reference the quote id).
+    PayMintQuote {
+        /// The quote paid.
+        quote_id: String,
+        /// The account debited.
+        account_id: String,
+        /// The quote's amount.
+        amount: Amount,
+    },
+    /// `POST /v1/mint/{method}`: quote `PAID -> ISSUED`, the outputs' signatures, the cached response.
+    Issue {
+        /// The quote issued.
+        quote_id: String,
+        /// Signatures issued, with the `B'` they sign.
+        outputs: Vec<(PublicKey, BlindSignature)>,
+        /// NUT-19.
+        response: CachedResponse,
+    },
+    /// `POST /v1/melt/quote/{method}`: a new melt quote.
+    CreateMeltQuote(MeltQuote),
+    /// `POST /v1/melt/{method}`, before paying: quote `UNPAID -> PENDING`, the inputs held `PENDING` for it.
+    MeltStart {
+        /// The quote being paid.
+        quote_id: String,
+        /// Inputs and their serials.
+        inputs: Vec<(PublicKey, Proof)>,
+    },
+    /// The melt was paid: its pending inputs become spent, quote `UNPAID | PENDING -> PAID` with the proof of
+    /// payment, and the backend's internal settlement (a bank credit) and the cached response, if any.
+    MeltSettle {
+        /// The quote paid.
+        quote_id: String,
+        /// Serials of the inputs held for it.
+        inputs: Vec<PublicKey>,
+        /// Proof of payment.
+        preimage: Option<String>,
+        /// Internal settlement (`funding::bank`).
+        credit: Option<AccountChange>,
+        /// NUT-19 (none when a restarted mint finishes the melt).
+        response: Option<CachedResponse>,
+    },
+    /// The melt's payment failed: its pending inputs are released (unspent again), quote
+    /// `PENDING -> UNPAID`.
+    MeltRelease {
+        /// The quote.
+        quote_id: String,
+        /// Serials of the inputs held for it.
+        inputs: Vec<PublicKey>,
+    },
+    /// Open an account, with zero balance whatever `balance` says.
+    CreateAccount(Account),
+    /// The operator credits an account (ledger reason `credit`).
+    CreditAccount {
+        /// The account.
+        account_id: String,
+        /// Amount added.
+        amount: Amount,
+        /// Ledger reference.
+        reference: Option<String>,
+    },
+    /// Block or unblock an account ([`StoreError::UnknownAccount`] if there is none).
+    SetAccountBlocked {
+        /// The account.
+        account_id: String,
+        /// Blocked accounts cannot be debited.
+        blocked: bool,
+    },
+    /// Add a keyset as the active one of its unit (whatever its `active` says); every other keyset of that
+    /// unit becomes inactive in the same transaction.
+    RotateKeyset(KeysetRecord),
+}
+
+impl Commit {
+    /// The inputs this commit inserts into the spent set (a swap's, a starting melt's), with their `Y`.
+    pub fn spends(&self) -> &[(PublicKey, Proof)] {
+        match self {
+            Commit::Swap { inputs, .. } | Commit::MeltStart { inputs, .. } => inputs,
+            _ => &[],
+        }
+    }
 }
 
 /// The state of a proof the mint has seen.
@@ -220,13 +295,13 @@ pub struct StoredProofState {
     pub state: State,
     /// Witness it was spent with.
     pub witness: Option<String>,
-    /// Key of the request that spent it, if that request recorded one ([`Commit::request`]).
+    /// Key of the request that spent it, if that request recorded one (a swap: [`Commit::Swap`]).
     pub request: Option<[u8; 32]>,
 }
 
 /// A request's word that it will call [`MintStore::commit`] soon: it is verifying and signing now. A store
 /// that commits in groups may hold a group back a little for such requests (SQLite does, see
-/// `sqlite_writer`). Dropping the intent withdraws it: drop it right before calling `commit`, or when the
+/// `sqlite/writer.rs`). Dropping the intent withdraws it: drop it right before calling `commit`, or when the
 /// request fails before.
 #[derive(Debug, Default)]
 pub struct CommitIntent(Option<Arc<AtomicUsize>>);
@@ -261,10 +336,6 @@ pub trait MintStore: Send + Sync + fmt::Debug {
 
     /// All keysets, oldest first.
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError>;
-    /// Add a keyset. [`StoreError::Duplicate`] if its id or (unit, index) exists.
-    async fn add_keyset(&self, keyset: &KeysetRecord) -> Result<(), StoreError>;
-    /// Set a keyset's `active` flag.
-    async fn set_keyset_active(&self, id: &Id, active: bool) -> Result<(), StoreError>;
 
     /// States of the given serials that the mint has seen (absent ones are unspent), in any order.
     async fn proof_states(&self, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError>;
@@ -278,23 +349,15 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     /// returns how many.
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError>;
 
-    /// Add a mint quote.
-    async fn add_mint_quote(&self, quote: &MintQuote) -> Result<(), StoreError>;
     /// A mint quote.
     async fn mint_quote(&self, id: &str) -> Result<Option<MintQuote>, StoreError>;
-    /// Add a melt quote.
-    async fn add_melt_quote(&self, quote: &MeltQuote) -> Result<(), StoreError>;
     /// A melt quote.
     async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError>;
     /// Melt quotes whose payment was in flight (`PENDING`): what a restarted mint must finish.
     async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError>;
 
-    /// Open an account with zero balance.
-    async fn add_account(&self, account: &Account) -> Result<(), StoreError>;
     /// An account by id.
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
-    /// Block or unblock an account.
-    async fn set_account_blocked(&self, id: &str, blocked: bool) -> Result<(), StoreError>;
 }
 
 /// Unix time in seconds, as the store records it (`created_at`).
