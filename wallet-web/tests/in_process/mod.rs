@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, header};
-use mint_server::mint::{Mint, MintSettings};
 use mint_server::funding::FundingRegistry;
+use mint_server::mint::{Mint, MintSettings};
 use mint_server::store::{MintStore, SqliteStore};
 use mint_server::{AppState, MintInfoSettings};
 use shared::Amount;
