@@ -13,7 +13,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::Instant;
 
@@ -54,6 +54,8 @@ pub(super) struct Checkpoints {
     /// Set by the checkpointer after a run that left a log longer than the policy's restart length: the
     /// writer catches up.
     catch_up: Arc<AtomicBool>,
+    /// How many times the writer has caught up (read by tests through [`Checkpoints::catch_ups`]).
+    catch_ups: Arc<AtomicUsize>,
     /// Rows the writer wrote since it last asked.
     rows: usize,
 }
@@ -76,7 +78,7 @@ impl Checkpoints {
                 }
             })
             .map_err(|e| StoreError::Backend(format!("cannot start the SQLite checkpointer: {e}")))?;
-        Ok(Checkpoints { policy, request, catch_up, rows: 0 })
+        Ok(Checkpoints { policy, request, catch_up, catch_ups: Arc::new(AtomicUsize::new(0)), rows: 0 })
     }
 
     /// After a batch that wrote `rows` rows: ask for a checkpoint when enough rows were written, and catch
@@ -88,7 +90,13 @@ impl Checkpoints {
         }
         if self.catch_up.swap(false, Ordering::AcqRel) {
             checkpoint(connection, "writer");
+            self.catch_ups.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// The count of the writer's catch-ups, shared with whoever holds it.
+    pub(super) fn catch_ups(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.catch_ups)
     }
 }
 

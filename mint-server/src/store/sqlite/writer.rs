@@ -73,6 +73,9 @@ pub(super) struct Writer {
     jobs: mpsc::Sender<Job>,
     /// Requests that announced a commit and have not sent it yet.
     preparing: Arc<AtomicUsize>,
+    /// How many times the writer has caught up with the checkpointer (tests read it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    catch_ups: Arc<AtomicUsize>,
 }
 
 fn stopped() -> StoreError {
@@ -106,6 +109,7 @@ impl Writer {
         };
         let spawn_failed = |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
         let checkpoints = Checkpoints::start(path, policy)?;
+        let catch_ups = checkpoints.catch_ups();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(connection, queue, delay, checkpoints, applied))
@@ -114,7 +118,13 @@ impl Writer {
             .name("sqlite-syncer".into())
             .spawn(move || sync_and_answer(&wal, to_sync))
             .map_err(spawn_failed)?;
-        Ok(Writer { jobs, preparing })
+        Ok(Writer { jobs, preparing, catch_ups })
+    }
+
+    /// How many times the writer has caught up with the checkpointer so that the log starts over.
+    #[cfg(test)]
+    pub(super) fn catch_ups(&self) -> usize {
+        self.catch_ups.load(Ordering::Relaxed)
     }
 
     /// Announce a commit that this request will send soon.
