@@ -77,6 +77,20 @@ ensure_wasm_pack() {
   fi
 }
 
+CARGO_FUZZ_VERSION=0.13.2
+
+# cargo-fuzz and the nightly toolchain it needs (libFuzzer's coverage flags are nightly-only).
+ensure_cargo_fuzz() {
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    say "installing the nightly toolchain (for cargo-fuzz only)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about 1.5 minutes)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
+}
+
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
     say "installing chromium and chromium-driver"
