@@ -16,6 +16,15 @@ pub const DEFAULT_CACHE_TTL_SECS: u64 = MintSettings::DEFAULT_RESPONSE_CACHE_TTL
 /// Default of `--commit-delay-us`: the store's own default.
 pub const DEFAULT_COMMIT_DELAY_US: u64 = crate::store::DEFAULT_COMMIT_DELAY.as_micros() as u64;
 
+/// A fault `--inject-fault` arms (tests of the mint's failure paths with the real binary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InjectFault {
+    /// Every fsync of the log fails.
+    SyncFails,
+    /// The writer thread panics at its first batch.
+    WriterPanics,
+}
+
 /// How the mint is started.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -68,6 +77,11 @@ pub struct Config {
     /// in `GET /v1/info`); older entries are deleted. `0` keeps them forever.
     #[arg(long, env = "MINT_CACHE_TTL_SECS", default_value_t = DEFAULT_CACHE_TTL_SECS)]
     pub cache_ttl_secs: u64,
+
+    /// For tests only: arm a fault in the SQLite store's threads from the start (`sync-fails`: every fsync
+    /// of the log fails; `writer-panics`: the writer thread panics at its first batch).
+    #[arg(long, env = "MINT_INJECT_FAULT", hide = true, value_enum)]
+    pub inject_fault: Option<InjectFault>,
 
     /// SQLite: longest time, in microseconds, a group commit waits for requests that are still verifying
     /// and signing, so that they share its transaction and fsync (less CPU per request under load; a lone

@@ -77,8 +77,25 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    // Supervision: if a thread the store needs dies, exit non-zero (a supervisor restarts the mint) rather
+    // than answer 500 forever. A failed sync only refuses writes: reads go on, `/health` says 503.
+    let mint = std::sync::Arc::clone(&state.mint);
+    let store_stopped = async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            every.tick().await;
+            if let Err(unhealthy @ mint_server::store::Unhealthy::Stopped(_)) = mint.health() {
+                return unhealthy;
+            }
+        }
+    };
     let app = mint_server::app(state);
-    mint_server::serve(listener, app, mint_server::shutdown::signal()).await.context("server error")?;
+    tokio::select! {
+        served = mint_server::serve(listener, app, mint_server::shutdown::signal()) => served.context("server error")?,
+        unhealthy = store_stopped => {
+            anyhow::bail!("the store stopped ({}); exiting so that the mint is restarted", unhealthy.reason())
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
