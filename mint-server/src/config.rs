@@ -145,6 +145,12 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         input_fee_ppk: u64,
     },
+    /// SQLite: write a consistent copy of the database to PATH (a new file) while the mint may be serving.
+    /// The master secret is not in it: back it up separately. PostgreSQL: use `pg_dump` (see README).
+    Backup {
+        /// Where the copy goes; must not exist.
+        path: std::path::PathBuf,
+    },
 }
 
 #[cfg(test)]

@@ -103,22 +103,34 @@ async fn main() -> anyhow::Result<()> {
 /// An operator command: open the database, act, print JSON. No start-up task runs: a server may be serving
 /// the same database.
 async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
-    let state = mint_server::setup::open_state(config).await.context("cannot open the mint")?;
-    let mint = &state.mint;
+    let open = || async { mint_server::setup::open_state(config).await.context("cannot open the mint") };
     let output = match command {
         Command::CreateAccount { pubkey } => {
             let pubkey =
                 shared::PublicKey::from_hex(&pubkey).context("--pubkey must be a SEC1 compressed key in hex")?;
-            serde_json::to_value(account_info(mint.create_account(pubkey).await?))?
+            serde_json::to_value(account_info(open().await?.mint.create_account(pubkey).await?))?
         }
         Command::Credit { account, amount, reference } => serde_json::to_value(account_info(
-            mint.credit_account(&account, shared::Amount::from_u64(amount), reference).await?,
+            open().await?.mint.credit_account(&account, shared::Amount::from_u64(amount), reference).await?,
         ))?,
-        Command::ShowAccount { account } => serde_json::to_value(account_info(mint.account(&account).await?))?,
+        Command::ShowAccount { account } => {
+            serde_json::to_value(account_info(open().await?.mint.account(&account).await?))?
+        }
         Command::RotateKeyset { input_fee_ppk } => {
-            let unit = mint.settings().unit.clone();
-            let record = mint.rotate_keyset(unit, input_fee_ppk).await?;
+            let state = open().await?;
+            let unit = state.mint.settings().unit.clone();
+            let record = state.mint.rotate_keyset(unit, input_fee_ppk).await?;
             serde_json::json!({ "id": record.id, "unit": record.unit, "active": record.active, "input_fee_ppk": record.input_fee_ppk })
+        }
+        Command::Backup { path } => {
+            // The database only: no master secret read or created, no keyset created in it.
+            let sqlite = mint_server::store::SqliteOptions::default();
+            let store = mint_server::setup::open_store(config.database_url.as_deref(), &config.data_dir, sqlite)
+                .await
+                .context("cannot open the database")?;
+            store.backup(&path).await.with_context(|| format!("cannot back up to {}", path.display()))?;
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            serde_json::json!({ "backup": path, "bytes": bytes })
         }
     };
     println!("{}", serde_json::to_string_pretty(&output)?);

@@ -373,6 +373,16 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     fn health(&self) -> Result<(), Unhealthy> {
         Ok(())
     }
+
+    /// Write a consistent copy of the database to `path` (a new file), synced to disk, while other
+    /// connections and processes go on reading and writing. Only the embedded store can; PostgreSQL has
+    /// `pg_dump` and WAL archiving.
+    async fn backup(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Backend(format!(
+            "cannot back up to {}: this database is backed up with its own tools (pg_dump, WAL archiving)",
+            path.display()
+        )))
+    }
 }
 
 /// Unix time in seconds, as the store records it (`created_at`).

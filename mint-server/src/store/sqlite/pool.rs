@@ -198,4 +198,20 @@ impl MintStore for SqliteStore {
     fn health(&self) -> Result<(), Unhealthy> {
         self.writer.health()
     }
+
+    /// `VACUUM INTO`: one read transaction, so the copy is the database as of one commit (WAL readers never
+    /// block the writer); then the copy and its directory are synced.
+    async fn backup(&self, path: &Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Backend(format!("{} exists already; back up into a new file", path.display())));
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Backend(format!("{path:?} is not UTF-8")))?;
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        let sync = |path: &Path| std::fs::File::open(path).and_then(|file| file.sync_all());
+        sync(path).map_err(|e| StoreError::Backend(format!("sync of {}: {e}", path.display())))?;
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            sync(parent).map_err(|e| StoreError::Backend(format!("sync of {}: {e}", parent.display())))?;
+        }
+        Ok(())
+    }
 }
