@@ -61,6 +61,19 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     });
+    // Melts whose settler died (a crashed instance; its lease expired) are finished here, by whichever
+    // instance takes their lease first. Operator commands never do this.
+    let mint = std::sync::Arc::clone(&state.mint);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(MELT_RECOVERY_PERIOD);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(error) = mint.recover_pending_melts().await {
+                tracing::warn!(%error, "could not finish pending melts");
+            }
+        }
+    });
     // NUT-19: drop cached responses once their TTL has passed, checking a few times per TTL.
     if let Some(ttl) = state.mint.settings().response_cache_ttl_secs {
         let mint = std::sync::Arc::clone(&state.mint);
@@ -99,6 +112,9 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How often the server looks for pending melts whose lease has expired.
+const MELT_RECOVERY_PERIOD: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// An operator command: open the database, act, print JSON. No start-up task runs: a server may be serving
 /// the same database.

@@ -364,6 +364,19 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError>;
     /// Melt quotes whose payment was in flight (`PENDING`): what a restarted mint must finish.
     async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError>;
+    /// Take the lease of melt quote `id` for `holder` until Unix time `until`, if the quote is in `state`
+    /// and its lease has expired by `now` (compare-and-set: of any number of takers, in this process or
+    /// in others on the same database, one wins). Whoever holds it pays and settles the melt.
+    async fn take_melt_lease(
+        &self,
+        id: &str,
+        state: MeltQuoteState,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Give the lease of melt quote `id` back, if `holder` holds it.
+    async fn release_melt_lease(&self, id: &str, holder: &str) -> Result<(), StoreError>;
 
     /// An account by id.
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use shared::nuts::MeltQuoteState;
 use shared::{BlindSignature, PublicKey};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite};
@@ -188,6 +189,33 @@ impl MintStore for SqliteStore {
     async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError> {
         let found: Vec<MeltQuoteRow> = sqlx::query_as(rows::SELECT_PENDING_MELT_QUOTES).fetch_all(&self.pool).await?;
         found.into_iter().map(rows::melt_quote).collect()
+    }
+
+    async fn take_melt_lease(
+        &self,
+        id: &str,
+        state: MeltQuoteState,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.writer.check_writable()?;
+        let taken = sqlx::query(rows::TAKE_MELT_LEASE)
+            .bind(until)
+            .bind(holder)
+            .bind(id)
+            .bind(rows::melt_state_text(state))
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(taken == 1)
+    }
+
+    async fn release_melt_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        self.writer.check_writable()?;
+        sqlx::query(rows::RELEASE_MELT_LEASE).bind(id).bind(holder).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
