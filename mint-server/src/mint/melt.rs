@@ -154,25 +154,28 @@ impl Mint {
             .await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
-        // The lease first: whoever holds it pays and settles (see `recover_pending_melts`).
-        let holder = lease_holder();
-        let now = unix_now();
-        let until = now.saturating_add(MELT_LEASE_SECS);
-        if !self.store.take_melt_lease(&quote.id, MeltQuoteState::Unpaid, &holder, until, now).await? {
-            return Err(MintError::QuotePending);
-        }
-        let started = self.store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await;
-        if let Err(error) = started {
-            release_lease(self.store.as_ref(), &quote.id, &holder).await;
-            return Err(match error {
-                StoreError::QuoteStateConflict(_) => MintError::QuotePending,
-                other => other.into(),
-            });
-        }
-        // Paying and settling run on a task of their own: a client that disconnects (which drops this
-        // request's future) does not leave the melt pending.
-        let settling = pay_and_settle(Arc::clone(&self.store), Ok(backend), quote, ys, Some(cache_key), holder);
-        tokio::spawn(settling).await.map_err(|error| MintError::Internal(format!("the melt's task failed: {error}")))?
+        // From the lease on, the melt runs on a task of its own: a client that disconnects (which drops this
+        // request's future) leaves neither a lease nor a pending melt behind.
+        let store = Arc::clone(&self.store);
+        let melting = async move {
+            // The lease first: whoever holds it pays and settles (see `recover_pending_melts`).
+            let holder = lease_holder();
+            let now = unix_now();
+            let until = now.saturating_add(MELT_LEASE_SECS);
+            if !store.take_melt_lease(&quote.id, MeltQuoteState::Unpaid, &holder, until, now).await? {
+                return Err(MintError::QuotePending);
+            }
+            let started = store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await;
+            if let Err(error) = started {
+                release_lease(store.as_ref(), &quote.id, &holder).await;
+                return Err(match error {
+                    StoreError::QuoteStateConflict(_) => MintError::QuotePending,
+                    other => other.into(),
+                });
+            }
+            pay_and_settle(store, Ok(backend), quote, ys, Some(cache_key), holder).await
+        };
+        tokio::spawn(melting).await.map_err(|error| MintError::Internal(format!("the melt's task failed: {error}")))?
     }
 }
 
