@@ -6,6 +6,7 @@
 //! - [`Unhealthy::Stopped`]: a thread the store needs (writer, syncer, checkpointer) panicked or ended.
 //!   The serving process exits non-zero (`main.rs` watches for it) instead of answering 500 forever.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Why a store is unhealthy.
@@ -29,12 +30,19 @@ impl Unhealthy {
 /// The shared health of one store. The first failure is kept; a thread's death overrides a refused write
 /// (the process must exit in either order).
 #[derive(Debug, Default)]
-pub(crate) struct Health(Mutex<Option<Unhealthy>>);
+pub(crate) struct Health {
+    /// Set once a failure is recorded: every commit checks it, without taking the lock.
+    failed: AtomicBool,
+    failure: Mutex<Option<Unhealthy>>,
+}
 
 impl Health {
     /// `Ok` while healthy.
     pub(crate) fn check(&self) -> Result<(), Unhealthy> {
-        match &*self.0.lock().unwrap_or_else(PoisonError::into_inner) {
+        if !self.failed.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        match &*self.failure.lock().unwrap_or_else(PoisonError::into_inner) {
             None => Ok(()),
             Some(unhealthy) => Err(unhealthy.clone()),
         }
@@ -42,11 +50,12 @@ impl Health {
 
     /// Record a failure.
     pub(crate) fn fail(&self, unhealthy: Unhealthy) {
-        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         match (&*state, &unhealthy) {
             (None, _) | (Some(Unhealthy::WritesRefused(_)), Unhealthy::Stopped(_)) => {
                 tracing::error!(reason = unhealthy.reason(), "the store is unhealthy");
                 *state = Some(unhealthy);
+                self.failed.store(true, Ordering::Release);
             }
             _ => {}
         }
