@@ -16,6 +16,15 @@ pub const DEFAULT_CACHE_TTL_SECS: u64 = MintSettings::DEFAULT_RESPONSE_CACHE_TTL
 /// Default of `--commit-delay-us`: the store's own default.
 pub const DEFAULT_COMMIT_DELAY_US: u64 = crate::store::DEFAULT_COMMIT_DELAY.as_micros() as u64;
 
+/// A fault `--inject-fault` arms (tests of the mint's failure paths with the real binary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InjectFault {
+    /// Every fsync of the log fails.
+    SyncFails,
+    /// The writer thread panics at its first batch.
+    WriterPanics,
+}
+
 /// How the mint is started.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -68,6 +77,11 @@ pub struct Config {
     /// in `GET /v1/info`); older entries are deleted. `0` keeps them forever.
     #[arg(long, env = "MINT_CACHE_TTL_SECS", default_value_t = DEFAULT_CACHE_TTL_SECS)]
     pub cache_ttl_secs: u64,
+
+    /// For tests only: arm a fault in the SQLite store's threads from the start (`sync-fails`: every fsync
+    /// of the log fails; `writer-panics`: the writer thread panics at its first batch).
+    #[arg(long, env = "MINT_INJECT_FAULT", hide = true, value_enum)]
+    pub inject_fault: Option<InjectFault>,
 
     /// SQLite: longest time, in microseconds, a group commit waits for requests that are still verifying
     /// and signing, so that they share its transaction and fsync (less CPU per request under load; a lone
@@ -130,6 +144,12 @@ pub enum Command {
         /// Fee per input of the new keyset, in ppk.
         #[arg(long, default_value_t = 0)]
         input_fee_ppk: u64,
+    },
+    /// SQLite: write a consistent copy of the database to PATH (a new file) while the mint may be serving.
+    /// The master secret is not in it: back it up separately. PostgreSQL: use `pg_dump` (see README).
+    Backup {
+        /// Where the copy goes; must not exist.
+        path: std::path::PathBuf,
     },
 }
 

@@ -48,6 +48,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Mint(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Mint(crate::mint::MintError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Mint(_) => StatusCode::BAD_REQUEST,
         }
     }

@@ -45,6 +45,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/v1", routes::v1().layer(cors.clone()))
         .nest("/admin", routes::admin(state.clone()).layer(cors))
+        .route("/health", axum::routing::get(routes::health::health))
         .fallback(wallet::serve_bundle)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(

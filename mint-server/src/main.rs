@@ -61,6 +61,19 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     });
+    // Melts whose settler died (a crashed instance; its lease expired) are finished here, by whichever
+    // instance takes their lease first. Operator commands never do this.
+    let mint = std::sync::Arc::clone(&state.mint);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(MELT_RECOVERY_PERIOD);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(error) = mint.recover_pending_melts().await {
+                tracing::warn!(%error, "could not finish pending melts");
+            }
+        }
+    });
     // NUT-19: drop cached responses once their TTL has passed, checking a few times per TTL.
     if let Some(ttl) = state.mint.settings().response_cache_ttl_secs {
         let mint = std::sync::Arc::clone(&state.mint);
@@ -77,31 +90,63 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    // Supervision: if a thread the store needs dies, exit non-zero (a supervisor restarts the mint) rather
+    // than answer 500 forever. A failed sync only refuses writes: reads go on, `/health` says 503.
+    let mint = std::sync::Arc::clone(&state.mint);
+    let store_stopped = async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            every.tick().await;
+            if let Err(unhealthy @ mint_server::store::Unhealthy::Stopped(_)) = mint.health() {
+                return unhealthy;
+            }
+        }
+    };
     let app = mint_server::app(state);
-    mint_server::serve(listener, app, mint_server::shutdown::signal()).await.context("server error")?;
+    tokio::select! {
+        served = mint_server::serve(listener, app, mint_server::shutdown::signal()) => served.context("server error")?,
+        unhealthy = store_stopped => {
+            anyhow::bail!("the store stopped ({}); exiting so that the mint is restarted", unhealthy.reason())
+        }
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
+/// How often the server looks for pending melts whose lease has expired.
+const MELT_RECOVERY_PERIOD: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// An operator command: open the database, act, print JSON. No start-up task runs: a server may be serving
 /// the same database.
 async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
-    let state = mint_server::setup::open_state(config).await.context("cannot open the mint")?;
-    let mint = &state.mint;
+    let open = || async { mint_server::setup::open_state(config).await.context("cannot open the mint") };
     let output = match command {
         Command::CreateAccount { pubkey } => {
             let pubkey =
                 shared::PublicKey::from_hex(&pubkey).context("--pubkey must be a SEC1 compressed key in hex")?;
-            serde_json::to_value(account_info(mint.create_account(pubkey).await?))?
+            serde_json::to_value(account_info(open().await?.mint.create_account(pubkey).await?))?
         }
         Command::Credit { account, amount, reference } => serde_json::to_value(account_info(
-            mint.credit_account(&account, shared::Amount::from_u64(amount), reference).await?,
+            open().await?.mint.credit_account(&account, shared::Amount::from_u64(amount), reference).await?,
         ))?,
-        Command::ShowAccount { account } => serde_json::to_value(account_info(mint.account(&account).await?))?,
+        Command::ShowAccount { account } => {
+            serde_json::to_value(account_info(open().await?.mint.account(&account).await?))?
+        }
         Command::RotateKeyset { input_fee_ppk } => {
-            let unit = mint.settings().unit.clone();
-            let record = mint.rotate_keyset(unit, input_fee_ppk).await?;
+            let state = open().await?;
+            let unit = state.mint.settings().unit.clone();
+            let record = state.mint.rotate_keyset(unit, input_fee_ppk).await?;
             serde_json::json!({ "id": record.id, "unit": record.unit, "active": record.active, "input_fee_ppk": record.input_fee_ppk })
+        }
+        Command::Backup { path } => {
+            // The database only: no master secret read or created, no keyset created in it.
+            let sqlite = mint_server::store::SqliteOptions::default();
+            let store = mint_server::setup::open_store(config.database_url.as_deref(), &config.data_dir, sqlite)
+                .await
+                .context("cannot open the database")?;
+            store.backup(&path).await.with_context(|| format!("cannot back up to {}", path.display()))?;
+            let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            serde_json::json!({ "backup": path, "bytes": bytes })
         }
     };
     println!("{}", serde_json::to_string_pretty(&output)?);

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use crate::config::InjectFault;
 use crate::funding::FundingRegistry;
 use crate::mint::{Mint, MintError, MintSettings};
-use crate::store::{MintStore, PostgresStore, SqliteOptions, SqliteStore, StoreError};
+use crate::store::{FaultInjection, MintStore, PostgresStore, SqliteOptions, SqliteStore, StoreError};
 use crate::{AppState, Config, MintInfoSettings};
 
 /// Why the mint could not start.
@@ -39,7 +40,16 @@ pub async fn build_state(config: &Config) -> Result<AppState, SetupError> {
 /// operator commands use, since a server may be serving the same database (a melt pending there may be in
 /// flight, not interrupted).
 pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
-    let sqlite = SqliteOptions { commit_delay: Duration::from_micros(config.commit_delay_us) };
+    let faults = config.inject_fault.map(|fault| {
+        tracing::warn!(?fault, "fault injection armed (for tests only)");
+        let faults = Arc::new(FaultInjection::default());
+        match fault {
+            InjectFault::SyncFails => faults.fail_syncs(),
+            InjectFault::WriterPanics => faults.panic_writer(),
+        }
+        faults
+    });
+    let sqlite = SqliteOptions { commit_delay: Duration::from_micros(config.commit_delay_us), faults };
     let store = open_store(config.database_url.as_deref(), &config.data_dir, sqlite).await?;
     let master = load_master_secret(config.master_secret.as_deref(), &config.data_dir.join("master.secret"))?;
     let settings = MintSettings {

@@ -486,6 +486,34 @@ async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) 
     assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
 }
 
+/// A melt's lease is taken by one of many concurrent takers, only in the state asked for, only once expired,
+/// and given back only by its holder.
+async fn melt_leases_are_taken_once(store: Arc<dyn MintStore>) {
+    store.commit(&Commit::CreateMeltQuote(melt_quote("leased"))).await.unwrap();
+    let now = 1_000;
+    let takers = (0..16).map(|n| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move {
+            store.take_melt_lease("leased", MeltQuoteState::Unpaid, &format!("taker {n}"), now + 60, now).await.unwrap()
+        })
+    });
+    let mut taken = 0;
+    for taker in takers.collect::<Vec<_>>() {
+        taken += usize::from(taker.await.unwrap());
+    }
+    assert_eq!(taken, 1);
+    // Not in the state asked for; not expired yet; someone else's to give back.
+    assert!(!store.take_melt_lease("leased", MeltQuoteState::Pending, "other", now + 200, now + 100).await.unwrap());
+    assert!(!store.take_melt_lease("leased", MeltQuoteState::Unpaid, "other", now + 90, now + 30).await.unwrap());
+    store.release_melt_lease("leased", "not the holder").await.unwrap();
+    assert!(!store.take_melt_lease("leased", MeltQuoteState::Unpaid, "other", now + 90, now + 30).await.unwrap());
+    // Expired: anyone may take it; given back: at once.
+    assert!(store.take_melt_lease("leased", MeltQuoteState::Unpaid, "late", now + 200, now + 61).await.unwrap());
+    store.release_melt_lease("leased", "late").await.unwrap();
+    assert!(store.take_melt_lease("leased", MeltQuoteState::Unpaid, "next", now + 10, now).await.unwrap());
+    assert!(!store.take_melt_lease("missing", MeltQuoteState::Unpaid, "x", now + 10, now).await.unwrap());
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -514,6 +542,7 @@ macro_rules! conformance {
             case!(cache_and_restore);
             case!(cached_responses_are_evicted_by_age);
             case!(request_keys_are_stored_with_the_spent_rows);
+            case!(melt_leases_are_taken_once);
         }
     };
 }

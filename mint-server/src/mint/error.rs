@@ -89,6 +89,9 @@ pub enum MintError {
     /// Another malformed request (bad JSON shape, empty lists, ...).
     #[error("{0}")]
     BadRequest(String),
+    /// The store refuses writes until the mint restarts (a failed sync to disk, a dead writer thread).
+    #[error("the mint cannot take writes now: {0}")]
+    Unavailable(String),
     /// A failure of ours; the detail is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -125,6 +128,7 @@ impl MintError {
             | MintError::InsufficientFunds
             | MintError::InvalidPaymentRequest(_)
             | MintError::BadRequest(_)
+            | MintError::Unavailable(_)
             | MintError::Internal(_) => ErrorCode::Unknown(0),
         }
     }
@@ -142,6 +146,7 @@ impl From<StoreError> for MintError {
             StoreError::Pending(_) => MintError::Pending,
             StoreError::OutputsAlreadySigned => MintError::OutputsAlreadySigned,
             StoreError::OutOfRange => MintError::AmountOutOfRange("amount too large to store".into()),
+            StoreError::Unavailable(reason) => MintError::Unavailable(reason),
             other => MintError::Internal(other.to_string()),
         }
     }

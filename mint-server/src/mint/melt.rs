@@ -1,14 +1,16 @@
 //! NUT-05: melt quotes, melting (inputs pending while the backend pays), and finishing melts a crash
 //! interrupted.
 
+use std::sync::Arc;
+
 use shared::nuts::bank::MeltQuoteBankRequest;
 use shared::nuts::{MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, PaymentMethod};
 use shared::{Amount, CurrencyUnit, PublicKey};
 
 use super::checks::{check_melt_covers, check_shape, verify_inputs};
 use super::{Mint, MintError, check_method, to_json};
-use crate::funding::Payout;
-use crate::store::{CachedResponse, Commit, MeltQuote, StoreError, unix_now};
+use crate::funding::{Funding, Payout};
+use crate::store::{CachedResponse, Commit, MeltQuote, MintStore, StoreError, unix_now};
 
 /// The body of `POST /v1/melt/quote/{method}`, in the shape its method takes: a `bank` request names the
 /// amount to move into the account; a `bolt11` invoice (or another method's request) carries its own.
@@ -39,33 +41,34 @@ impl MeltQuoteRequest {
 }
 
 impl Mint {
-    /// Finish melts a crash interrupted: their inputs are `PENDING`. Asks the backend to pay again (the
-    /// bank and fake backends have no outside effect before the settling commit, so paying again is the
-    /// same payment; a Lightning backend would look the payment up instead), then settles or releases.
-    /// Returns how many quotes were finished.
+    /// Finish melts left `PENDING` whose lease has expired (the request or instance settling them died):
+    /// the serving process runs this at start and then periodically (`main.rs`), never the operator
+    /// commands. Each melt is taken by its lease first, so of several instances on one database only one
+    /// pays and settles it. Asks the backend to pay again (the bank and fake backends have no outside effect
+    /// before the settling commit, so paying again is the same payment; a Lightning backend would look the
+    /// payment up instead), then settles or releases. Returns how many quotes were finished.
     pub async fn recover_pending_melts(&self) -> Result<usize, MintError> {
         let quotes = self.store.pending_melt_quotes().await?;
-        for quote in &quotes {
+        let mut finished = 0;
+        for quote in quotes {
+            let holder = lease_holder();
+            let now = unix_now();
+            let until = now.saturating_add(MELT_LEASE_SECS);
+            if !self.store.take_melt_lease(&quote.id, MeltQuoteState::Pending, &holder, until, now).await? {
+                continue;
+            }
             let ys = self.store.pending_for_quote(&quote.id).await?;
             let backend = self.backend(&PaymentMethod::from(quote.method.as_str()), &quote.unit);
-            let payout = match backend {
-                Ok(backend) => backend.pay(quote).await.unwrap_or_else(|e| Payout::Failed(e.to_string())),
-                Err(e) => Payout::Failed(e.to_string()),
-            };
-            let commit = match payout {
-                Payout::Paid { preimage, account } => Commit::MeltSettle {
-                    quote_id: quote.id.clone(),
-                    inputs: ys,
-                    preimage,
-                    credit: account,
-                    response: None,
-                },
-                Payout::Failed(_) => Commit::MeltRelease { quote_id: quote.id.clone(), inputs: ys },
-            };
-            self.store.commit(&commit).await?;
-            tracing::info!(quote = %quote.id, "finished a melt interrupted by a restart");
+            let id = quote.id.clone();
+            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, None, holder).await {
+                Ok(_) | Err(MintError::PaymentFailed(_)) => {
+                    finished += 1;
+                    tracing::info!(quote = %id, "finished an interrupted melt");
+                }
+                Err(error) => return Err(error),
+            }
         }
-        Ok(quotes.len())
+        Ok(finished)
     }
 
     /// `POST /v1/melt/quote/{method}`.
@@ -151,39 +154,84 @@ impl Mint {
             .await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
-        self.store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await.map_err(|error| {
-            match error {
-                StoreError::QuoteStateConflict(_) => MintError::QuotePending,
-                other => other.into(),
+        // From the lease on, the melt runs on a task of its own: a client that disconnects (which drops this
+        // request's future) leaves neither a lease nor a pending melt behind.
+        let store = Arc::clone(&self.store);
+        let melting = async move {
+            // The lease first: whoever holds it pays and settles (see `recover_pending_melts`).
+            let holder = lease_holder();
+            let now = unix_now();
+            let until = now.saturating_add(MELT_LEASE_SECS);
+            if !store.take_melt_lease(&quote.id, MeltQuoteState::Unpaid, &holder, until, now).await? {
+                return Err(MintError::QuotePending);
             }
-        })?;
-        let payout = match backend.pay(&quote).await {
-            Ok(payout) => payout,
-            Err(error) => Payout::Failed(error.to_string()),
+            let started = store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await;
+            if let Err(error) = started {
+                release_lease(store.as_ref(), &quote.id, &holder).await;
+                return Err(match error {
+                    StoreError::QuoteStateConflict(_) => MintError::QuotePending,
+                    other => other.into(),
+                });
+            }
+            pay_and_settle(store, Ok(backend), quote, ys, Some(cache_key), holder).await
         };
-        match payout {
-            Payout::Paid { preimage, account } => {
-                let mut paid = quote;
-                paid.state = MeltQuoteState::Paid;
-                paid.payment_preimage = preimage.clone();
-                let response = melt_response(paid.clone());
-                self.store
-                    .commit(&Commit::MeltSettle {
-                        quote_id: paid.id.clone(),
-                        inputs: ys,
-                        preimage,
-                        credit: account,
-                        response: Some(CachedResponse { key: cache_key, body: to_json(&response)? }),
-                    })
-                    .await?;
-                Ok(response)
-            }
-            Payout::Failed(reason) => {
-                self.store.commit(&Commit::MeltRelease { quote_id: quote.id.clone(), inputs: ys }).await?;
-                Err(MintError::PaymentFailed(reason))
-            }
-        }
+        tokio::spawn(melting).await.map_err(|error| MintError::Internal(format!("the melt's task failed: {error}")))?
     }
+}
+
+/// How long a melt's lease lasts, in seconds: a melt whose settler died is taken over after this. Longer than
+/// any payment takes (the bank and fake backends pay at once; a Lightning backend would renew it).
+const MELT_LEASE_SECS: i64 = 120;
+
+/// A lease holder's name: unique per attempt.
+fn lease_holder() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Give a lease back (best effort: an expired lease is as good).
+async fn release_lease(store: &dyn MintStore, id: &str, holder: &str) {
+    if let Err(error) = store.release_melt_lease(id, holder).await {
+        tracing::warn!(quote = %id, %error, "could not give a melt's lease back; it expires");
+    }
+}
+
+/// Pay melt `quote` (its inputs `ys` pending, its lease held by `holder`), then settle it (spend the inputs,
+/// record the payment and, with `cache_key`, the NUT-19 response) or release it if the payment failed; give
+/// the lease back.
+async fn pay_and_settle(
+    store: Arc<dyn MintStore>,
+    backend: Result<Arc<dyn Funding>, MintError>,
+    quote: MeltQuote,
+    ys: Vec<PublicKey>,
+    cache_key: Option<[u8; 32]>,
+    holder: String,
+) -> Result<MeltQuoteBolt11Response, MintError> {
+    let payout = match backend {
+        Ok(backend) => backend.pay(&quote).await.unwrap_or_else(|error| Payout::Failed(error.to_string())),
+        Err(error) => Payout::Failed(error.to_string()),
+    };
+    let id = quote.id.clone();
+    let outcome = match payout {
+        Payout::Paid { preimage, account } => {
+            let mut paid = quote;
+            paid.state = MeltQuoteState::Paid;
+            paid.payment_preimage = preimage.clone();
+            let response = melt_response(paid);
+            let cached = match cache_key {
+                Some(key) => Some(CachedResponse { key, body: to_json(&response)? }),
+                None => None,
+            };
+            let settle =
+                Commit::MeltSettle { quote_id: id.clone(), inputs: ys, preimage, credit: account, response: cached };
+            store.commit(&settle).await.map(|()| response).map_err(MintError::from)
+        }
+        Payout::Failed(reason) => match store.commit(&Commit::MeltRelease { quote_id: id.clone(), inputs: ys }).await {
+            Ok(()) => Err(MintError::PaymentFailed(reason)),
+            Err(error) => Err(error.into()),
+        },
+    };
+    release_lease(store.as_ref(), &id, &holder).await;
+    outcome
 }
 
 fn melt_response(quote: MeltQuote) -> MeltQuoteBolt11Response {

@@ -165,6 +165,11 @@ impl Mint {
         &self.settings
     }
 
+    /// `Ok` while the store takes writes; why not once it does not (until restart).
+    pub fn health(&self) -> Result<(), crate::store::Unhealthy> {
+        self.store.health()
+    }
+
     /// The payment methods on offer.
     pub fn funding(&self) -> &FundingRegistry {
         &self.funding

@@ -3,6 +3,7 @@
 pub mod admin;
 mod cashu;
 mod extract;
+pub mod health;
 pub mod info;
 
 use axum::Router;

@@ -20,13 +20,18 @@
 //!   retried request finds either no effects and no cache, or both. Entries live until evicted
 //!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A swap's request key
 //!   ([`Commit::Swap`]) is stored on its spent rows, so it is there exactly when they are.
-//! - `commit` returns only once its effects are durable. Implementations may apply several concurrent
+//! - `commit` returns only once its effects are durable. Once a sync to disk has failed, or a thread the
+//!   store needs has died, every later `commit` fails with [`StoreError::Unavailable`] until restart, and
+//!   [`MintStore::health`] says why (`health.rs`).
+//! - Cached responses and signatures are read only from durable state: a read that finds a commit not yet
+//!   synced waits for its sync (and fails if the sync does). Implementations may apply several concurrent
 //!   commits in one transaction (SQLite does: group commit), but the outcome of each is as if it ran alone
 //!   in some serial order.
 //!
 //! One conformance suite (`mint-server/tests/store_conformance.rs`) checks this contract against both
 //! backends.
 
+mod health;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -39,8 +44,9 @@ use async_trait::async_trait;
 use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, CurrencyUnit, Id, Proof, PublicKey};
 
+pub use health::Unhealthy;
 pub use postgres::PostgresStore;
-pub use sqlite::{DEFAULT_COMMIT_DELAY, SqliteOptions, SqliteStore};
+pub use sqlite::{DEFAULT_COMMIT_DELAY, FaultInjection, SqliteOptions, SqliteStore};
 
 /// What can go wrong in storage. The first variants are outcomes of the contract, the last is a failure.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +78,9 @@ pub enum StoreError {
     /// The database failed or returned something unreadable.
     #[error("database error: {0}")]
     Backend(String),
+    /// The store refuses writes until the process restarts (see [`Unhealthy`]).
+    #[error("the store refuses writes: {0}")]
+    Unavailable(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -355,9 +364,38 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn melt_quote(&self, id: &str) -> Result<Option<MeltQuote>, StoreError>;
     /// Melt quotes whose payment was in flight (`PENDING`): what a restarted mint must finish.
     async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError>;
+    /// Take the lease of melt quote `id` for `holder` until Unix time `until`, if the quote is in `state`
+    /// and its lease has expired by `now` (compare-and-set: of any number of takers, in this process or
+    /// in others on the same database, one wins). Whoever holds it pays and settles the melt.
+    async fn take_melt_lease(
+        &self,
+        id: &str,
+        state: MeltQuoteState,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Give the lease of melt quote `id` back, if `holder` holds it.
+    async fn release_melt_lease(&self, id: &str, holder: &str) -> Result<(), StoreError>;
 
     /// An account by id.
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+
+    /// `Ok` while the store takes writes; once it does not, why (until restart). PostgreSQL's server
+    /// enforces the rule itself (it stops after a failed fsync), so its store is always `Ok` here.
+    fn health(&self) -> Result<(), Unhealthy> {
+        Ok(())
+    }
+
+    /// Write a consistent copy of the database to `path` (a new file), synced to disk, while other
+    /// connections and processes go on reading and writing. Only the embedded store can; PostgreSQL has
+    /// `pg_dump` and WAL archiving.
+    async fn backup(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Backend(format!(
+            "cannot back up to {}: this database is backed up with its own tools (pg_dump, WAL archiving)",
+            path.display()
+        )))
+    }
 }
 
 /// Unix time in seconds, as the store records it (`created_at`).

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use shared::nuts::MeltQuoteState;
 use shared::{BlindSignature, Proof, PublicKey};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Postgres, query::Query};
@@ -348,6 +349,31 @@ impl MintStore for PostgresStore {
     async fn pending_melt_quotes(&self) -> Result<Vec<MeltQuote>, StoreError> {
         let found: Vec<MeltQuoteRow> = sqlx::query_as(rows::SELECT_PENDING_MELT_QUOTES).fetch_all(&self.pool).await?;
         found.into_iter().map(rows::melt_quote).collect()
+    }
+
+    async fn take_melt_lease(
+        &self,
+        id: &str,
+        state: MeltQuoteState,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let taken = sqlx::query(rows::TAKE_MELT_LEASE)
+            .bind(until)
+            .bind(holder)
+            .bind(id)
+            .bind(rows::melt_state_text(state))
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(taken == 1)
+    }
+
+    async fn release_melt_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        sqlx::query(rows::RELEASE_MELT_LEASE).bind(id).bind(holder).execute(&self.pool).await?;
+        Ok(())
     }
 
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {

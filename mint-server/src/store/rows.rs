@@ -60,6 +60,24 @@ pub(super) const SELECT_MELT_QUOTE: &str = "SELECT id, method, unit, amount, fee
 pub(super) const SELECT_PENDING_MELT_QUOTES: &str = "SELECT id, method, unit, amount, fee_reserve, request, \
      state, expiry, payment_preimage FROM melt_quotes WHERE state = 'PENDING' ORDER BY created_at";
 
+/// Take a melt quote's lease: lease until, holder, quote id, the state the quote must be in, now. One row
+/// changed means taken (the quote was in that state and its lease had expired).
+pub(super) const TAKE_MELT_LEASE: &str = "UPDATE melt_quotes SET lease_until = $1, lease_holder = $2 \
+     WHERE id = $3 AND state = $4 AND lease_until < $5";
+
+/// Give a melt quote's lease back: quote id, holder.
+pub(super) const RELEASE_MELT_LEASE: &str =
+    "UPDATE melt_quotes SET lease_until = 0, lease_holder = NULL WHERE id = $1 AND lease_holder = $2";
+
+/// The stored text of a melt quote state.
+pub(super) fn melt_state_text(state: MeltQuoteState) -> &'static str {
+    match state {
+        MeltQuoteState::Unpaid => "UNPAID",
+        MeltQuoteState::Pending => "PENDING",
+        MeltQuoteState::Paid => "PAID",
+    }
+}
+
 /// Open an account with zero balance: id, public key, unit, blocked, created at.
 pub(super) const INSERT_ACCOUNT: &str =
     "INSERT INTO accounts (id, pubkey, unit, balance, blocked, created_at) VALUES ($1, $2, $3, 0, $4, $5)";

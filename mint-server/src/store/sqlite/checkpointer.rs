@@ -20,6 +20,7 @@ use std::time::Instant;
 use rusqlite::Connection;
 
 use crate::store::StoreError;
+use crate::store::health::{Health, ThreadWatch};
 
 /// Rows written between checkpoints. A swap writes two rows into two random-keyed B-trees, about two log
 /// pages, so this is a log of roughly 12 MB: a page that several batches change is copied once per
@@ -62,11 +63,12 @@ pub(super) struct Checkpoints {
 
 impl Checkpoints {
     /// Open the checkpointer's connection to `path` and start its thread; it ends when this is dropped.
-    pub(super) fn start(path: &Path, policy: CheckpointPolicy) -> Result<Self, StoreError> {
+    pub(super) fn start(path: &Path, policy: CheckpointPolicy, health: &Arc<Health>) -> Result<Self, StoreError> {
         let connection = Connection::open(path)?;
         let (request, requests) = std_mpsc::sync_channel(1);
         let catch_up = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&catch_up);
+        let watch = ThreadWatch::new("sqlite-checkpoint", health);
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
@@ -76,6 +78,7 @@ impl Checkpoints {
                         flag.store(true, Ordering::Release);
                     }
                 }
+                watch.done();
             })
             .map_err(|e| StoreError::Backend(format!("cannot start the SQLite checkpointer: {e}")))?;
         Ok(Checkpoints { policy, request, catch_up, catch_ups: Arc::new(AtomicUsize::new(0)), rows: 0 })

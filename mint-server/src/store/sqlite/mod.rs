@@ -21,6 +21,8 @@ mod writer;
 
 pub use pool::{DEFAULT_COMMIT_DELAY, SqliteOptions, SqliteStore};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::oneshot;
 
 use super::{Commit, StoreError};
@@ -31,5 +33,37 @@ struct Job {
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// A batch that has been applied, with the outcome for each of its requests, waiting for the log's fsync.
-type Applied = Vec<(Job, Result<(), StoreError>)>;
+/// A batch that has been applied (its number, counting from 1, and the outcome for each of its requests),
+/// waiting for the log's fsync.
+struct Applied {
+    number: u64,
+    outcomes: Vec<(Job, Result<(), StoreError>)>,
+}
+
+/// Faults a test arms to exercise the real writer and syncer on their failure paths (fault injection).
+/// Unarmed, nothing changes; the server arms one only when told to (`--inject-fault`, for tests).
+#[derive(Debug, Default)]
+pub struct FaultInjection {
+    sync_fails: AtomicBool,
+    writer_panics: AtomicBool,
+}
+
+impl FaultInjection {
+    /// From now on every fsync of the log fails (as a disk error would).
+    pub fn fail_syncs(&self) {
+        self.sync_fails.store(true, Ordering::SeqCst);
+    }
+
+    /// The writer thread panics at its next batch.
+    pub fn panic_writer(&self) {
+        self.writer_panics.store(true, Ordering::SeqCst);
+    }
+
+    fn syncs_fail(&self) -> bool {
+        self.sync_fails.load(Ordering::SeqCst)
+    }
+
+    fn writer_must_panic(&self) -> bool {
+        self.writer_panics.load(Ordering::SeqCst)
+    }
+}

@@ -2,17 +2,21 @@
 //! of sqlx connections. Every commit goes to the writer (`writer.rs`).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use shared::nuts::MeltQuoteState;
 use shared::{BlindSignature, PublicKey};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite};
 
+use super::FaultInjection;
 use super::writer::Writer;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
     Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
+    Unhealthy,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -25,16 +29,18 @@ pub struct SqliteStore {
 }
 
 /// Tuning of the embedded store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct SqliteOptions {
     /// Longest time the group commit holds a batch back for requests that are still verifying and signing.
     /// Zero commits whatever is queued at once.
     pub commit_delay: Duration,
+    /// Faults tests may arm in the writer and syncer threads (`None` in production).
+    pub faults: Option<Arc<FaultInjection>>,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        SqliteOptions { commit_delay: DEFAULT_COMMIT_DELAY }
+        SqliteOptions { commit_delay: DEFAULT_COMMIT_DELAY, faults: None }
     }
 }
 
@@ -79,7 +85,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        let writer = Writer::start(path, wal.into(), tuning.commit_delay)?;
+        let writer = Writer::start(path, wal.into(), tuning.commit_delay, tuning.faults)?;
         Ok(SqliteStore { pool, writer })
     }
 
@@ -135,16 +141,25 @@ impl MintStore for SqliteStore {
 
     async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError> {
         let found: Vec<StoredSignatureRow> = self.select_in(SELECT_SIGNATURES, blinded).await?;
+        if !found.is_empty() {
+            // Signatures answer retries and restores: only once they are durable.
+            self.writer.durable().await?;
+        }
         found.into_iter().map(rows::signature).collect()
     }
 
     async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> =
             sqlx::query_as(rows::SELECT_CACHED_RESPONSE).bind(&key[..]).fetch_optional(&self.pool).await?;
+        if row.is_some() {
+            // A retry is answered from durable state only (the entry's batch may still be syncing).
+            self.writer.durable().await?;
+        }
         Ok(row.map(|(response,)| response))
     }
 
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {
+        self.writer.check_writable()?;
         let mut evicted = 0;
         loop {
             let deleted = sqlx::query(rows::EVICT_CACHED_RESPONSES)
@@ -176,8 +191,55 @@ impl MintStore for SqliteStore {
         found.into_iter().map(rows::melt_quote).collect()
     }
 
+    async fn take_melt_lease(
+        &self,
+        id: &str,
+        state: MeltQuoteState,
+        holder: &str,
+        until: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.writer.check_writable()?;
+        let taken = sqlx::query(rows::TAKE_MELT_LEASE)
+            .bind(until)
+            .bind(holder)
+            .bind(id)
+            .bind(rows::melt_state_text(state))
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(taken == 1)
+    }
+
+    async fn release_melt_lease(&self, id: &str, holder: &str) -> Result<(), StoreError> {
+        self.writer.check_writable()?;
+        sqlx::query(rows::RELEASE_MELT_LEASE).bind(id).bind(holder).execute(&self.pool).await?;
+        Ok(())
+    }
+
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
+    }
+
+    fn health(&self) -> Result<(), Unhealthy> {
+        self.writer.health()
+    }
+
+    /// `VACUUM INTO`: one read transaction, so the copy is the database as of one commit (WAL readers never
+    /// block the writer); then the copy and its directory are synced.
+    async fn backup(&self, path: &Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Backend(format!("{} exists already; back up into a new file", path.display())));
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Backend(format!("{path:?} is not UTF-8")))?;
+        sqlx::query("VACUUM INTO ?").bind(target).execute(&self.pool).await?;
+        let sync = |path: &Path| std::fs::File::open(path).and_then(|file| file.sync_all());
+        sync(path).map_err(|e| StoreError::Backend(format!("sync of {}: {e}", path.display())))?;
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            sync(parent).map_err(|e| StoreError::Backend(format!("sync of {}: {e}", parent.display())))?;
+        }
+        Ok(())
     }
 }

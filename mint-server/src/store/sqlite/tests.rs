@@ -2,16 +2,18 @@
 //! answers, the commit delay, checkpoints.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use shared::nuts::{MintQuoteState, State};
 use shared::{Amount, BlindSignature, BlindSignatureDleq, Id, Proof, PublicKey, Secret, SecretKey};
 
+use super::FaultInjection;
 use super::checkpointer::CheckpointPolicy;
-use super::pool::SqliteStore;
+use super::pool::{SqliteOptions, SqliteStore};
 use super::writer::{BUSY_TASKS, MAX_BATCH, Writer, apply_batch, open_connection};
-use crate::store::{Commit, MintQuote, MintStore, StoreError, unix_now};
+use crate::store::{Commit, MintQuote, MintStore, StoreError, Unhealthy, unix_now};
 
 fn keyset_id() -> Id {
     shared::keyset::MintKeySet::derive(b"writer tests", shared::CurrencyUnit::Sat, 0, 1, 0, None).unwrap().id
@@ -169,21 +171,68 @@ async fn an_overdraft_in_a_batch_fails_alone() {
 
 /// Answers wait for the fsync of the write-ahead log: when that fsync cannot be done (here: the log
 /// path names a missing file), a request that was applied is still answered with an error, never with
-/// success, because its durability is unknown.
+/// success, because its durability is unknown; and from then on the writer refuses every write.
 #[tokio::test]
 async fn answers_wait_for_the_log_to_be_durable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mint.sqlite");
     let store = SqliteStore::open(&path).await.unwrap();
-    let good = Writer::start(&path, dir.path().join("mint.sqlite-wal"), Duration::ZERO).unwrap();
+    let good = Writer::start(&path, dir.path().join("mint.sqlite-wal"), Duration::ZERO, None).unwrap();
     good.commit(swap(spend(), 1)).await.unwrap();
-    let broken = Writer::start(&path, dir.path().join("missing-wal"), Duration::ZERO).unwrap();
+    let broken = Writer::start(&path, dir.path().join("missing-wal"), Duration::ZERO, None).unwrap();
     let input = spend();
     let outcome = broken.commit(swap(input.clone(), 2)).await;
-    assert!(matches!(&outcome, Err(StoreError::Backend(text)) if text.contains("write-ahead log")), "{outcome:?}");
-    // It was applied nonetheless: a retry finds the note spent (and NUT-19 would answer from the cache).
+    assert!(matches!(&outcome, Err(StoreError::Unavailable(text)) if text.contains("write-ahead log")), "{outcome:?}");
+    // It was applied nonetheless (a retry finds the note spent), but not durably: readers that must only
+    // see durable rows are refused.
     assert_eq!(store.proof_states(&[input.0]).await.unwrap().len(), 1);
+    assert!(matches!(broken.durable().await, Err(StoreError::Unavailable(_))));
+    // Fatal to writes: a later commit is refused without being applied, and the health says why.
+    let later = spend();
+    let outcome = broken.commit(swap(later.clone(), 3)).await;
+    assert!(matches!(&outcome, Err(StoreError::Unavailable(text)) if text.contains("write-ahead log")), "{outcome:?}");
+    assert!(store.proof_states(&[later.0]).await.unwrap().is_empty());
+    assert!(matches!(broken.health(), Err(Unhealthy::WritesRefused(_))));
+    assert_eq!(good.health(), Ok(()));
+    good.durable().await.unwrap();
     drop(store);
+}
+
+/// The real writer and syncer with an injected sync failure: the batch is refused, every later write is
+/// refused (the next fsync might "succeed" for pages the kernel dropped), the store reports it.
+#[tokio::test]
+async fn one_failed_sync_refuses_every_later_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mint.sqlite");
+    let faults = Arc::new(FaultInjection::default());
+    let options = SqliteOptions { faults: Some(Arc::clone(&faults)), ..SqliteOptions::default() };
+    let store = SqliteStore::open_with(&path, options).await.unwrap();
+    store.commit(&swap(spend(), 1)).await.unwrap();
+    assert_eq!(store.health(), Ok(()));
+    faults.fail_syncs();
+    assert!(matches!(store.commit(&swap(spend(), 2)).await, Err(StoreError::Unavailable(_))));
+    assert!(matches!(store.health(), Err(Unhealthy::WritesRefused(reason)) if reason.contains("injected")));
+    for n in 3..6 {
+        let input = spend();
+        assert!(matches!(store.commit(&swap(input.clone(), n)).await, Err(StoreError::Unavailable(_))));
+        assert!(store.proof_states(&[input.0]).await.unwrap().is_empty(), "a refused write was applied");
+    }
+    assert!(matches!(store.evict_cached_responses(i64::MAX).await, Err(StoreError::Unavailable(_))));
+}
+
+/// A writer thread that dies leaves a store that says so (and refuses writes) instead of answering
+/// "the writer has stopped" forever.
+#[tokio::test]
+async fn a_dead_writer_makes_the_store_unhealthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Arc::new(FaultInjection::default());
+    let options = SqliteOptions { faults: Some(Arc::clone(&faults)), ..SqliteOptions::default() };
+    let store = SqliteStore::open_with(&dir.path().join("mint.sqlite"), options).await.unwrap();
+    store.commit(&swap(spend(), 1)).await.unwrap();
+    faults.panic_writer();
+    assert!(store.commit(&swap(spend(), 2)).await.is_err());
+    assert!(matches!(store.health(), Err(Unhealthy::Stopped(reason)) if reason.contains("sqlite-writer")));
+    assert!(matches!(store.commit(&swap(spend(), 3)).await, Err(StoreError::Unavailable(_))));
 }
 
 /// Writer with a long commit delay on a fresh database, and `tasks` idle tasks alive on the runtime (as
@@ -194,7 +243,7 @@ async fn delayed_writer(dir: &std::path::Path, tasks: usize) -> (SqliteStore, Wr
     for _ in 0..tasks {
         tokio::spawn(std::future::pending::<()>());
     }
-    let writer = Writer::start(&path, dir.join("mint.sqlite-wal"), Duration::from_secs(3)).unwrap();
+    let writer = Writer::start(&path, dir.join("mint.sqlite-wal"), Duration::from_secs(3), None).unwrap();
     (store, writer)
 }
 
@@ -257,7 +306,7 @@ async fn a_long_log_makes_the_writer_catch_up() {
     let wal = dir.path().join("mint.sqlite-wal");
     let store = SqliteStore::open(&path).await.unwrap();
     let policy = CheckpointPolicy { after_rows: 40, restart_log_pages: 100 };
-    let writer = Writer::start_with(&path, wal, Duration::ZERO, policy).unwrap();
+    let writer = Writer::start_with(&path, wal, Duration::ZERO, policy, None).unwrap();
     let database_before = std::fs::metadata(&path).unwrap().len();
     // 16 requests at a time keep the writer busy, so the checkpointer's runs never catch up with it on their
     // own: the writer has to.

@@ -35,16 +35,17 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::checkpointer::{CheckpointPolicy, Checkpoints};
-use super::syncer::sync_and_answer;
-use super::{Applied, Job, commit};
+use super::syncer::{Durable, sync_and_answer};
+use super::{Applied, FaultInjection, Job, commit};
+use crate::store::health::{Health, ThreadWatch, Unhealthy};
 use crate::store::{Commit, CommitIntent, StoreError, unix_now};
 
 /// Most commits applied in one transaction.
@@ -76,6 +77,12 @@ pub(super) struct Writer {
     /// How many times the writer has caught up with the checkpointer (tests read it).
     #[cfg_attr(not(test), allow(dead_code))]
     catch_ups: Arc<AtomicUsize>,
+    /// The number of the last batch the writer began to apply (counting from 1).
+    begun: Arc<AtomicU64>,
+    /// What the syncer has made durable.
+    durable: watch::Receiver<Durable>,
+    /// Shared by the three threads; see `store/health.rs`.
+    health: Arc<Health>,
 }
 
 fn stopped() -> StoreError {
@@ -87,8 +94,13 @@ impl Writer {
     /// write-ahead log is the file `wal`) and start the writer, syncer and checkpointer threads.
     /// `commit_delay`: see the module documentation (it needs to be started on the mint's Tokio runtime to
     /// apply).
-    pub(super) fn start(path: &Path, wal: PathBuf, commit_delay: Duration) -> Result<Self, StoreError> {
-        Self::start_with(path, wal, commit_delay, CheckpointPolicy::default())
+    pub(super) fn start(
+        path: &Path,
+        wal: PathBuf,
+        commit_delay: Duration,
+        faults: Option<Arc<FaultInjection>>,
+    ) -> Result<Self, StoreError> {
+        Self::start_with(path, wal, commit_delay, CheckpointPolicy::default(), faults)
     }
 
     /// [`Writer::start`] with another checkpoint policy (tests use small ones).
@@ -97,8 +109,12 @@ impl Writer {
         wal: PathBuf,
         commit_delay: Duration,
         policy: CheckpointPolicy,
+        faults: Option<Arc<FaultInjection>>,
     ) -> Result<Self, StoreError> {
         let connection = open_connection(path)?;
+        let health = Arc::new(Health::default());
+        let begun = Arc::new(AtomicU64::new(0));
+        let (durable_tx, durable) = watch::channel(Durable::default());
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let (applied, to_sync) = std_mpsc::channel();
         let preparing = Arc::new(AtomicUsize::new(0));
@@ -108,17 +124,43 @@ impl Writer {
             runtime: tokio::runtime::Handle::try_current().ok(),
         };
         let spawn_failed = |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
-        let checkpoints = Checkpoints::start(path, policy)?;
+        let checkpoints = Checkpoints::start(path, policy, &health)?;
         let catch_ups = checkpoints.catch_ups();
+        let threads = Threads { health: Arc::clone(&health), begun: Arc::clone(&begun), faults: faults.clone() };
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || run(connection, queue, delay, checkpoints, applied))
+            .spawn(move || run(connection, queue, delay, checkpoints, applied, threads))
             .map_err(spawn_failed)?;
+        let syncer_health = Arc::clone(&health);
         std::thread::Builder::new()
             .name("sqlite-syncer".into())
-            .spawn(move || sync_and_answer(&wal, to_sync))
+            .spawn(move || sync_and_answer(&wal, to_sync, durable_tx, syncer_health, faults))
             .map_err(spawn_failed)?;
-        Ok(Writer { jobs, preparing, catch_ups })
+        Ok(Writer { jobs, preparing, catch_ups, begun, durable, health })
+    }
+
+    /// `Ok` while the store takes writes.
+    pub(super) fn health(&self) -> Result<(), Unhealthy> {
+        self.health.check()
+    }
+
+    /// Refuse what would write once the store is unhealthy.
+    pub(super) fn check_writable(&self) -> Result<(), StoreError> {
+        self.health.check().map_err(|unhealthy| StoreError::Unavailable(unhealthy.reason().to_owned()))
+    }
+
+    /// Wait until every batch committed so far is durable: call it after a read whose rows must not be
+    /// answered before they are (they may come from a batch whose fsync is still running, or failed).
+    pub(super) async fn durable(&self) -> Result<(), StoreError> {
+        // A batch's number is taken before its COMMIT, so any row a read saw is from this batch or before.
+        let target = self.begun.load(Ordering::SeqCst);
+        let mut durable = self.durable.clone();
+        let known = durable
+            .wait_for(|known| known.failed || known.synced >= target)
+            .await
+            .map(|known| *known)
+            .map_err(|_| stopped())?;
+        if known.synced >= target { Ok(()) } else { Err(self.check_writable().err().unwrap_or_else(stopped)) }
     }
 
     /// How many times the writer has caught up with the checkpointer so that the log starts over.
@@ -134,6 +176,7 @@ impl Writer {
 
     /// Apply `commit` in the writer's next batch; returns once that batch is durable (or failed).
     pub(super) async fn commit(&self, commit: Commit) -> Result<(), StoreError> {
+        self.check_writable()?;
         let (reply, outcome) = oneshot::channel();
         self.jobs.send(Job { commit, reply }).await.map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())?
@@ -200,6 +243,13 @@ fn take_queued(queue: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
     }
 }
 
+/// What the writer thread shares with the others.
+struct Threads {
+    health: Arc<Health>,
+    begun: Arc<AtomicU64>,
+    faults: Option<Arc<FaultInjection>>,
+}
+
 /// The writer thread: take what is queued (up to [`MAX_BATCH`], and under load what arrives during the commit
 /// delay), apply it as one transaction, hand the outcomes to the syncer, go on with the next batch while the
 /// log is synced, and keep the log checkpointed ([`Checkpoints`]).
@@ -209,22 +259,42 @@ fn run(
     delay: Delay,
     mut checkpoints: Checkpoints,
     applied: std_mpsc::Sender<Applied>,
+    threads: Threads,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // Declared after the batch, so that it reports a panic before the batch's requests hear of it.
+    let watch = ThreadWatch::new("sqlite-writer", &threads.health);
     while let Some(first) = queue.blocking_recv() {
         let arrived = Instant::now();
         batch.push(first);
         take_queued(&mut queue, &mut batch);
+        if let Err(unhealthy) = threads.health.check() {
+            // Writes are refused until restart: nothing of this batch is applied.
+            for job in batch.drain(..) {
+                let _ = job.reply.send(Err(StoreError::Unavailable(unhealthy.reason().to_owned())));
+            }
+            continue;
+        }
+        if threads.faults.as_deref().is_some_and(FaultInjection::writer_must_panic) {
+            // Fault injection (tests only): a bug in the writer, as a panic.
+            #[allow(clippy::panic)]
+            {
+                panic!("injected fault: the writer panics");
+            }
+        }
         delay.fill(arrived, &mut queue, &mut batch);
+        let number = threads.begun.fetch_add(1, Ordering::SeqCst) + 1;
         let commits: Vec<&Commit> = batch.iter().map(|job| &job.commit).collect();
         let outcomes = apply_batch(&mut connection, &commits, unix_now());
         let rows = commits.iter().map(|c| commit::rows_written(c)).sum();
-        let done: Applied = batch.drain(..).zip(outcomes).collect();
+        let done = Applied { number, outcomes: batch.drain(..).zip(outcomes).collect() };
         if applied.send(done).is_err() {
-            break;
+            // The syncer is gone (its own watch reported why); the watch of this thread reports it too.
+            return;
         }
         checkpoints.after_batch(&connection, rows);
     }
+    watch.done();
 }
 
 /// One transaction for all of `commits`. Returns one outcome per commit, in order.
