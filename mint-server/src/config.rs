@@ -16,8 +16,9 @@ pub const DEFAULT_CACHE_TTL_SECS: u64 = MintSettings::DEFAULT_RESPONSE_CACHE_TTL
 /// Default of `--commit-delay-us`: the store's own default.
 pub const DEFAULT_COMMIT_DELAY_US: u64 = crate::store::DEFAULT_COMMIT_DELAY.as_micros() as u64;
 
-/// How the mint is started.
-#[derive(Debug, Clone, Parser)]
+/// How the mint is started. Its `Debug` shows neither the master secret, nor the admin token, nor the
+/// database URL (which may hold a password).
+#[derive(Clone, Parser)]
 #[command(
     name = "mint-server",
     version,
@@ -97,6 +98,30 @@ pub struct Config {
     pub command: Option<Command>,
 }
 
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: bool| if set { Some("[redacted]") } else { None };
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("wallet_dir", &self.wallet_dir)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("database_url", &redacted(self.database_url.is_some()))
+            .field("master_secret", &redacted(self.master_secret.is_some()))
+            .field("fake_bolt11", &self.fake_bolt11)
+            .field("cache_ttl_secs", &self.cache_ttl_secs)
+            .field("commit_delay_us", &self.commit_delay_us)
+            .field("input_fee_ppk", &self.input_fee_ppk)
+            .field("max_inputs", &self.max_inputs)
+            .field("max_outputs", &self.max_outputs)
+            .field("admin_token", &redacted(self.admin_token.is_some()))
+            .field("command", &self.command)
+            .finish()
+    }
+}
+
 /// Operator commands. They open the same database as the server, which may be running, so they run none of
 /// its start-up tasks (such as finishing interrupted melts).
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -167,6 +192,19 @@ mod tests {
         assert_eq!(config.name, "Test mint");
         assert_eq!(config.description, "for tests");
         assert_eq!(config.max_body_bytes, 4096);
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let (master, token) = ("11".repeat(32), "22".repeat(32));
+        let url = "postgres://mint:hunter2@db/mint";
+        let args = ["mint-server", "--master-secret", &master, "--admin-token", &token, "--database-url", url];
+        let config = Config::try_parse_from(args).unwrap();
+        let shown = format!("{config:?}");
+        for secret in [master.as_str(), token.as_str(), "hunter2"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("master_secret: Some(\"[redacted]\")"), "{shown}");
     }
 
     #[test]

@@ -213,3 +213,22 @@ async fn the_admin_api_allows_other_origins_but_still_needs_its_token() {
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn without_an_admin_token_the_admin_api_is_closed() {
+    // `AppState::new` configures no token: no request may pass, with or without an empty bearer.
+    let bundle = wallet_bundle();
+    let server = TestServer::start(bundle.path()).await;
+    let client = reqwest::Client::new();
+    for authorization in [None, Some("Bearer "), Some("Bearer")] {
+        let mut request = client.post(server.url("/admin/keysets/rotate"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{authorization:?}");
+        let body: ErrorResponse = response.json().await.unwrap();
+        assert_eq!(body.detail, "missing or wrong admin token");
+    }
+    server.stop().await;
+}

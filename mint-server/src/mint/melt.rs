@@ -5,7 +5,7 @@ use shared::nuts::bank::MeltQuoteBankRequest;
 use shared::nuts::{MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, PaymentMethod};
 use shared::{Amount, CurrencyUnit, PublicKey};
 
-use super::checks::{check_melt_covers, check_shape, verify_inputs};
+use super::checks::{check_melt_covers, check_shape, price_inputs, verify_signatures};
 use super::{Mint, MintError, check_method, to_json};
 use crate::funding::Payout;
 use crate::store::{CachedResponse, Commit, MeltQuote, StoreError, unix_now};
@@ -142,13 +142,11 @@ impl Mint {
         let inputs = request.inputs;
         let quote_unit = quote.unit.clone();
         let required = quote.amount.checked_add(quote.fee_reserve)?;
-        let spend = self
-            .cpu(inputs.len(), move || -> Result<_, MintError> {
-                let (spend, unit, fee, total) = verify_inputs(&keysets, inputs)?;
-                check_melt_covers(&unit, total, fee, &quote_unit, required)?;
-                Ok(spend)
-            })
-            .await?;
+        // Whether the inputs cover the quote is known from their keysets and amounts: checked before any
+        // signature is.
+        let (unit, fee, total) = price_inputs(&keysets, &inputs)?;
+        check_melt_covers(&unit, total, fee, &quote_unit, required)?;
+        let spend = self.cpu(inputs.len(), move || verify_signatures(&keysets, inputs)).await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
         self.store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await.map_err(|error| {
