@@ -10,6 +10,13 @@ use crate::mint::MintSettings;
 /// The default request body limit: large enough for a swap of a few thousand proofs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Default of `--max-connections`: below the usual 1024 open files per process, leaving room for the
+/// database and log files.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 900;
+
+/// Default of `--header-read-timeout-secs`.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+
 /// Default of `--cache-ttl-secs`: the mint's own default (NUT-19).
 pub const DEFAULT_CACHE_TTL_SECS: u64 = MintSettings::DEFAULT_RESPONSE_CACHE_TTL_SECS;
 
@@ -48,6 +55,14 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger requests get `413 Payload Too Large`.
     #[arg(long, env = "MINT_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+
+    /// Most client connections open at once; further clients wait to be accepted.
+    #[arg(long, env = "MINT_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Seconds a client may take to send a request's headers before its connection is closed.
+    #[arg(long, env = "MINT_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS)]
+    pub header_read_timeout_secs: u64,
 
     /// Database: `postgres://user:password@host/db` for PostgreSQL (several mint instances may share it),
     /// `sqlite://PATH` for SQLite. Default: SQLite at `DATA_DIR/mint.sqlite`.
@@ -108,6 +123,8 @@ impl std::fmt::Debug for Config {
             .field("name", &self.name)
             .field("description", &self.description)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("database_url", &redacted(self.database_url.is_some()))
             .field("master_secret", &redacted(self.master_secret.is_some()))
             .field("fake_bolt11", &self.fake_bolt11)

@@ -78,7 +78,11 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     let app = mint_server::app(state);
-    mint_server::serve(listener, app, mint_server::shutdown::signal()).await.context("server error")?;
+    let limits = mint_server::ServeLimits {
+        max_connections: config.max_connections,
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+    };
+    mint_server::serve_with(listener, app, limits, mint_server::shutdown::signal()).await.context("server error")?;
     tracing::info!("stopped");
     Ok(())
 }
