@@ -14,6 +14,11 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// database and log files.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 900;
 
+/// Default of `--quote-rate-burst` and `--quote-rate-per-minute`: far above what a person's wallet asks for
+/// (a few quotes a minute), far below a flood.
+pub const DEFAULT_QUOTE_RATE_LIMIT: crate::routes::limit::RateLimit =
+    crate::routes::limit::RateLimit { burst: 100, per_minute: 600 };
+
 /// Default of `--header-read-timeout-secs`.
 pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
 
@@ -63,6 +68,14 @@ pub struct Config {
     /// Seconds a client may take to send a request's headers before its connection is closed.
     #[arg(long, env = "MINT_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS)]
     pub header_read_timeout_secs: u64,
+
+    /// Quotes (mint and melt) a client IP may create at once; `0` turns the limit off.
+    #[arg(long, env = "MINT_QUOTE_RATE_BURST", default_value_t = DEFAULT_QUOTE_RATE_LIMIT.burst)]
+    pub quote_rate_burst: u32,
+
+    /// Quotes per minute a client IP may create in the long run; more get `429`. `0` turns the limit off.
+    #[arg(long, env = "MINT_QUOTE_RATE_PER_MINUTE", default_value_t = DEFAULT_QUOTE_RATE_LIMIT.per_minute)]
+    pub quote_rate_per_minute: u32,
 
     /// Database: `postgres://user:password@host/db` for PostgreSQL (several mint instances may share it),
     /// `sqlite://PATH` for SQLite. Default: SQLite at `DATA_DIR/mint.sqlite`.
@@ -125,6 +138,8 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_connections", &self.max_connections)
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("quote_rate_burst", &self.quote_rate_burst)
+            .field("quote_rate_per_minute", &self.quote_rate_per_minute)
             .field("database_url", &redacted(self.database_url.is_some()))
             .field("master_secret", &redacted(self.master_secret.is_some()))
             .field("fake_bolt11", &self.fake_bolt11)

@@ -56,6 +56,12 @@ pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
     Ok(AppState {
         max_body_bytes: config.max_body_bytes,
         admin_token: Arc::new(admin_token),
+        quote_rate_limit: (config.quote_rate_burst > 0 && config.quote_rate_per_minute > 0).then_some(
+            crate::routes::limit::RateLimit {
+                burst: config.quote_rate_burst,
+                per_minute: config.quote_rate_per_minute,
+            },
+        ),
         ..AppState::new(info, config.wallet_dir.clone(), mint)
     })
 }

@@ -26,6 +26,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The mint's rules and storage.
     pub mint: Arc<Mint>,
+    /// Per-client limit on quote creation; `None` turns it off.
+    pub quote_rate_limit: Option<crate::routes::limit::RateLimit>,
     /// The operator's bearer token for `/admin` (compared as hex). Empty (as [`AppState::new`] leaves it):
     /// the admin API refuses every request.
     pub admin_token: Arc<zeroize::Zeroizing<Vec<u8>>>,
@@ -38,13 +40,15 @@ impl std::fmt::Debug for AppState {
             .field("wallet_dir", &self.wallet_dir)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("mint", &self.mint)
+            .field("quote_rate_limit", &self.quote_rate_limit)
             .field("admin_token", &"[redacted]")
             .finish()
     }
 }
 
 impl AppState {
-    /// State with the given info, wallet directory and mint, the default body limit, and no admin token
+    /// State with the given info, wallet directory and mint, the default body and quote rate limits, and no
+    /// admin token
     /// (the admin API closed).
     pub fn new(info: MintInfoSettings, wallet_dir: impl Into<PathBuf>, mint: Arc<Mint>) -> Self {
         AppState {
@@ -52,6 +56,7 @@ impl AppState {
             wallet_dir: Arc::from(wallet_dir.into()),
             max_body_bytes: crate::config::DEFAULT_MAX_BODY_BYTES,
             mint,
+            quote_rate_limit: Some(crate::config::DEFAULT_QUOTE_RATE_LIMIT),
             admin_token: Arc::new(zeroize::Zeroizing::new(Vec::new())),
         }
     }

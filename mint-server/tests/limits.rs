@@ -197,3 +197,49 @@ macro_rules! limit_tests {
 
 limit_tests!(sqlite, common::sqlite_store().await);
 limit_tests!(postgres, (common::postgres_store().await, ()));
+
+/// Quote creation is limited per client IP: after the burst a client gets 429 with a Cashu error body and
+/// `retry-after`; other clients (another source address) and other endpoints are unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quote_creation_is_rate_limited_per_client() {
+    use mint_server::routes::limit::RateLimit;
+    let (store, _dir) = common::sqlite_store().await;
+    let funding = mint_server::funding::FundingRegistry::standard(Arc::clone(&store), true);
+    let mint = mint_server::mint::Mint::new(store, vec![7; 32], MintSettings::default(), funding).await.unwrap();
+    let info = mint_server::MintInfoSettings { name: "Limited".into(), description: "rate limits".into() };
+    let mut state = mint_server::AppState::new(info, "/nonexistent-wallet", Arc::new(mint));
+    state.quote_rate_limit = Some(RateLimit { burst: 3, per_minute: 1 });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(mint_server::serve(listener, mint_server::app(state), std::future::pending()));
+
+    let quote = MintQuoteBolt11Request {
+        amount: Amount::from_u64(8),
+        unit: CurrencyUnit::Sat,
+        description: None,
+        pubkey: None,
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let response = client.post(format!("{base}/v1/mint/quote/bolt11")).json(&quote).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let refused = client.post(format!("{base}/v1/mint/quote/bolt11")).json(&quote).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().get("retry-after").is_some());
+    let body: ErrorResponse = refused.json().await.unwrap();
+    assert_eq!(body.code.to_code(), 0);
+    assert!(body.detail.starts_with("too many quote requests from this client: retry in "), "{}", body.detail);
+    // Melt quotes share the bucket.
+    let melt = serde_json::json!({ "request": "lnbc80n1fake", "unit": "sat" });
+    let refused = client.post(format!("{base}/v1/melt/quote/bolt11")).json(&melt).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    // Other endpoints are not limited.
+    for _ in 0..10 {
+        assert_eq!(client.get(format!("{base}/v1/keys")).send().await.unwrap().status(), 200);
+    }
+    // Another client (another source address) has its own bucket.
+    let other = reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build();
+    let response = other.unwrap().post(format!("{base}/v1/mint/quote/bolt11")).json(&quote).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+}

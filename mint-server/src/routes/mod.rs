@@ -4,6 +4,7 @@ pub mod admin;
 mod cashu;
 mod extract;
 pub mod info;
+pub mod limit;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -15,8 +16,18 @@ use crate::error::ApiError;
 
 /// The routes under `/v1` (to be nested there). Unknown paths and methods get Cashu error bodies, so
 /// wallets never have to parse an HTML or empty error page.
-pub fn v1() -> Router<AppState> {
+///
+/// Quote creation is rate-limited per client when `quote_limit` is given ([`limit`]).
+pub fn v1(quote_limit: Option<limit::RateLimit>) -> Router<AppState> {
+    let quotes = Router::new()
+        .route("/mint/quote/{method}", post(cashu::mint_quote))
+        .route("/melt/quote/{method}", post(cashu::melt_quote));
+    let quotes = match quote_limit.and_then(limit::config) {
+        Some(config) => quotes.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
+        None => quotes,
+    };
     Router::new()
+        .merge(quotes)
         .route("/info", get(info::get_info))
         .route("/keys", get(cashu::keys))
         .route("/keys/{keyset_id}", get(cashu::keyset_keys))
@@ -24,10 +35,8 @@ pub fn v1() -> Router<AppState> {
         .route("/swap", post(cashu::swap))
         .route("/checkstate", post(cashu::check_state))
         .route("/restore", post(cashu::restore))
-        .route("/mint/quote/{method}", post(cashu::mint_quote))
         .route("/mint/quote/{method}/{quote_id}", get(cashu::mint_quote_state))
         .route("/mint/{method}", post(cashu::mint))
-        .route("/melt/quote/{method}", post(cashu::melt_quote))
         .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
         .route("/melt/{method}", post(cashu::melt))
         .route("/bank/pay", post(cashu::bank_pay))
