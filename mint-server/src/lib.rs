@@ -53,7 +53,7 @@ pub fn app(state: AppState) -> Router {
     // it; allowing it lets a browser operator console (and the wallet's browser tests) open accounts.
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any);
     Router::new()
-        .nest("/v1", routes::v1(state.quote_rate_limit).layer(cors.clone()))
+        .nest("/v1", routes::v1(state.clone()).layer(cors.clone()))
         .nest("/admin", routes::admin(state.clone()).layer(cors))
         .fallback(wallet::serve_bundle)
         .layer(RequestBodyLimitLayer::new(max_body_bytes))

@@ -243,3 +243,25 @@ async fn quote_creation_is_rate_limited_per_client() {
     let response = other.unwrap().post(format!("{base}/v1/mint/quote/bolt11")).json(&quote).send().await.unwrap();
     assert_eq!(response.status(), 200);
 }
+
+/// Counts are checked before any point is decoded: 1001 `Ys` that are not points at all get 11014 (too many
+/// inputs), not a parse error about the first bad point; at the limit, the points are parsed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_are_checked_before_points_are_decoded() {
+    let (store, _dir) = common::sqlite_store().await;
+    let settings = MintSettings { max_inputs: 1000, max_outputs: 1000, ..MintSettings::default() };
+    let mint = TestMint::start(store, settings).await;
+    let not_points = |n: usize| format!(r#"{{"Ys": [{}]}}"#, vec![format!("\"{}\"", "00".repeat(33)); n].join(","));
+    let (status, text) = post_raw(&mint, "/v1/checkstate", &not_points(1001)).await;
+    assert_eq!(error(status, &text).code, ErrorCode::MaxInputsExceeded, "{text}");
+    let (status, text) = post_raw(&mint, "/v1/checkstate", &not_points(1000)).await;
+    assert_eq!(error(status, &text).code.to_code(), 0, "{text}");
+    assert!(text.contains("invalid public key"), "{text}");
+    // Outputs of restore and swap, and inputs of swap, likewise.
+    let outputs = |n: usize| vec![r#"{"amount":1,"id":"00","B_":"00"}"#; n].join(",");
+    let (status, text) = post_raw(&mint, "/v1/restore", &format!(r#"{{"outputs": [{}]}}"#, outputs(1001))).await;
+    assert_eq!(error(status, &text).code, ErrorCode::MaxOutputsExceeded, "{text}");
+    let body = format!(r#"{{"inputs": [{}], "outputs": []}}"#, vec!["{}"; 1001].join(","));
+    let (status, text) = post_raw(&mint, "/v1/swap", &body).await;
+    assert_eq!(error(status, &text).code, ErrorCode::MaxInputsExceeded, "{text}");
+}

@@ -18,7 +18,11 @@ use crate::error::ApiError;
 /// wallets never have to parse an HTML or empty error page.
 ///
 /// Quote creation is rate-limited per client when `quote_limit` is given ([`limit`]).
-pub fn v1(quote_limit: Option<limit::RateLimit>) -> Router<AppState> {
+///
+/// Every request's lists of inputs and outputs are counted before their points are decoded
+/// ([`extract::count_limits`]).
+pub fn v1(state: AppState) -> Router<AppState> {
+    let quote_limit = state.quote_rate_limit;
     let quotes = Router::new()
         .route("/mint/quote/{method}", post(cashu::mint_quote))
         .route("/melt/quote/{method}", post(cashu::melt_quote));
@@ -42,6 +46,7 @@ pub fn v1(quote_limit: Option<limit::RateLimit>) -> Router<AppState> {
         .route("/bank/pay", post(cashu::bank_pay))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(state, extract::count_limits))
 }
 
 /// The operator's routes (to be nested under `/admin`), behind the admin token.
