@@ -10,6 +10,18 @@ use crate::mint::MintSettings;
 /// The default request body limit: large enough for a swap of a few thousand proofs.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Default of `--max-connections`: below the usual 1024 open files per process, leaving room for the
+/// database and log files.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 900;
+
+/// Default of `--quote-rate-burst` and `--quote-rate-per-minute`: far above what a person's wallet asks for
+/// (a few quotes a minute), far below a flood.
+pub const DEFAULT_QUOTE_RATE_LIMIT: crate::routes::limit::RateLimit =
+    crate::routes::limit::RateLimit { burst: 100, per_minute: 600 };
+
+/// Default of `--header-read-timeout-secs`.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+
 /// Default of `--cache-ttl-secs`: the mint's own default (NUT-19).
 pub const DEFAULT_CACHE_TTL_SECS: u64 = MintSettings::DEFAULT_RESPONSE_CACHE_TTL_SECS;
 
@@ -25,8 +37,9 @@ pub enum InjectFault {
     WriterPanics,
 }
 
-/// How the mint is started.
-#[derive(Debug, Clone, Parser)]
+/// How the mint is started. Its `Debug` shows neither the master secret, nor the admin token, nor the
+/// database URL (which may hold a password).
+#[derive(Clone, Parser)]
 #[command(
     name = "mint-server",
     version,
@@ -56,6 +69,22 @@ pub struct Config {
     /// Largest request body accepted, in bytes; larger requests get `413 Payload Too Large`.
     #[arg(long, env = "MINT_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+
+    /// Most client connections open at once; further clients wait to be accepted.
+    #[arg(long, env = "MINT_MAX_CONNECTIONS", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Seconds a client may take to send a request's headers before its connection is closed.
+    #[arg(long, env = "MINT_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS)]
+    pub header_read_timeout_secs: u64,
+
+    /// Quotes (mint and melt) a client IP may create at once; `0` turns the limit off.
+    #[arg(long, env = "MINT_QUOTE_RATE_BURST", default_value_t = DEFAULT_QUOTE_RATE_LIMIT.burst)]
+    pub quote_rate_burst: u32,
+
+    /// Quotes per minute a client IP may create in the long run; more get `429`. `0` turns the limit off.
+    #[arg(long, env = "MINT_QUOTE_RATE_PER_MINUTE", default_value_t = DEFAULT_QUOTE_RATE_LIMIT.per_minute)]
+    pub quote_rate_per_minute: u32,
 
     /// Database: `postgres://user:password@host/db` for PostgreSQL (several mint instances may share it),
     /// `sqlite://PATH` for SQLite. Default: SQLite at `DATA_DIR/mint.sqlite`.
@@ -109,6 +138,35 @@ pub struct Config {
     /// Run an operator command against the database instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |set: bool| if set { Some("[redacted]") } else { None };
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("wallet_dir", &self.wallet_dir)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("quote_rate_burst", &self.quote_rate_burst)
+            .field("quote_rate_per_minute", &self.quote_rate_per_minute)
+            .field("database_url", &redacted(self.database_url.is_some()))
+            .field("master_secret", &redacted(self.master_secret.is_some()))
+            .field("fake_bolt11", &self.fake_bolt11)
+            .field("cache_ttl_secs", &self.cache_ttl_secs)
+            .field("commit_delay_us", &self.commit_delay_us)
+            .field("input_fee_ppk", &self.input_fee_ppk)
+            .field("max_inputs", &self.max_inputs)
+            .field("max_outputs", &self.max_outputs)
+            .field("admin_token", &redacted(self.admin_token.is_some()))
+            .field("inject_fault", &self.inject_fault)
+            .field("command", &self.command)
+            .finish()
+    }
 }
 
 /// Operator commands. They open the same database as the server, which may be running, so they run none of
@@ -187,6 +245,19 @@ mod tests {
         assert_eq!(config.name, "Test mint");
         assert_eq!(config.description, "for tests");
         assert_eq!(config.max_body_bytes, 4096);
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let (master, token) = ("11".repeat(32), "22".repeat(32));
+        let url = "postgres://mint:hunter2@db/mint";
+        let args = ["mint-server", "--master-secret", &master, "--admin-token", &token, "--database-url", url];
+        let config = Config::try_parse_from(args).unwrap();
+        let shown = format!("{config:?}");
+        for secret in [master.as_str(), token.as_str(), "hunter2"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("master_secret: Some(\"[redacted]\")"), "{shown}");
     }
 
     #[test]

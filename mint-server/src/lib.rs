@@ -5,7 +5,8 @@
 //! - [`AppState`]: everything a request handler may read; cheap to clone.
 //! - [`app`]: the whole [`axum::Router`], without a socket, so tests can drive it with
 //!   `tower::ServiceExt::oneshot`.
-//! - [`serve`]: runs a router on a bound listener until a shutdown future resolves.
+//! - [`serve`], [`serve_with`]: run a router on a bound listener, with a connection cap and a header-read
+//!   timeout ([`ServeLimits`]), until a shutdown future resolves.
 //!
 //! Handlers in [`routes`] are thin: extract, call the core, map errors to the Cashu `{code, detail}` body
 //! ([`error::ApiError`]). Only this crate knows about HTTP; protocol types come from `shared`.
@@ -24,8 +25,17 @@ pub mod store;
 pub mod wallet;
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -43,7 +53,7 @@ pub fn app(state: AppState) -> Router {
     // it; allowing it lets a browser operator console (and the wallet's browser tests) open accounts.
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any);
     Router::new()
-        .nest("/v1", routes::v1().layer(cors.clone()))
+        .nest("/v1", routes::v1(state.clone()).layer(cors.clone()))
         .nest("/admin", routes::admin(state.clone()).layer(cors))
         .route("/health", axum::routing::get(routes::health::health))
         .fallback(wallet::serve_bundle)
@@ -58,11 +68,86 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Limits of the HTTP server itself, before any request reaches a handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// Most connections open at once; further clients wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// Longest time a client may take to send a request's headers (HTTP/1); slower connections are closed.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        ServeLimits {
+            max_connections: config::DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: Duration::from_secs(config::DEFAULT_HEADER_READ_TIMEOUT_SECS),
+        }
+    }
+}
+
+/// Serves `app` on `listener` with the default [`ServeLimits`] until `shutdown` resolves, then lets
+/// in-flight requests finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    serve_with(listener, app, ServeLimits::default(), shutdown).await
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish. Each
+/// connection holds one of `limits.max_connections` slots until it closes, and must send each request's
+/// headers within `limits.header_read_timeout` (axum's own `serve` sets no timer, so a client that never
+/// finishes its headers held a connection and a task forever). Requests carry the peer's address as
+/// [`ConnectInfo`].
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was accepted: wait a little
+                    // rather than spin, and go on serving.
+                    tracing::debug!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request.map(axum::body::Body::new)
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }

@@ -103,8 +103,14 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let app = mint_server::app(state);
+    let limits = mint_server::ServeLimits {
+        max_connections: config.max_connections,
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_timeout_secs),
+    };
     tokio::select! {
-        served = mint_server::serve(listener, app, mint_server::shutdown::signal()) => served.context("server error")?,
+        served = mint_server::serve_with(listener, app, limits, mint_server::shutdown::signal()) => {
+            served.context("server error")?
+        }
         unhealthy = store_stopped => {
             anyhow::bail!("the store stopped ({}); exiting so that the mint is restarted", unhealthy.reason())
         }

@@ -62,10 +62,16 @@ pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
     let funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await?);
     let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
-    let admin_token = load_master_secret(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;
+    let admin_token = load_admin_token(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;
     Ok(AppState {
         max_body_bytes: config.max_body_bytes,
         admin_token: Arc::new(admin_token),
+        quote_rate_limit: (config.quote_rate_burst > 0 && config.quote_rate_per_minute > 0).then_some(
+            crate::routes::limit::RateLimit {
+                burst: config.quote_rate_burst,
+                per_minute: config.quote_rate_per_minute,
+            },
+        ),
         ..AppState::new(info, config.wallet_dir.clone(), mint)
     })
 }
@@ -103,6 +109,12 @@ pub enum SecretError {
     /// The secret is not 32..=128 bytes of hex.
     #[error("master secret must be 64 to 256 hex characters")]
     Malformed,
+    /// The admin token given is empty (an empty token would open the admin API to every caller).
+    #[error("the admin token is empty: give 64 to 256 hex characters, or none to use DATA_DIR/admin.token")]
+    EmptyAdminToken,
+    /// The admin token is not 32..=128 bytes of hex.
+    #[error("the admin token must be 64 to 256 hex characters")]
+    MalformedAdminToken,
     /// The random number generator failed.
     #[error("random number generator failed")]
     Rng,
@@ -111,6 +123,19 @@ pub enum SecretError {
 fn decode(text: &str) -> Result<Zeroizing<Vec<u8>>, SecretError> {
     let bytes = Zeroizing::new(hex::decode(text.trim()).map_err(|_| SecretError::Malformed)?);
     if (32..=128).contains(&bytes.len()) { Ok(bytes) } else { Err(SecretError::Malformed) }
+}
+
+/// The admin API's bearer token: given (hex, e.g. from `MINT_ADMIN_TOKEN`), or read from `path`, or created
+/// there on first start, as [`load_master_secret`] does. An empty or malformed token is refused: the mint
+/// does not start.
+pub fn load_admin_token(given: Option<&str>, path: &Path) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+    if given.is_some_and(|token| token.trim().is_empty()) {
+        return Err(SecretError::EmptyAdminToken);
+    }
+    match load_master_secret(given, path) {
+        Err(SecretError::Malformed) => Err(SecretError::MalformedAdminToken),
+        other => other,
+    }
 }
 
 /// The master secret every keyset's private keys derive from: given (hex, e.g. from `MINT_MASTER_SECRET`),
@@ -161,6 +186,19 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn an_empty_or_malformed_admin_token_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin.token");
+        for empty in ["", "  "] {
+            assert!(matches!(load_admin_token(Some(empty), &path), Err(SecretError::EmptyAdminToken)));
+        }
+        assert!(matches!(load_admin_token(Some("abcd"), &path), Err(SecretError::MalformedAdminToken)));
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(load_admin_token(None, &path), Err(SecretError::MalformedAdminToken)));
+        assert_eq!(load_admin_token(Some(&"33".repeat(32)), &path).unwrap().as_slice(), [0x33; 32]);
     }
 
     #[test]

@@ -14,8 +14,9 @@ pub struct MintInfoSettings {
     pub description: String,
 }
 
-/// Shared state of the server. Cloning is cheap (reference counts).
-#[derive(Debug, Clone)]
+/// Shared state of the server. Cloning is cheap (reference counts). Its `Debug` shows neither the admin
+/// token nor the mint's secrets.
+#[derive(Clone)]
 pub struct AppState {
     /// What `GET /v1/info` reports.
     pub info: Arc<MintInfoSettings>,
@@ -25,20 +26,64 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// The mint's rules and storage.
     pub mint: Arc<Mint>,
-    /// The operator's bearer token for `/admin` (compared as hex).
+    /// Per-client limit on quote creation; `None` turns it off.
+    pub quote_rate_limit: Option<crate::routes::limit::RateLimit>,
+    /// The operator's bearer token for `/admin` (compared as hex). Empty (as [`AppState::new`] leaves it):
+    /// the admin API refuses every request.
     pub admin_token: Arc<zeroize::Zeroizing<Vec<u8>>>,
 }
 
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("info", &self.info)
+            .field("wallet_dir", &self.wallet_dir)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("mint", &self.mint)
+            .field("quote_rate_limit", &self.quote_rate_limit)
+            .field("admin_token", &"[redacted]")
+            .finish()
+    }
+}
+
 impl AppState {
-    /// State with the given info, wallet directory and mint, and the default body limit.
+    /// State with the given info, wallet directory and mint, the default body and quote rate limits, and no
+    /// admin token
+    /// (the admin API closed).
     pub fn new(info: MintInfoSettings, wallet_dir: impl Into<PathBuf>, mint: Arc<Mint>) -> Self {
         AppState {
             info: Arc::new(info),
             wallet_dir: Arc::from(wallet_dir.into()),
             max_body_bytes: crate::config::DEFAULT_MAX_BODY_BYTES,
             mint,
+            quote_rate_limit: Some(crate::config::DEFAULT_QUOTE_RATE_LIMIT),
             admin_token: Arc::new(zeroize::Zeroizing::new(Vec::new())),
         }
+    }
+
+    /// This state with the admin API open to the bearer of `token` (sent as hex).
+    pub fn with_admin_token(self, token: Vec<u8>) -> Self {
+        AppState { admin_token: Arc::new(zeroize::Zeroizing::new(token)), ..self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn debug_shows_neither_the_master_secret_nor_the_admin_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = testing::state(dir.path(), dir.path()).await;
+        state.admin_token = Arc::new(zeroize::Zeroizing::new(vec![0xab; 32]));
+        let shown = format!("{state:?} {:?} {:#?}", state.mint, state);
+        // The master secret is [1; 32]: as Debug shows bytes and as hex.
+        for secret in
+            [format!("{:?}", vec![1u8; 32]), "01".repeat(32), format!("{:?}", vec![0xabu8; 32]), "ab".repeat(32)]
+        {
+            assert!(!shown.contains(&secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("[redacted]") && shown.contains("Unit mint"), "{shown}");
     }
 }
 

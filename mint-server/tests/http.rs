@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use mint_server::{AppState, MintInfoSettings};
 use reqwest::StatusCode;
@@ -19,6 +20,10 @@ struct TestServer {
 
 impl TestServer {
     async fn start(wallet_dir: &Path) -> TestServer {
+        Self::start_with(wallet_dir, mint_server::ServeLimits::default()).await
+    }
+
+    async fn start_with(wallet_dir: &Path, limits: mint_server::ServeLimits) -> TestServer {
         let info = MintInfoSettings { name: "Integration mint".into(), description: "over HTTP".into() };
         let db = tempfile::tempdir().unwrap();
         let store: std::sync::Arc<dyn mint_server::store::MintStore> =
@@ -38,7 +43,7 @@ impl TestServer {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(mint_server::serve(listener, mint_server::app(state), shutdown));
+        let task = tokio::spawn(mint_server::serve_with(listener, mint_server::app(state), limits, shutdown));
         TestServer { base: format!("http://{address}"), stop: Some(stop), task: Some(task) }
     }
 
@@ -211,5 +216,58 @@ async fn the_admin_api_allows_other_origins_but_still_needs_its_token() {
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_an_admin_token_the_admin_api_is_closed() {
+    // `AppState::new` configures no token: no request may pass, with or without an empty bearer.
+    let bundle = wallet_bundle();
+    let server = TestServer::start(bundle.path()).await;
+    let client = reqwest::Client::new();
+    for authorization in [None, Some("Bearer "), Some("Bearer")] {
+        let mut request = client.post(server.url("/admin/keysets/rotate"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{authorization:?}");
+        let body: ErrorResponse = response.json().await.unwrap();
+        assert_eq!(body.detail, "missing or wrong admin token");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let bundle = wallet_bundle();
+    let limits = mint_server::ServeLimits { header_read_timeout: Duration::from_millis(300), ..Default::default() };
+    let server = TestServer::start_with(bundle.path(), limits).await;
+    let mut slow = tokio::net::TcpStream::connect(server.base.trim_start_matches("http://")).await.unwrap();
+    slow.write_all(b"GET /v1/info HTTP/1.1\r\nhost: mint\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was still open after 5 s");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    // Honest clients are served meanwhile and after.
+    assert_eq!(reqwest::get(server.url("/v1/info")).await.unwrap().status(), StatusCode::OK);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_until_one_closes() {
+    let bundle = wallet_bundle();
+    let limits = mint_server::ServeLimits { max_connections: 2, ..Default::default() };
+    let server = TestServer::start_with(bundle.path(), limits).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let first = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_millis(700)).build().unwrap();
+    assert!(client.get(server.url("/v1/info")).send().await.is_err(), "a third connection was served");
+    drop(first);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    assert_eq!(client.get(server.url("/v1/info")).send().await.unwrap().status(), StatusCode::OK);
     server.stop().await;
 }

@@ -7,7 +7,8 @@ use shared::{Amount, BlindSignature, BlindedMessage, CurrencyUnit, Proof, Public
 
 use super::{Keysets, MintError, MintSettings};
 
-/// Structural checks that need no crypto: limits and duplicates.
+/// Structural checks that need no crypto: counts, sizes of secrets and witnesses, duplicates. They run
+/// before anything else looks at a request, so an oversized request costs one pass over its lengths.
 pub(super) fn check_shape(
     settings: &MintSettings,
     inputs: &[Proof],
@@ -19,6 +20,7 @@ pub(super) fn check_shape(
     if outputs.len() > settings.max_outputs {
         return Err(MintError::TooManyOutputs(settings.max_outputs));
     }
+    check_sizes(settings, inputs, outputs)?;
     let mut secrets = HashSet::with_capacity(inputs.len());
     if !inputs.iter().all(|p| secrets.insert(p.secret.as_str())) {
         return Err(MintError::DuplicateInputs);
@@ -26,6 +28,23 @@ pub(super) fn check_shape(
     let mut blinded = HashSet::with_capacity(outputs.len());
     if !outputs.iter().all(|o| blinded.insert(o.blinded_secret)) {
         return Err(MintError::DuplicateOutputs);
+    }
+    Ok(())
+}
+
+/// Secrets and witnesses are stored with a spent note for good and shown by check state: each is bounded
+/// ([`MintSettings::max_secret_len`], [`MintSettings::max_witness_len`], in bytes).
+fn check_sizes(settings: &MintSettings, inputs: &[Proof], outputs: &[BlindedMessage]) -> Result<(), MintError> {
+    for proof in inputs {
+        if proof.secret.as_str().len() > settings.max_secret_len {
+            return Err(MintError::TooLong(format!("secret too long. max: {}", settings.max_secret_len)));
+        }
+        if proof.witness.as_ref().is_some_and(|w| w.len() > settings.max_witness_len) {
+            return Err(MintError::TooLong(format!("input witness data too long. max: {}", settings.max_witness_len)));
+        }
+    }
+    if outputs.iter().any(|o| o.witness.as_ref().is_some_and(|w| w.len() > settings.max_witness_len)) {
+        return Err(MintError::TooLong(format!("output witness data too long. max: {}", settings.max_witness_len)));
     }
     Ok(())
 }
@@ -69,25 +88,39 @@ pub(super) fn check_melt_covers(
     Ok(())
 }
 
-/// Verify every input's signature. Returns the spend list (with `Y`), the inputs' unit, the fee and the
-/// total.
-#[allow(clippy::type_complexity)]
-pub(super) fn verify_inputs(
-    keysets: &Keysets,
-    inputs: Vec<Proof>,
-) -> Result<(Vec<(PublicKey, Proof)>, CurrencyUnit, Amount, Amount), MintError> {
-    let mut unit: Option<CurrencyUnit> = None;
+/// The inputs' unit, fee and total, from their keysets and claimed amounts alone (no cryptography): what a
+/// request must balance before any signature is verified. An amount the keyset has no key for cannot be a
+/// note the mint signed.
+pub(super) fn price_inputs(keysets: &Keysets, inputs: &[Proof]) -> Result<(CurrencyUnit, Amount, Amount), MintError> {
+    let mut unit: Option<&CurrencyUnit> = None;
     let mut fees_ppk = Vec::with_capacity(inputs.len());
     let mut total = Amount::ZERO;
+    for proof in inputs {
+        let keyset =
+            keysets.get(&proof.keyset_id).ok_or_else(|| MintError::UnknownKeyset(proof.keyset_id.to_string()))?;
+        match unit {
+            None => unit = Some(&keyset.record.unit),
+            Some(u) if *u != keyset.record.unit => return Err(MintError::MultipleUnits),
+            Some(_) => {}
+        }
+        keyset
+            .keys
+            .secret_key(proof.amount)
+            .map_err(|_| MintError::ProofInvalid(format!("keyset has no key for amount {}", proof.amount)))?;
+        fees_ppk.push(keyset.record.input_fee_ppk);
+        total = total.checked_add(proof.amount)?;
+    }
+    let fee = shared::keyset::fee_for_inputs(fees_ppk)?;
+    Ok((unit.cloned().unwrap_or_default(), fee, total))
+}
+
+/// Verify every input's signature (the expensive part: a hash to the curve and a point multiplication
+/// each). Returns the spend list, each input with its `Y`.
+pub(super) fn verify_signatures(keysets: &Keysets, inputs: Vec<Proof>) -> Result<Vec<(PublicKey, Proof)>, MintError> {
     let mut spend = Vec::with_capacity(inputs.len());
     for proof in inputs {
         let keyset =
             keysets.get(&proof.keyset_id).ok_or_else(|| MintError::UnknownKeyset(proof.keyset_id.to_string()))?;
-        match &unit {
-            None => unit = Some(keyset.record.unit.clone()),
-            Some(u) if *u != keyset.record.unit => return Err(MintError::MultipleUnits),
-            Some(_) => {}
-        }
         let k = keyset
             .keys
             .secret_key(proof.amount)
@@ -95,12 +128,9 @@ pub(super) fn verify_inputs(
         let y = proof.y().map_err(|e| MintError::ProofInvalid(e.to_string()))?;
         dhke::verify_message_with_y(k, &proof.c, &y)
             .map_err(|_| MintError::ProofInvalid("signature does not match".into()))?;
-        fees_ppk.push(keyset.record.input_fee_ppk);
-        total = total.checked_add(proof.amount)?;
         spend.push((y, proof));
     }
-    let fee = shared::keyset::fee_for_inputs(fees_ppk)?;
-    Ok((spend, unit.unwrap_or_default(), fee, total))
+    Ok(spend)
 }
 
 /// Check outputs: known, active keysets of one unit, amounts the keyset signs. Returns unit and total.
@@ -208,6 +238,16 @@ mod tests {
         Amount::from_u64(value)
     }
 
+    /// Both input checks, as an operation runs them: price, then signatures.
+    #[allow(clippy::type_complexity)]
+    fn verify_inputs(
+        keysets: &Keysets,
+        inputs: Vec<Proof>,
+    ) -> Result<(Vec<(PublicKey, Proof)>, CurrencyUnit, Amount, Amount), MintError> {
+        let (unit, fee, total) = price_inputs(keysets, &inputs)?;
+        Ok((verify_signatures(keysets, inputs)?, unit, fee, total))
+    }
+
     #[test]
     fn valid_inputs_give_their_ys_unit_fee_and_total() {
         let (keysets, ids) = keysets();
@@ -293,6 +333,47 @@ mod tests {
         let mut o1_again = o2;
         o1_again.blinded_secret = o1.blinded_secret;
         assert!(matches!(check_shape(&settings, &[], &[o1, o1_again]), Err(MintError::DuplicateOutputs)));
+    }
+
+    #[test]
+    fn secrets_and_witnesses_are_bounded_at_the_limit() {
+        let (keysets, ids) = keysets();
+        let settings = MintSettings { max_secret_len: 8, max_witness_len: 10, ..MintSettings::default() };
+        let too_long = |result: Result<(), MintError>, what: &str| match result {
+            Err(error @ MintError::TooLong(_)) => {
+                assert_eq!(error.code().to_code(), 11000);
+                assert!(error.to_string().contains(what), "{error}");
+            }
+            other => panic!("expected TooLong for {what}, got {other:?}"),
+        };
+        let mut note = proof(&keysets, ids[0], 1, "12345678");
+        note.witness = Some("w".repeat(10));
+        let mut out = output(ids[0], 1, "x");
+        out.witness = Some("w".repeat(10));
+        check_shape(&settings, std::slice::from_ref(&note), std::slice::from_ref(&out)).unwrap();
+
+        let mut long_secret = note.clone();
+        long_secret.secret = Secret::new("123456789");
+        too_long(check_shape(&settings, &[long_secret], &[]), "secret too long. max: 8");
+        let mut long_witness = note.clone();
+        long_witness.witness = Some("w".repeat(11));
+        too_long(check_shape(&settings, &[long_witness], &[]), "input witness data too long. max: 10");
+        out.witness = Some("w".repeat(11));
+        too_long(check_shape(&settings, &[], &[out]), "output witness data too long. max: 10");
+        // Bytes, not characters: two-byte characters count twice.
+        note.witness = Some("é".repeat(6));
+        too_long(check_shape(&settings, &[note], &[]), "input witness");
+    }
+
+    #[test]
+    fn balance_is_known_before_any_signature_is_checked() {
+        let (keysets, ids) = keysets();
+        // A forged note (no valid signature) still has a price: its keyset and claimed amount.
+        let mut forged = proof(&keysets, ids[0], 4, "forged");
+        forged.c = proof(&keysets, ids[0], 4, "other").c;
+        let inputs = [forged.clone(), proof(&keysets, ids[1], 2, "b")];
+        assert_eq!(price_inputs(&keysets, &inputs).unwrap(), (CurrencyUnit::Sat, sat(1), sat(6)));
+        assert!(matches!(verify_signatures(&keysets, vec![forged]), Err(MintError::ProofInvalid(_))));
     }
 
     #[test]

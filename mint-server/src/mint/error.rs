@@ -5,6 +5,10 @@ use shared::nuts::ErrorCode;
 use crate::funding::FundingError;
 use crate::store::StoreError;
 
+/// The generic code of the 11xxx (transaction) range, which Nutshell answers for an input witness that is
+/// too long; this mint answers it for secrets and witnesses over the limits.
+const TRANSACTION_ERROR: u16 = 11000;
+
 /// A refused request (the client's fault) or an internal failure (ours).
 #[derive(Debug, thiserror::Error)]
 pub enum MintError {
@@ -41,6 +45,9 @@ pub enum MintError {
     /// The unit is not offered for this method.
     #[error("unit {0} is not supported")]
     UnsupportedUnit(String),
+    /// A secret or witness longer than the mint stores.
+    #[error("{0}")]
+    TooLong(String),
     /// Too many inputs.
     #[error("too many inputs: at most {0}")]
     TooManyInputs(usize),
@@ -112,6 +119,7 @@ impl MintError {
             MintError::MultipleUnits => ErrorCode::MultipleUnits,
             MintError::UnitMismatch => ErrorCode::UnitMismatch,
             MintError::UnsupportedUnit(_) => ErrorCode::UnsupportedUnit,
+            MintError::TooLong(_) => ErrorCode::from_code(TRANSACTION_ERROR),
             MintError::TooManyInputs(_) => ErrorCode::MaxInputsExceeded,
             MintError::TooManyOutputs(_) => ErrorCode::MaxOutputsExceeded,
             MintError::UnknownKeyset(_) => ErrorCode::KeysetNotFound,

@@ -19,9 +19,11 @@ impl Mint {
         }
     }
 
-    /// Re-read the keysets from the store (after a rotation by another instance).
+    /// Re-read the keysets from the store (after a rotation by another instance). Only keysets not loaded
+    /// yet are derived ([`Keysets::reload`]): a request naming an unknown id costs one small read.
     pub async fn reload_keysets(&self) -> Result<(), MintError> {
-        let keysets = Arc::new(Keysets::load(&self.master, self.store.keysets().await?)?);
+        let (keysets, _) = Keysets::reload(&self.master, self.store.keysets().await?, &self.keysets())?;
+        let keysets = Arc::new(keysets);
         match self.keysets.write() {
             Ok(mut guard) => *guard = keysets,
             Err(poisoned) => *poisoned.into_inner() = keysets,

@@ -7,7 +7,7 @@ use shared::nuts::bank::MeltQuoteBankRequest;
 use shared::nuts::{MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, PaymentMethod};
 use shared::{Amount, CurrencyUnit, PublicKey};
 
-use super::checks::{check_melt_covers, check_shape, verify_inputs};
+use super::checks::{check_melt_covers, check_shape, price_inputs, verify_signatures};
 use super::{Mint, MintError, check_method, to_json};
 use crate::funding::{Funding, Payout};
 use crate::store::{CachedResponse, Commit, MeltQuote, MintStore, StoreError, unix_now};
@@ -145,13 +145,11 @@ impl Mint {
         let inputs = request.inputs;
         let quote_unit = quote.unit.clone();
         let required = quote.amount.checked_add(quote.fee_reserve)?;
-        let spend = self
-            .cpu(inputs.len(), move || -> Result<_, MintError> {
-                let (spend, unit, fee, total) = verify_inputs(&keysets, inputs)?;
-                check_melt_covers(&unit, total, fee, &quote_unit, required)?;
-                Ok(spend)
-            })
-            .await?;
+        // Whether the inputs cover the quote is known from their keysets and amounts: checked before any
+        // signature is.
+        let (unit, fee, total) = price_inputs(&keysets, &inputs)?;
+        check_melt_covers(&unit, total, fee, &quote_unit, required)?;
+        let spend = self.cpu(inputs.len(), move || verify_signatures(&keysets, inputs)).await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
         // From the lease on, the melt runs on a task of its own: a client that disconnects (which drops this

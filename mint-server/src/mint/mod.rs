@@ -53,6 +53,10 @@ pub struct MintSettings {
     pub max_inputs: usize,
     /// Most outputs per request.
     pub max_outputs: usize,
+    /// Longest input secret, in bytes (longer ones are refused with code 11000).
+    pub max_secret_len: usize,
+    /// Longest witness of an input or output, in bytes (longer ones are refused with code 11000).
+    pub max_witness_len: usize,
     /// Largest amount of one mint or melt quote.
     pub max_quote_amount: Amount,
     /// How long quotes stay valid, in seconds.
@@ -66,6 +70,11 @@ impl MintSettings {
     pub const DEFAULT_MAX_INPUTS: usize = 1000;
     /// Default of [`MintSettings::max_outputs`].
     pub const DEFAULT_MAX_OUTPUTS: usize = 1000;
+    /// Default of [`MintSettings::max_secret_len`]: Nutshell's limit. NUT-10 secrets (P2PK with a few keys and
+    /// tags) fit well within it.
+    pub const DEFAULT_MAX_SECRET_LEN: usize = 512;
+    /// Default of [`MintSettings::max_witness_len`]: Nutshell's limit, room for several P2PK signatures.
+    pub const DEFAULT_MAX_WITNESS_LEN: usize = 1024;
     /// Default of [`MintSettings::input_fee_ppk`].
     pub const DEFAULT_INPUT_FEE_PPK: u64 = 0;
     /// Default of [`MintSettings::response_cache_ttl_secs`]: a day, far longer than any wallet's retries.
@@ -80,6 +89,8 @@ impl Default for MintSettings {
             input_fee_ppk: Self::DEFAULT_INPUT_FEE_PPK,
             max_inputs: Self::DEFAULT_MAX_INPUTS,
             max_outputs: Self::DEFAULT_MAX_OUTPUTS,
+            max_secret_len: Self::DEFAULT_MAX_SECRET_LEN,
+            max_witness_len: Self::DEFAULT_MAX_WITNESS_LEN,
             max_quote_amount: Amount::from_u64(1 << 31),
             quote_ttl_secs: 3600,
             response_cache_ttl_secs: Some(Self::DEFAULT_RESPONSE_CACHE_TTL_SECS),
@@ -91,8 +102,7 @@ impl Default for MintSettings {
 /// (about 80 µs per input and 200 µs per output on this project's machine: at most about half a millisecond).
 const INLINE_MAX_POINTS: usize = 3;
 
-/// The mint.
-#[derive(Debug)]
+/// The mint. Its `Debug` shows neither the master secret nor any key derived from it.
 pub struct Mint {
     store: Arc<dyn MintStore>,
     master: Zeroizing<Vec<u8>>,
@@ -100,6 +110,18 @@ pub struct Mint {
     settings: MintSettings,
     funding: FundingRegistry,
     cpu_slots: Semaphore,
+}
+
+impl std::fmt::Debug for Mint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keysets: Vec<shared::Id> = self.keysets().iter().map(|k| k.record.id).collect();
+        f.debug_struct("Mint")
+            .field("master", &"[redacted]")
+            .field("keysets", &keysets)
+            .field("settings", &self.settings)
+            .field("funding", &self.funding)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Mint {

@@ -2,8 +2,11 @@
 
 use shared::PublicKey;
 use shared::nuts::{State, SwapRequest, SwapResponse};
+use shared::{BlindSignature, Proof};
 
-use super::checks::{check_outputs, check_shape, check_swap_balance, sign_outputs, verify_inputs};
+use std::collections::HashMap;
+
+use super::checks::{check_outputs, check_shape, check_swap_balance, price_inputs, sign_outputs, verify_signatures};
 use super::{Mint, MintError};
 use crate::store::{Commit, StoreError};
 
@@ -21,16 +24,28 @@ impl Mint {
         }
         check_shape(&self.settings, &request.inputs, &request.outputs)?;
         self.load_keysets_of(&request.inputs, &request.outputs).await?;
+        let keysets = self.keysets();
+        // Balance first, from keysets and claimed amounts: an unbalanced request costs no cryptography.
+        let (input_unit, fee, input_total) = price_inputs(&keysets, &request.inputs)?;
+        let (output_unit, output_total) = match check_outputs(&keysets, &request.outputs) {
+            Err(MintError::InactiveKeyset(id)) => {
+                // Outputs of a keyset rotated away since: a new request is refused, but the retry of a swap
+                // that committed before the rotation gets its answer (NUT-19).
+                return match self.replay_swap(&request, &cache_key).await? {
+                    Some(response) => Ok(response),
+                    None => Err(MintError::InactiveKeyset(id)),
+                };
+            }
+            other => other?,
+        };
+        check_swap_balance(&input_unit, input_total, fee, &output_unit, output_total, !request.outputs.is_empty())?;
         // From here to the commit this request is on its way to the store (group commit may wait for it).
         let intent = self.store.intend_commit();
-        let keysets = self.keysets();
         let SwapRequest { inputs, outputs } = request;
         let points = inputs.len() + outputs.len();
         let (spend, signatures) = self
             .cpu(points, move || -> Result<_, MintError> {
-                let (spend, input_unit, fee, input_total) = verify_inputs(&keysets, inputs)?;
-                let (output_unit, output_total) = check_outputs(&keysets, &outputs)?;
-                check_swap_balance(&input_unit, input_total, fee, &output_unit, output_total, !outputs.is_empty())?;
+                let spend = verify_signatures(&keysets, inputs)?;
                 Ok((spend, sign_outputs(&keysets, &outputs)?))
             })
             .await?;
@@ -47,10 +62,35 @@ impl Mint {
         }
     }
 
+    /// The answer to an identical retry of a swap that committed: its inputs are all spent under this
+    /// request's key (the key hashes the exact body, so these are the same outputs too) and its signatures
+    /// are read back from the store, exactly as first sent. `None` if this request never committed.
+    async fn replay_swap(&self, request: &SwapRequest, key: &[u8; 32]) -> Result<Option<SwapResponse>, MintError> {
+        let inputs: Vec<Proof> = request.inputs.clone();
+        let ys: Vec<PublicKey> = self
+            .cpu(inputs.len(), move || {
+                inputs.iter().map(|p| p.y().map_err(|e| MintError::ProofInvalid(e.to_string()))).collect()
+            })
+            .await?;
+        if !self.all_spent_by_request(&ys, key).await? {
+            return Ok(None);
+        }
+        let blinded: Vec<PublicKey> = request.outputs.iter().map(|o| o.blinded_secret).collect();
+        let mut found: HashMap<PublicKey, BlindSignature> =
+            self.store.signatures(&blinded).await?.into_iter().collect();
+        let signatures: Option<Vec<BlindSignature>> = blinded.iter().map(|b| found.remove(b)).collect();
+        Ok(signatures.map(|signatures| SwapResponse { signatures }))
+    }
+
     /// Were all of `commit`'s inputs spent by the request with this key (an identical earlier request)?
     async fn spent_by_request(&self, commit: &Commit, key: &[u8; 32]) -> Result<bool, MintError> {
         let ys: Vec<PublicKey> = commit.spends().iter().map(|(y, _)| *y).collect();
-        let states = self.store.proof_states(&ys).await?;
+        self.all_spent_by_request(&ys, key).await
+    }
+
+    /// Are all of these serials spent by the request with this key?
+    async fn all_spent_by_request(&self, ys: &[PublicKey], key: &[u8; 32]) -> Result<bool, MintError> {
+        let states = self.store.proof_states(ys).await?;
         Ok(states.len() == ys.len()
             && states.iter().all(|stored| stored.state == State::Spent && stored.request.as_ref() == Some(key)))
     }

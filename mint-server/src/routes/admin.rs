@@ -57,7 +57,7 @@ pub fn account_info(account: Account) -> AccountInfo {
     }
 }
 
-/// Refuse requests without the admin token. Comparison is of SHA-256 digests, so its time does not depend
+/// Refuse requests without the admin token, and every request when no token is configured. Comparison is of SHA-256 digests, so its time does not depend
 /// on how much of the token was right.
 pub(crate) async fn require_token(
     State(state): State<AppState>,
@@ -70,6 +70,10 @@ pub(crate) async fn require_token(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or("");
+    // No token configured (as `AppState::new` leaves it): the admin API is closed, never open to all.
+    if state.admin_token.is_empty() {
+        return Err(ApiError::Unauthorized);
+    }
     let expected = hex::encode(state.admin_token.as_slice());
     if Sha256::digest(presented.trim().as_bytes()) != Sha256::digest(expected.as_bytes()) {
         return Err(ApiError::Unauthorized);

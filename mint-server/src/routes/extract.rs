@@ -1,13 +1,52 @@
 //! Extractors for request bodies: JSON that answers malformed input with a Cashu error body (axum's own
 //! `Json` answers in plain text), and, for the state-changing requests NUT-19 caches, the request's key.
 
-use axum::body::Bytes;
-use axum::extract::{FromRequest, OriginalUri, Request};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, OriginalUri, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, IgnoredAny};
 
+use crate::AppState;
 use crate::error::ApiError;
-use crate::mint::cache_key;
+use crate::mint::{MintError, cache_key};
+
+/// The lists of points a request body may carry, counted without decoding a point.
+#[derive(Deserialize)]
+struct Counts {
+    #[serde(default)]
+    inputs: Option<Vec<IgnoredAny>>,
+    #[serde(default)]
+    outputs: Option<Vec<IgnoredAny>>,
+    /// NUT-07's serials.
+    #[serde(default, rename = "Ys")]
+    ys: Option<Vec<IgnoredAny>>,
+}
+
+/// Middleware for the `/v1` endpoints: refuse a body with more inputs (or `Ys`) or outputs than the mint
+/// takes before anything decodes its points (a point costs a square root to decompress; a 1 MiB body holds
+/// about 15,000). Malformed bodies pass on, for the endpoint's own parser to refuse.
+pub(crate) async fn count_limits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        // Over the body limit (or the client went away): what axum's extractors answer then.
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response(),
+    };
+    if let Ok(counts) = serde_json::from_slice::<Counts>(&bytes) {
+        let settings = state.mint.settings();
+        let inputs = counts.inputs.as_ref().map_or(0, Vec::len).max(counts.ys.as_ref().map_or(0, Vec::len));
+        if inputs > settings.max_inputs {
+            return ApiError::from(MintError::TooManyInputs(settings.max_inputs)).into_response();
+        }
+        if counts.outputs.as_ref().map_or(0, Vec::len) > settings.max_outputs {
+            return ApiError::from(MintError::TooManyOutputs(settings.max_outputs)).into_response();
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
 
 /// A JSON request body.
 #[derive(Debug)]

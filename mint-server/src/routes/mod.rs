@@ -5,6 +5,7 @@ mod cashu;
 mod extract;
 pub mod health;
 pub mod info;
+pub mod limit;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -16,8 +17,22 @@ use crate::error::ApiError;
 
 /// The routes under `/v1` (to be nested there). Unknown paths and methods get Cashu error bodies, so
 /// wallets never have to parse an HTML or empty error page.
-pub fn v1() -> Router<AppState> {
+///
+/// Quote creation is rate-limited per client when `quote_limit` is given ([`limit`]).
+///
+/// Every request's lists of inputs and outputs are counted before their points are decoded
+/// ([`extract::count_limits`]).
+pub fn v1(state: AppState) -> Router<AppState> {
+    let quote_limit = state.quote_rate_limit;
+    let quotes = Router::new()
+        .route("/mint/quote/{method}", post(cashu::mint_quote))
+        .route("/melt/quote/{method}", post(cashu::melt_quote));
+    let quotes = match quote_limit.and_then(limit::config) {
+        Some(config) => quotes.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
+        None => quotes,
+    };
     Router::new()
+        .merge(quotes)
         .route("/info", get(info::get_info))
         .route("/keys", get(cashu::keys))
         .route("/keys/{keyset_id}", get(cashu::keyset_keys))
@@ -25,15 +40,14 @@ pub fn v1() -> Router<AppState> {
         .route("/swap", post(cashu::swap))
         .route("/checkstate", post(cashu::check_state))
         .route("/restore", post(cashu::restore))
-        .route("/mint/quote/{method}", post(cashu::mint_quote))
         .route("/mint/quote/{method}/{quote_id}", get(cashu::mint_quote_state))
         .route("/mint/{method}", post(cashu::mint))
-        .route("/melt/quote/{method}", post(cashu::melt_quote))
         .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
         .route("/melt/{method}", post(cashu::melt))
         .route("/bank/pay", post(cashu::bank_pay))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(state, extract::count_limits))
 }
 
 /// The operator's routes (to be nested under `/admin`), behind the admin token.

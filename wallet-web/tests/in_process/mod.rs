@@ -36,8 +36,11 @@ pub async fn mint_state(dir: &Path, input_fee_ppk: u64) -> AppState {
     let funding = FundingRegistry::standard(Arc::clone(&store), true);
     let mint = Arc::new(Mint::new(store, vec![7; 32], settings, funding).await.unwrap());
     let info = MintInfoSettings { name: "In-process mint".into(), description: "for the wallet's tests".into() };
-    AppState::new(info, dir.join("wallet"), mint)
+    AppState::new(info, dir.join("wallet"), mint).with_admin_token(ADMIN_TOKEN.to_vec())
 }
+
+/// The test mints' admin token (an empty one closes the admin API).
+pub const ADMIN_TOKEN: [u8; 32] = [0x42; 32];
 
 /// The mints of a test, by URL; kept alive with their data directories.
 pub struct Mints {
@@ -60,26 +63,41 @@ impl Mints {
 
     /// Sends one request to the mint at `mint`; the status and the body's text.
     pub async fn call(&self, method: Method, mint: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        self.call_as(None, method, mint, path, body).await
+    }
+
+    /// [`Mints::call`], with this bearer token if any.
+    async fn call_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        mint: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> (u16, String) {
         let Some(router) = self.routers.get(mint) else {
             return (0, format!("no mint at {mint}"));
         };
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(method)
             .uri(format!("{mint}{path}"))
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned())))
-            .unwrap();
+            .header(header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request.body(body.map_or_else(Body::empty, |b| Body::from(b.to_owned()))).unwrap();
         let response = router.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         (status, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
-    /// An admin request (the test mints' admin token is empty); the answer's JSON.
+    /// An admin request with [`ADMIN_TOKEN`]; the answer's JSON.
     pub async fn admin(&self, mint: &str, method: Method, path: &str, body: serde_json::Value) -> serde_json::Value {
         let body = if method == Method::GET { None } else { Some(body.to_string()) };
-        let (status, text) = self.call(method, mint, &format!("/admin{path}"), body.as_deref()).await;
+        let token = hex::encode(ADMIN_TOKEN);
+        let (status, text) = self.call_as(Some(&token), method, mint, &format!("/admin{path}"), body.as_deref()).await;
         assert!((200..300).contains(&status), "admin {path} failed: {status} {text}");
         serde_json::from_str(&text).unwrap()
     }

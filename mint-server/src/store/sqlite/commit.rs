@@ -18,8 +18,9 @@ const INSERT_SIGNATURE: &str = "INSERT INTO blind_signatures \
 const SETTLE_PENDING: &str = "UPDATE proofs SET state = 'SPENT' WHERE y = $1 AND state = 'PENDING' AND quote_id = $2";
 /// A serial pending for quote `$2` is released (unspent again).
 const RELEASE_PENDING: &str = "DELETE FROM proofs WHERE y = $1 AND state = 'PENDING' AND quote_id = $2";
-/// One serial's state.
-const SELECT_PROOF_STATE: &str = "SELECT state, witness, request_key FROM proofs WHERE y = $1";
+/// One serial's state, for classifying a conflict inside the writer's transaction: the witness (up to
+/// `max_witness_len`, and unbounded in rows stored before that limit) is not read there.
+const SELECT_PROOF_STATE: &str = "SELECT state, request_key FROM proofs WHERE y = $1";
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> Self {
@@ -220,18 +221,19 @@ fn create(connection: &Connection, effects: &Effects<'_>, now: i64) -> Result<()
     Ok(())
 }
 
-/// States of the given serials as this connection sees them (inside the open transaction).
+/// States of the given serials as this connection sees them (inside the open transaction), without their
+/// witnesses.
 fn proof_states(connection: &Connection, ys: &[PublicKey]) -> Result<Vec<StoredProofState>, StoreError> {
     let mut select = connection.prepare_cached(SELECT_PROOF_STATE)?;
     let mut states = Vec::new();
     for y in ys {
         let row = select
             .query_row(params![&y.to_bytes()[..]], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, Option<Vec<u8>>>(2)?))
+                Ok((row.get::<_, String>(0)?, row.get::<_, Option<Vec<u8>>>(1)?))
             })
             .optional()?;
-        if let Some((state, witness, request)) = row {
-            states.push(rows::stored_proof_state(*y, &state, witness, request)?);
+        if let Some((state, request)) = row {
+            states.push(rows::stored_proof_state(*y, &state, None, request)?);
         }
     }
     Ok(states)
