@@ -6,10 +6,13 @@
 //!    outputs' secrets and blinding factors, and a `pending` history entry.
 //! 2. **Send** the request ([`drive`]).
 //! 3. **Finish** (one store commit): the new notes, the inputs deleted, the op deleted, history `done`.
-//!    Or, on a definitive refusal by the mint, **roll back** (one commit): inputs released, op deleted,
-//!    history `failed`. A network failure changes nothing: the op stays and recovery resends the
-//!    identical body later (NUT-19 gives the same answer). When the mint says the inputs are spent or the
-//!    quote issued (11001, 20002), the outputs are looked up with `/v1/restore` by their stored `B'`.
+//!    Or, on a definitive refusal by the mint ([`WalletError::is_definitive_refusal`]: a 4xx Cashu error
+//!    whose code proves nothing was applied) and once `/v1/restore` by the stored `B'` shows none of the
+//!    outputs signed, **roll back** (one commit): inputs released, the counters given back when no later
+//!    op took any, op deleted, history `failed`. No verdict changes nothing (no answer, a timeout, a 5xx,
+//!    a proxy's 502/504, a body that is no Cashu error, an unknown code): the op stays and recovery
+//!    resends the identical body later (NUT-19 gives the same answer). When the mint says the inputs are
+//!    spent or the quote issued (11001, 20002), the outputs are looked up the same way by their `B'`.
 
 use shared::nuts::{
     BlindSignature, CheckStateRequest, CheckStateResponse, ErrorCode, MeltQuoteBolt11Response, MeltQuoteState,
@@ -242,31 +245,35 @@ async fn on_refusal(engine: &Engine, op: &OpRecord, code: ErrorCode, detail: Str
         }
         return on_melt_state(engine, op, state.state, Some(refusal_for(op.kind, code, detail))).await;
     }
-    match code {
-        ErrorCode::TokenPending | ErrorCode::QuotePending => Ok(Outcome::Pending(WalletError::Pending)),
-        ErrorCode::TokenAlreadySpent | ErrorCode::TokensAlreadyIssued | ErrorCode::OutputsAlreadySigned => {
-            let request = RestoreRequest { outputs: blinded_messages(&op.outputs) };
-            let restored: RestoreResponse = match engine.post_as(&op.mint, "/v1/restore", &request).await {
-                Ok(restored) => restored,
-                Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
-                Err(other) => return Err(other),
-            };
-            let mut pairs = Vec::new();
-            for (message, signature) in restored.outputs.iter().zip(restored.signatures) {
-                if let Some(output) = op.outputs.iter().find(|o| o.blinded == message.blinded_secret) {
-                    pairs.push((output.clone(), signature));
-                }
-            }
-            if pairs.is_empty() {
-                give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await
-            } else {
-                finish(engine, op, pairs).await.map(Outcome::Done)
-            }
+    let spent =
+        matches!(code, ErrorCode::TokenAlreadySpent | ErrorCode::TokensAlreadyIssued | ErrorCode::OutputsAlreadySigned);
+    if matches!(code, ErrorCode::TokenPending | ErrorCode::QuotePending | ErrorCode::OutputsPending) {
+        return Ok(Outcome::Pending(WalletError::Pending));
+    }
+    if !spent && !WalletError::is_definitive_refusal(code) {
+        // Pending at the mint, or a code that proves nothing: resend the identical body later (NUT-19).
+        return Ok(Outcome::Pending(WalletError::Mint { code, detail }));
+    }
+    // Whatever the code, outputs the mint signed are ours: look them up by their stored `B'` first.
+    let request = RestoreRequest { outputs: blinded_messages(&op.outputs) };
+    let restored: RestoreResponse = match engine.post_as(&op.mint, "/v1/restore", &request).await {
+        Ok(restored) => restored,
+        Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+        Err(other) => return Err(other),
+    };
+    let mut pairs = Vec::new();
+    for (message, signature) in restored.outputs.iter().zip(restored.signatures) {
+        if let Some(output) = op.outputs.iter().find(|o| o.blinded == message.blinded_secret) {
+            pairs.push((output.clone(), signature));
         }
-        _ => {
-            roll_back(engine, op).await?;
-            Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
-        }
+    }
+    if !pairs.is_empty() {
+        finish(engine, op, pairs).await.map(Outcome::Done)
+    } else if spent {
+        give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await
+    } else {
+        roll_back(engine, op).await?;
+        Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
     }
 }
 
@@ -296,10 +303,26 @@ async fn give_up_spent(engine: &Engine, op: &OpRecord, error: WalletError) -> Re
             batch.put(Table::Notes, note.y.clone(), &note)?;
         }
     }
+    rewind_counter(engine, &mut batch, op).await?;
     batch.delete(Table::Ops, op.id.clone());
     history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
     engine.store.commit(batch).await?;
     Ok(Outcome::RolledBack(error))
+}
+
+/// Gives the op's derivation counters back when no later op took any: the mint signed none of its
+/// outputs (checked by `B'` before every undo) and never will, so the next op reuses them and leaves no
+/// gap for a restore ([`super::restore`]) to cross.
+async fn rewind_counter(engine: &Engine, batch: &mut Batch, op: &OpRecord) -> Result<(), WalletError> {
+    let (Some(first), Some(last)) =
+        (op.outputs.iter().min_by_key(|o| o.counter), op.outputs.iter().max_by_key(|o| o.counter))
+    else {
+        return Ok(());
+    };
+    if engine.counter(&first.keyset_id).await? == last.counter.saturating_add(1) {
+        batch.put(Table::Counters, first.keyset_id.to_string(), &first.counter)?;
+    }
+    Ok(())
 }
 
 /// Where an op's inputs go back to when it is undone: a reclaim's to its pending send, others' to spendable.
@@ -318,6 +341,7 @@ async fn roll_back(engine: &Engine, op: &OpRecord) -> Result<(), WalletError> {
         note.state = released_state(op);
         batch.put(Table::Notes, note.y.clone(), &note)?;
     }
+    rewind_counter(engine, &mut batch, op).await?;
     batch.delete(Table::Ops, op.id.clone());
     history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
     engine.store.commit(batch).await
