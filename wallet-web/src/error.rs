@@ -48,6 +48,11 @@ pub enum WalletError {
     /// A signature's DLEQ proof does not match the mint's published keys.
     #[error("The mint's signature could not be verified against its published keys.")]
     DleqInvalid,
+    /// A token's note came without DLEQ proof and the user did not choose to receive it without one.
+    #[error(
+        "This token carries no offline proof that its mint issued it. Receive it without proof only if you trust the sender."
+    )]
+    DleqMissing,
     /// The wallet has no seed yet.
     #[error("This wallet has no recovery words yet. Create or restore a wallet first.")]
     NoSeed,

@@ -21,7 +21,9 @@ use shared::nuts::{
 use shared::{Amount, CurrencyUnit, Proof, PublicKey, Token};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
-use super::engine::{Engine, bad_response, melt_method, melt_quote_state_path, mint_path, new_id, sum, to_json};
+use super::engine::{
+    Engine, MAX_OUTPUTS_PER_OP, bad_response, melt_method, melt_quote_state_path, mint_path, new_id, sum, to_json,
+};
 use super::mints::keyset_keys;
 use super::records::{Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, SendRecord};
 use super::views::{HistoryEntry, HistoryStatus};
@@ -104,6 +106,12 @@ impl Swap<'_> {
     /// Journals the swap, sends it, and finishes, rolls back or leaves it pending. Returns the op as
     /// journaled (its outputs) and how it ended.
     pub(crate) async fn run(self, engine: &Engine) -> Result<(OpRecord, Outcome), WalletError> {
+        if self.outputs.len() > MAX_OUTPUTS_PER_OP {
+            return Err(WalletError::Invalid(format!(
+                "This would need {} notes in one request; the wallet makes at most {MAX_OUTPUTS_PER_OP}.",
+                self.outputs.len()
+            )));
+        }
         let seed = engine.seed().await?;
         let keyset = self.mint.active_keyset().ok_or_else(|| WalletError::UnknownMint(self.mint.url.to_string()))?;
         let first = engine.counter(&keyset.id).await?;
