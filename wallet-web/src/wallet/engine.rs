@@ -84,6 +84,15 @@ pub(crate) fn max_denomination(record: &MintRecord) -> Result<Amount, WalletErro
         .ok_or_else(|| WalletError::UnknownMint(record.url.to_string()))
 }
 
+/// The meta record of mint quote `quote` at `mint` (a [`super::records::QuoteRecord`]), kept until the
+/// quote is issued.
+pub(crate) fn quote_key(mint: &MintUrl, quote: &str) -> String {
+    format!("{QUOTE_PREFIX}{mint} {quote}")
+}
+
+/// The prefix of [`quote_key`].
+pub(crate) const QUOTE_PREFIX: &str = "quote:";
+
 /// NUT-04 `POST /v1/mint/quote/{method}`.
 pub(crate) fn mint_quote_path(method: &PaymentMethod) -> String {
     format!("/v1/mint/quote/{method}")

@@ -16,16 +16,20 @@
 
 use shared::nuts::{
     BlindSignature, CheckStateRequest, CheckStateResponse, ErrorCode, MeltQuoteBolt11Response, MeltQuoteState,
-    MintRequest, PaymentMethod, RestoreRequest, RestoreResponse, State, SwapRequest, SwapResponse,
+    MintQuoteBolt11Response, MintQuoteState, MintRequest, PaymentMethod, RestoreRequest, RestoreResponse, State,
+    SwapRequest, SwapResponse,
 };
 use shared::{Amount, CurrencyUnit, Proof, PublicKey, Token};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
 use super::engine::{
-    Engine, MAX_OUTPUTS_PER_OP, bad_response, melt_method, melt_quote_state_path, mint_path, new_id, sum, to_json,
+    Engine, MAX_OUTPUTS_PER_OP, bad_response, melt_method, melt_quote_state_path, mint_path, mint_quote_state_path,
+    new_id, quote_key, sum, to_json,
 };
 use super::mints::keyset_keys;
-use super::records::{Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, SendRecord};
+use super::records::{
+    Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, QuoteRecord, SendRecord,
+};
 use super::views::{HistoryEntry, HistoryStatus};
 use crate::WalletError;
 use crate::mint_url::MintUrl;
@@ -73,12 +77,14 @@ pub(crate) enum Funding<'a> {
         /// A received token's notes (without DLEQ proofs).
         foreign: Vec<Proof>,
     },
-    /// `POST /v1/mint/{method}`: a paid mint quote.
+    /// `POST /v1/mint/{method}`: a mint quote, paid or paid first.
     Mint {
         /// The quote's payment method.
         method: PaymentMethod,
         /// The quote id.
         quote: String,
+        /// The `POST /v1/bank/pay` body that pays it first, in the same op.
+        pay: Option<String>,
     },
 }
 
@@ -117,15 +123,16 @@ impl Swap<'_> {
         let first = engine.counter(&keyset.id).await?;
         let outputs = build_outputs(&seed, keyset.id, first, self.outputs)?;
         let messages = blinded_messages(&outputs);
-        let (path, body, own, quote) = match self.funding {
-            Funding::Mint { method, quote } => {
+        let (path, body, own, quote, pay) = match self.funding {
+            Funding::Mint { method, quote, pay } => {
                 let body = to_json(&MintRequest { quote: quote.clone(), outputs: messages, signature: None })?;
-                (mint_path(&method), body, &[][..], Some(quote))
+                (mint_path(&method), body, &[][..], Some(quote), pay)
             }
             Funding::Swap { own, foreign } => {
                 let mut proofs: Vec<Proof> = own.iter().map(NoteRecord::to_input).collect();
                 proofs.extend(foreign);
-                ("/v1/swap".to_owned(), to_json(&SwapRequest { inputs: proofs, outputs: messages })?, own, None)
+                let body = to_json(&SwapRequest { inputs: proofs, outputs: messages })?;
+                ("/v1/swap".to_owned(), body, own, None, None)
             }
         };
         let op = OpRecord {
@@ -138,6 +145,7 @@ impl Swap<'_> {
             outputs,
             send_id: self.send_id,
             quote,
+            pay,
             memo: self.memo,
             history_id: self.history.id.clone(),
             created_at: engine.now_ms(),
@@ -192,13 +200,54 @@ async fn history_update(
     Ok(())
 }
 
-/// Steps 2 and 3: sends the op's request and finishes, rolls back or leaves it pending.
+/// Steps 2 and 3: sends the op's request (a bank payment first, when the op holds one) and finishes,
+/// rolls back or leaves it pending.
 pub(crate) async fn drive(engine: &Engine, op: &OpRecord) -> Result<Outcome, WalletError> {
+    let paid;
+    let op = match &op.pay {
+        None => op,
+        Some(pay) => match pay_first(engine, op, pay).await? {
+            Some(outcome) => return Ok(outcome),
+            None => {
+                paid = OpRecord { pay: None, ..op.clone() };
+                let mut batch = Batch::new();
+                batch.put(Table::Ops, paid.id.clone(), &paid)?;
+                engine.store.commit(batch).await?;
+                &paid
+            }
+        },
+    };
     match engine.connector.post(op.mint.as_str(), &op.path, &op.body).await {
         Ok(text) => on_answer(engine, op, &text).await,
         Err(error @ WalletError::Network { .. }) => Ok(Outcome::Pending(error)),
         Err(WalletError::Mint { code, detail }) => on_refusal(engine, op, code, detail).await,
         Err(other) => Err(other),
+    }
+}
+
+/// Pays a mint op's `bank` quote (`POST /v1/bank/pay` with the stored body). `None` once the quote is
+/// paid (this time, before, or the answer lost: the quote's state tells); else how the op ends for now:
+/// rolled back when the mint refused and the quote is unpaid, pending when no verdict came.
+async fn pay_first(engine: &Engine, op: &OpRecord, pay: &str) -> Result<Option<Outcome>, WalletError> {
+    let error = match engine.connector.post(op.mint.as_str(), "/v1/bank/pay", pay).await {
+        Ok(_) => return Ok(None),
+        Err(error @ (WalletError::Network { .. } | WalletError::Mint { .. })) => error,
+        Err(other) => return Err(other),
+    };
+    let quote = op.quote.clone().unwrap_or_default();
+    let state: MintQuoteBolt11Response =
+        match engine.get_as(&op.mint, &mint_quote_state_path(&PaymentMethod::Bank, &quote)).await {
+            Ok(state) => state,
+            Err(error @ WalletError::Network { .. }) => return Ok(Some(Outcome::Pending(error))),
+            Err(other) => return Err(other),
+        };
+    match (state.state, &error) {
+        (MintQuoteState::Paid | MintQuoteState::Issued, _) => Ok(None),
+        (MintQuoteState::Unpaid, WalletError::Mint { .. }) => {
+            roll_back(engine, op).await?;
+            Ok(Some(Outcome::RolledBack(error)))
+        }
+        (MintQuoteState::Unpaid, _) => Ok(Some(Outcome::Pending(error))),
     }
 }
 
@@ -390,6 +439,14 @@ async fn finish(
         }
         (OpKind::Reclaim, Some(send_id)) => {
             batch.delete(Table::Sends, send_id.clone());
+        }
+        // The quote is issued: recovery no longer looks at it.
+        (OpKind::Mint, _) => {
+            let key = quote_key(&op.mint, op.quote.as_deref().unwrap_or_default());
+            if let Some(mut quote) = get_json::<QuoteRecord>(&*engine.store, Table::Meta, &key).await? {
+                quote.issued = true;
+                batch.put(Table::Meta, key, &quote)?;
+            }
         }
         _ => {}
     }

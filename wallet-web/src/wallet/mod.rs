@@ -175,7 +175,8 @@ impl Wallet {
     }
 
     /// Bank method: pays the quote from the user's account at the mint (`POST /v1/bank/pay`, signed with the
-    /// account key derived from the seed).
+    /// account key derived from the seed), without issuing: [`Wallet::pay_and_mint`] does both, journaled;
+    /// a quote paid this way is minted by [`Wallet::mint_paid_quote`] or found by [`Wallet::recover`].
     pub async fn pay_quote_from_account(
         &self,
         mint: &str,
@@ -183,6 +184,14 @@ impl Wallet {
         account_id: &str,
     ) -> Result<(), WalletError> {
         issue::pay_from_account(&self.inner.engine, mint, quote_id, account_id).await
+    }
+
+    /// Bank method: pays the quote from the user's account at the mint and issues its notes, as one
+    /// journaled operation (a lost answer or a reload between payment and issue ends in notes on
+    /// [`Wallet::recover`]). Returns the amount added.
+    pub async fn pay_and_mint(&self, mint: &str, quote_id: &str, account_id: &str) -> Result<Amount, WalletError> {
+        let _held = self.exclusive().await?;
+        issue::pay_and_mint(&self.inner.engine, mint, quote_id, account_id).await
     }
 
     /// The seed-derived account public key (hex, SEC1 compressed) that the mint's operator registers:

@@ -30,6 +30,7 @@ pub(crate) async fn restore(engine: &Engine, mint: &str) -> Result<Amount, Walle
         outputs: Vec::new(),
         send_id: None,
         quote: None,
+        pay: None,
         memo: None,
         history_id: history.id.clone(),
         created_at: engine.now_ms(),
