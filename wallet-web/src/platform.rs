@@ -146,6 +146,8 @@ pub async fn sleep(ms: u32) {
 struct WebLock {
     release: Option<js_sys::Function>,
     _callback: Option<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    /// Passes a refusal of the request on to the grant (kept alive while the request may settle).
+    _on_refused: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 impl Drop for WebLock {
@@ -174,26 +176,40 @@ async fn web_lock(name: &str) -> Result<WebLock, WalletError> {
         None
     };
     let Some(request) = request else {
-        return Ok(WebLock { release: None, _callback: None });
+        return Ok(WebLock { release: None, _callback: None, _on_refused: None });
     };
     // `held` stays pending until we call `release`; the browser holds the lock until it settles.
     let mut release = None;
     let held = js_sys::Promise::new(&mut |resolve, _reject| release = Some(resolve));
     let mut granted_resolve = None;
-    let granted = js_sys::Promise::new(&mut |resolve, _reject| granted_resolve = Some(resolve));
-    let (Some(release), Some(granted_resolve)) = (release, granted_resolve) else {
+    let mut granted_reject = None;
+    let granted = js_sys::Promise::new(&mut |resolve, reject| {
+        granted_resolve = Some(resolve);
+        granted_reject = Some(reject);
+    });
+    let (Some(release), Some(granted_resolve), Some(granted_reject)) = (release, granted_resolve, granted_reject)
+    else {
         return Err(WalletError::Storage("could not create the lock's promises".into()));
     };
     let callback = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |_lock: JsValue| {
         let _ = granted_resolve.call0(&JsValue::NULL);
         held.clone().into()
     });
-    // The returned promise settles only when the lock is released, so it is not awaited here.
-    let lock = WebLock { release: Some(release), _callback: Some(callback) };
-    if let Some(callback) = &lock._callback {
-        request
+    // The returned promise settles only when the lock is released, so it is not awaited here; but when the
+    // browser rejects the request (a reserved name, an aborted request), it rejects at once and so does
+    // `granted`: an error, never a wait for a grant that will not come.
+    let on_refused = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+        let _ = granted_reject.call1(&JsValue::NULL, &error);
+    });
+    let lock = WebLock { release: Some(release), _callback: Some(callback), _on_refused: Some(on_refused) };
+    if let (Some(callback), Some(on_refused)) = (&lock._callback, &lock._on_refused) {
+        let requested = request
             .call2(&locks, &JsValue::from_str(name), callback.as_ref().unchecked_ref())
             .map_err(|e| WalletError::Storage(format!("the browser refused the lock: {e:?}")))?;
+        let promise = requested
+            .dyn_into::<js_sys::Promise>()
+            .map_err(|_| WalletError::Storage("the browser's lock request returned no promise".into()))?;
+        let _ = promise.catch(on_refused);
     }
     wasm_bindgen_futures::JsFuture::from(granted)
         .await

@@ -75,3 +75,19 @@ async fn two_tabs_never_share_a_note_or_a_counter() {
         assert_eq!(bob.receive(&send.token, false).await.unwrap().amount, Amount::from(13));
     }
 }
+
+/// A lock request the browser rejects (names starting with `-` are reserved) is an error at once, not a
+/// wait for a grant that never comes (issue 12, point 4).
+#[wasm_bindgen_test]
+async fn a_refused_lock_request_is_an_error_not_a_hang() {
+    use futures::future::{Either, select};
+    use wallet_web::platform::{TabLock, WebLocks};
+    let request = Box::pin(async { WebLocks.lock("-reserved").await.map(|_| ()) });
+    match select(request, Box::pin(wallet_web::platform::sleep(5_000))).await {
+        Either::Left((result, _)) => assert!(matches!(result, Err(WalletError::Storage(_))), "{result:?}"),
+        Either::Right(_) => panic!("the refused lock request hangs"),
+    }
+    // The lock still works for a proper name afterwards.
+    let guard = WebLocks.lock("wallet-test-after-a-refusal").await.unwrap();
+    drop(guard);
+}
