@@ -65,6 +65,11 @@ pub enum WalletError {
     /// The browser's storage failed.
     #[error("The wallet's storage failed: {0}")]
     Storage(String),
+    /// The browser has no Web Locks here (an insecure context) and another tab has this wallet open.
+    #[error(
+        "This wallet is open in another tab. Over this connection (not https) the browser cannot keep two tabs from spending the same money: close the other tab and try again."
+    )]
+    OtherTab,
     /// Another operation holds the wallet.
     #[error("The wallet is busy with another operation. Try again in a moment.")]
     Busy,
