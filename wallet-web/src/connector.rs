@@ -2,8 +2,9 @@
 //! [`HttpConnector`], its implementation with gloo-net (cross-origin `fetch`; mints send CORS headers).
 //!
 //! A connector returns the answer's text on success, [`WalletError::Mint`] with the parsed Cashu
-//! `{code, detail}` on an error answer ([`WalletError::from_mint_answer`]), and [`WalletError::Network`] when no answer arrived (including a
-//! timeout). The distinction matters: only a mint's answer may roll an operation back.
+//! `{code, detail}` on a 4xx answer that carries one ([`WalletError::from_mint_answer`]), and
+//! [`WalletError::Network`] when no verdict arrived: no answer, a timeout, a 5xx, a proxy's page. The
+//! distinction matters: only a mint's definitive refusal may roll an operation back.
 
 use gloo_net::http::Request;
 
@@ -58,7 +59,7 @@ async fn send(mint: &str, request: gloo_net::http::Request) -> Result<String, Wa
     let exchange = async {
         let response = request.send().await.map_err(|e| network(mint, e))?;
         let text = response.text().await.map_err(|e| network(mint, e))?;
-        if response.ok() { Ok(text) } else { Err(WalletError::from_mint_answer(response.status(), &text)) }
+        if response.ok() { Ok(text) } else { Err(WalletError::from_mint_answer(mint, response.status(), &text)) }
     };
     match select(Box::pin(exchange), Box::pin(crate::platform::sleep(TIMEOUT_MS))).await {
         Either::Left((result, _)) => result,

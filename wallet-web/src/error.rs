@@ -48,6 +48,11 @@ pub enum WalletError {
     /// A signature's DLEQ proof does not match the mint's published keys.
     #[error("The mint's signature could not be verified against its published keys.")]
     DleqInvalid,
+    /// A token's note came without DLEQ proof and the user did not choose to receive it without one.
+    #[error(
+        "This token carries no offline proof that its mint issued it. Receive it without proof only if you trust the sender."
+    )]
+    DleqMissing,
     /// The wallet has no seed yet.
     #[error("This wallet has no recovery words yet. Create or restore a wallet first.")]
     NoSeed,
@@ -60,6 +65,11 @@ pub enum WalletError {
     /// The browser's storage failed.
     #[error("The wallet's storage failed: {0}")]
     Storage(String),
+    /// The browser has no Web Locks here (an insecure context) and another tab has this wallet open.
+    #[error(
+        "This wallet is open in another tab. Over this connection (not https) the browser cannot keep two tabs from spending the same money: close the other tab and try again."
+    )]
+    OtherTab,
     /// Another operation holds the wallet.
     #[error("The wallet is busy with another operation. Try again in a moment.")]
     Busy,
@@ -86,13 +96,50 @@ impl From<shared::Error> for WalletError {
 }
 
 impl WalletError {
-    /// The error of a mint's non-2xx answer with HTTP status `status` and body `body`: the Cashu
-    /// `{code, detail}` when the body is one, else code 0 and the status.
-    pub fn from_mint_answer(status: u16, body: &str) -> WalletError {
+    /// The error of `mint`'s non-2xx answer with HTTP status `status` and body `body`: the Cashu
+    /// `{code, detail}` of a 4xx answer whose body is one ([`WalletError::Mint`], the mint's verdict). Anything
+    /// else is no verdict and counts as [`WalletError::Network`]: a 5xx (the mint answers 500 after a failed
+    /// fsync of a batch it applied), a proxy's 502/503/504, a body that is not a Cashu error. The request
+    /// may have been applied; the caller keeps its op pending and resends it (NUT-19).
+    pub fn from_mint_answer(mint: &str, status: u16, body: &str) -> WalletError {
         match serde_json::from_str::<ErrorResponse>(body) {
-            Ok(error) => WalletError::Mint { code: error.code, detail: error.detail },
-            Err(_) => WalletError::Mint { code: ErrorCode::Unknown(0), detail: format!("HTTP {status}") },
+            Ok(error) if (400..500).contains(&status) => WalletError::Mint { code: error.code, detail: error.detail },
+            _ => WalletError::Network {
+                mint: mint.to_owned(),
+                reason: format!("HTTP {status} without a verdict; the outcome is unknown"),
+            },
         }
+    }
+
+    /// Whether the mint's refusal `code` proves that it applied nothing: the request was malformed,
+    /// unbalanced, for an unknown or inactive keyset, or its quote was not payable. Spent inputs, issued
+    /// quotes and signed outputs (11001, 20002, 11003) are not in this list (the request may have been
+    /// applied before: restore by `B'`), nor pending states, nor codes this wallet does not know
+    /// (`Unknown`): those leave the op pending.
+    pub fn is_definitive_refusal(code: ErrorCode) -> bool {
+        matches!(
+            code,
+            ErrorCode::TokenNotVerified
+                | ErrorCode::TransactionUnbalanced
+                | ErrorCode::AmountOutofLimitRange
+                | ErrorCode::DuplicateInputs
+                | ErrorCode::DuplicateOutputs
+                | ErrorCode::MultipleUnits
+                | ErrorCode::UnitMismatch
+                | ErrorCode::AmountlessInvoiceNotSupported
+                | ErrorCode::IncorrectQuoteAmount
+                | ErrorCode::UnsupportedUnit
+                | ErrorCode::MaxInputsExceeded
+                | ErrorCode::MaxOutputsExceeded
+                | ErrorCode::KeysetNotFound
+                | ErrorCode::KeysetInactive
+                | ErrorCode::KeysetExpired
+                | ErrorCode::QuoteNotPaid
+                | ErrorCode::MintingDisabled
+                | ErrorCode::QuoteExpired
+                | ErrorCode::WitnessMissingOrInvalid
+                | ErrorCode::PubkeyRequired
+        )
     }
 }
 
@@ -102,13 +149,29 @@ mod tests {
 
     #[test]
     fn reads_cashu_error_bodies() {
-        let error = WalletError::from_mint_answer(400, r#"{"code":11001,"detail":"Token already spent."}"#);
+        let error = WalletError::from_mint_answer("m", 400, r#"{"code":11001,"detail":"Token already spent."}"#);
         assert_eq!(
             error,
             WalletError::Mint { code: ErrorCode::TokenAlreadySpent, detail: "Token already spent.".into() }
         );
         assert_eq!(error.to_string(), "The mint refused: Token already spent. (code 11001)");
-        let proxy = WalletError::from_mint_answer(502, "<html>Bad Gateway</html>");
-        assert_eq!(proxy, WalletError::Mint { code: ErrorCode::Unknown(0), detail: "HTTP 502".into() });
+        // No verdict: a proxy's page, a 5xx even with a Cashu body, a 4xx without one.
+        for (status, body) in [
+            (502, "<html>Bad Gateway</html>"),
+            (504, ""),
+            (500, r#"{"code":0,"detail":"fsync failed"}"#),
+            (503, r#"{"code":11005,"detail":"unbalanced"}"#),
+            (400, "not json"),
+        ] {
+            let error = WalletError::from_mint_answer("m", status, body);
+            assert!(matches!(error, WalletError::Network { .. }), "{status} {body}: {error:?}");
+        }
+        assert!(WalletError::is_definitive_refusal(ErrorCode::TransactionUnbalanced));
+        assert!(WalletError::is_definitive_refusal(ErrorCode::KeysetNotFound));
+        for code in
+            [ErrorCode::Unknown(0), ErrorCode::TokenAlreadySpent, ErrorCode::TokenPending, ErrorCode::QuotePending]
+        {
+            assert!(!WalletError::is_definitive_refusal(code), "{code:?}");
+        }
     }
 }

@@ -116,14 +116,138 @@ impl TabLock for ProcessLocks {
     }
 }
 
-/// The browser's Web Locks API (`navigator.locks.request`).
+/// The browser's Web Locks API (`navigator.locks.request`); where the browser has none (an insecure
+/// context: http on a LAN address), [`LonelyTab`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WebLocks;
+
+thread_local! {
+    static FALLBACK: LonelyTab = LonelyTab::new();
+}
 
 #[async_trait::async_trait(?Send)]
 impl TabLock for WebLocks {
     async fn lock(&self, name: &str) -> Result<TabGuard, WalletError> {
-        Ok(TabGuard::new(web_lock(name).await?))
+        match web_lock(name).await? {
+            Some(lock) => Ok(TabGuard::new(lock)),
+            None => {
+                let fallback = FALLBACK.with(LonelyTab::clone);
+                fallback.lock(name).await
+            }
+        }
+    }
+}
+
+/// How long a [`LonelyTab`] waits for another wallet tab to answer before each operation.
+pub const LONELY_TAB_WAIT_MS: u32 = 250;
+
+/// The stand-in for Web Locks where the browser has none: with no lock to share, a tab refuses to write
+/// ([`WalletError::OtherTab`]) while another tab has the same wallet open. Each tab answers on a
+/// `BroadcastChannel` named after the lock (which insecure contexts have); before each operation it asks
+/// and waits [`LONELY_TAB_WAIT_MS`]. A tab listens from its first question on, so of two tabs that start
+/// at once the later one hears the earlier; two that ask at once both refuse: never two writers. Each
+/// instance is one tab (tests make two).
+#[derive(Clone, Default)]
+pub struct LonelyTab {
+    channels: Rc<RefCell<HashMap<String, Rc<Channel>>>>,
+}
+
+impl std::fmt::Debug for LonelyTab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LonelyTab").finish_non_exhaustive()
+    }
+}
+
+impl LonelyTab {
+    /// A tab that has asked nothing yet.
+    pub fn new() -> Self {
+        LonelyTab::default()
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl TabLock for LonelyTab {
+    async fn lock(&self, name: &str) -> Result<TabGuard, WalletError> {
+        let existing = self.channels.borrow().get(name).cloned();
+        let channel = match existing {
+            Some(channel) => channel,
+            None => {
+                let channel = Rc::new(Channel::open(name)?);
+                self.channels.borrow_mut().insert(name.to_owned(), channel.clone());
+                channel
+            }
+        };
+        channel.answered.set(false);
+        channel.post(&format!("ask {}", channel.id))?;
+        sleep(LONELY_TAB_WAIT_MS).await;
+        if channel.answered.get() {
+            return Err(WalletError::OtherTab);
+        }
+        Ok(TabGuard::new(()))
+    }
+}
+
+/// One tab's `BroadcastChannel`: answers every other tab's `ask ID` with `here ME ID`, and notes answers
+/// to its own question. Closed on drop.
+struct Channel {
+    channel: JsValue,
+    id: String,
+    answered: Rc<std::cell::Cell<bool>>,
+    _listener: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Channel {
+    fn open(name: &str) -> Result<Channel, WalletError> {
+        let unsupported = || WalletError::Storage("this browser has neither Web Locks nor BroadcastChannel".into());
+        let global = js_sys::global();
+        let constructor = js_sys::Reflect::get(&global, &JsValue::from_str("BroadcastChannel"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+            .ok_or_else(unsupported)?;
+        let channel = js_sys::Reflect::construct(&constructor, &js_sys::Array::of1(&JsValue::from_str(name)))
+            .map_err(|_| unsupported())?;
+        let id = format!("{:x}", (js_sys::Math::random() * 2f64.powi(52)) as u64);
+        let answered = Rc::new(std::cell::Cell::new(false));
+        let (me, heard, replies) = (id.clone(), answered.clone(), channel.clone());
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let data = js_sys::Reflect::get(&event, &JsValue::from_str("data")).ok().and_then(|d| d.as_string());
+            let words: Vec<String> = data.unwrap_or_default().split(' ').map(str::to_owned).collect();
+            match words.as_slice() {
+                [ask, other] if ask == "ask" && *other != me => {
+                    let _ = post(&replies, &format!("here {me} {other}"));
+                }
+                [here, _, to] if here == "here" && *to == me => heard.set(true),
+                _ => {}
+            }
+        });
+        js_sys::Reflect::set(&channel, &JsValue::from_str("onmessage"), listener.as_ref())
+            .map_err(|_| unsupported())?;
+        Ok(Channel { channel, id, answered, _listener: listener })
+    }
+
+    fn post(&self, message: &str) -> Result<(), WalletError> {
+        post(&self.channel, message)
+    }
+}
+
+fn post(channel: &JsValue, message: &str) -> Result<(), WalletError> {
+    let post = js_sys::Reflect::get(channel, &JsValue::from_str("postMessage"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| WalletError::Storage("the BroadcastChannel has no postMessage".into()))?;
+    post.call1(channel, &JsValue::from_str(message))
+        .map(|_| ())
+        .map_err(|e| WalletError::Storage(format!("the BroadcastChannel refused a message: {e:?}")))
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        let close = js_sys::Reflect::get(&self.channel, &JsValue::from_str("close"))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(close) = close {
+            let _ = close.call0(&self.channel);
+        }
     }
 }
 
@@ -146,6 +270,8 @@ pub async fn sleep(ms: u32) {
 struct WebLock {
     release: Option<js_sys::Function>,
     _callback: Option<Closure<dyn FnMut(JsValue) -> JsValue>>,
+    /// Passes a refusal of the request on to the grant (kept alive while the request may settle).
+    _on_refused: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 impl Drop for WebLock {
@@ -156,9 +282,9 @@ impl Drop for WebLock {
     }
 }
 
-/// Waits for the exclusive Web Lock `name`, shared by every tab of this origin. Where the browser has no
-/// Web Locks API (an insecure context), returns a lock that holds nothing: one tab is then assumed.
-async fn web_lock(name: &str) -> Result<WebLock, WalletError> {
+/// Waits for the exclusive Web Lock `name`, shared by every tab of this origin. `None` where the browser has
+/// no Web Locks API (an insecure context).
+async fn web_lock(name: &str) -> Result<Option<WebLock>, WalletError> {
     let global = js_sys::global();
     let navigator = js_sys::Reflect::get(&global, &JsValue::from_str("navigator")).unwrap_or(JsValue::UNDEFINED);
     let locks = if navigator.is_object() {
@@ -174,29 +300,43 @@ async fn web_lock(name: &str) -> Result<WebLock, WalletError> {
         None
     };
     let Some(request) = request else {
-        return Ok(WebLock { release: None, _callback: None });
+        return Ok(None);
     };
     // `held` stays pending until we call `release`; the browser holds the lock until it settles.
     let mut release = None;
     let held = js_sys::Promise::new(&mut |resolve, _reject| release = Some(resolve));
     let mut granted_resolve = None;
-    let granted = js_sys::Promise::new(&mut |resolve, _reject| granted_resolve = Some(resolve));
-    let (Some(release), Some(granted_resolve)) = (release, granted_resolve) else {
+    let mut granted_reject = None;
+    let granted = js_sys::Promise::new(&mut |resolve, reject| {
+        granted_resolve = Some(resolve);
+        granted_reject = Some(reject);
+    });
+    let (Some(release), Some(granted_resolve), Some(granted_reject)) = (release, granted_resolve, granted_reject)
+    else {
         return Err(WalletError::Storage("could not create the lock's promises".into()));
     };
     let callback = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |_lock: JsValue| {
         let _ = granted_resolve.call0(&JsValue::NULL);
         held.clone().into()
     });
-    // The returned promise settles only when the lock is released, so it is not awaited here.
-    let lock = WebLock { release: Some(release), _callback: Some(callback) };
-    if let Some(callback) = &lock._callback {
-        request
+    // The returned promise settles only when the lock is released, so it is not awaited here; but when the
+    // browser rejects the request (a reserved name, an aborted request), it rejects at once and so does
+    // `granted`: an error, never a wait for a grant that will not come.
+    let on_refused = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+        let _ = granted_reject.call1(&JsValue::NULL, &error);
+    });
+    let lock = WebLock { release: Some(release), _callback: Some(callback), _on_refused: Some(on_refused) };
+    if let (Some(callback), Some(on_refused)) = (&lock._callback, &lock._on_refused) {
+        let requested = request
             .call2(&locks, &JsValue::from_str(name), callback.as_ref().unchecked_ref())
             .map_err(|e| WalletError::Storage(format!("the browser refused the lock: {e:?}")))?;
+        let promise = requested
+            .dyn_into::<js_sys::Promise>()
+            .map_err(|_| WalletError::Storage("the browser's lock request returned no promise".into()))?;
+        let _ = promise.catch(on_refused);
     }
     wasm_bindgen_futures::JsFuture::from(granted)
         .await
         .map_err(|e| WalletError::Storage(format!("the lock was not granted: {e:?}")))?;
-    Ok(lock)
+    Ok(Some(lock))
 }

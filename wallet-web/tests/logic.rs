@@ -16,7 +16,7 @@ fn formats_times_in_utc() {
 
 #[wasm_bindgen_test]
 fn errors_are_in_plain_words() {
-    let error = WalletError::from_mint_answer(400, r#"{"code":11001,"detail":"Token already spent."}"#);
+    let error = WalletError::from_mint_answer("http://mint", 400, r#"{"code":11001,"detail":"Token already spent."}"#);
     assert_eq!(error.to_string(), "The mint refused: Token already spent. (code 11001)");
     let unreachable = WalletError::Network { mint: "http://mint".into(), reason: "TypeError: Failed to fetch".into() };
     assert!(unreachable.to_string().starts_with("Could not reach the mint at http://mint."));

@@ -172,9 +172,10 @@ async fn top_up(
     let wallet: Wallet = ctx.wallet()?;
     let quote = wallet.request_mint_quote(mint, method.clone(), amount).await?;
     if method == PaymentMethod::Bank {
-        status.set(Status::Working("Paying from your account…".to_owned()));
-        wallet.pay_quote_from_account(mint, &quote.id, account).await?;
-    } else if quote.state == MintQuoteState::Unpaid {
+        status.set(Status::Working("Paying from your account and issuing your notes…".to_owned()));
+        return wallet.pay_and_mint(mint, &quote.id, account).await;
+    }
+    if quote.state == MintQuoteState::Unpaid {
         invoice.set(Some(quote.clone()));
         status.set(Status::Working("Waiting for the invoice to be paid…".to_owned()));
         let mut paid = false;

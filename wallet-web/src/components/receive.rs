@@ -60,9 +60,19 @@ pub fn Receive() -> impl IntoView {
         }
         let text = tidy_token(&token.get_untracked());
         let trusted = trust.get_untracked();
+        // The preview said so and the user pressed Receive: the explicit choice to receive without proof.
+        let without_proof = found.dleq == DleqStatus::Missing;
         status.set(Status::Working("Redeeming the token at its mint…".to_owned()));
         leptos::task::spawn_local(async move {
-            let received = async { ctx.wallet()?.receive(&text, trusted).await }.await;
+            let received = async {
+                let wallet = ctx.wallet()?;
+                if without_proof {
+                    wallet.receive_without_proof(&text, trusted).await
+                } else {
+                    wallet.receive(&text, trusted).await
+                }
+            }
+            .await;
             ctx.reload_now().await;
             match received {
                 Ok(view) => {
@@ -140,9 +150,10 @@ fn Preview(found: TokenPreview, trust: RwSignal<bool>) -> impl IntoView {
     let TokenPreview { mint, amount, unit, memo, notes, mint_known, dleq } = found;
     let (dleq_class, dleq_text) = match dleq {
         DleqStatus::AllValid => ("ok", "Signatures verified offline: the mint really issued these notes."),
-        DleqStatus::Missing => {
-            ("warn", "No offline proof came with this token: the mint will check it when you receive.")
-        }
+        DleqStatus::Missing => (
+            "warn",
+            "No offline proof came with this token. Receive only if you trust the sender: the mint checks it then.",
+        ),
         DleqStatus::Invalid => {
             ("bad", "The signatures do not check out: this token is forged or damaged. Do not accept it.")
         }

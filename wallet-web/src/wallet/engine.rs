@@ -18,6 +18,21 @@ use crate::mint_url::MintUrl;
 use crate::platform::Clock;
 use crate::store::{Table, WalletStore, get_all_json, get_json};
 
+/// Outputs per `/v1/restore` request.
+pub const RESTORE_BATCH: u32 = 100;
+/// A restore stops after this many batches in a row without a known output.
+pub const RESTORE_EMPTY_BATCHES: u32 = 3;
+/// The most outputs one operation asks for, so the most derivation counters it moves: two batches less
+/// than a restore crosses, so the counters of an op the mint never signed (its request lost, or refused
+/// after a later op took counters) leave a gap that a restore ([`super::restore`]) steps over. Checked
+/// before any counter moves ([`super::journal::Swap::run`]).
+pub const MAX_OUTPUTS_PER_OP: usize = (RESTORE_BATCH * (RESTORE_EMPTY_BATCHES - 1)) as usize;
+/// The most notes a token may hold to be received (checked before anything else).
+pub const MAX_TOKEN_NOTES: usize = 1000;
+/// The largest value a token may claim to be received: every bitcoin there will be, in sat (21 million
+/// BTC). Anything above is forged.
+pub const MAX_TOKEN_VALUE: u64 = 21_000_000 * 100_000_000;
+
 /// The meta record holding the mnemonic.
 pub(crate) const MNEMONIC_KEY: &str = "mnemonic";
 
@@ -68,6 +83,15 @@ pub(crate) fn max_denomination(record: &MintRecord) -> Result<Amount, WalletErro
         .and_then(|k| k.keys.max_amount())
         .ok_or_else(|| WalletError::UnknownMint(record.url.to_string()))
 }
+
+/// The meta record of mint quote `quote` at `mint` (a [`super::records::QuoteRecord`]), kept until the
+/// quote is issued.
+pub(crate) fn quote_key(mint: &MintUrl, quote: &str) -> String {
+    format!("{QUOTE_PREFIX}{mint} {quote}")
+}
+
+/// The prefix of [`quote_key`].
+pub(crate) const QUOTE_PREFIX: &str = "quote:";
 
 /// NUT-04 `POST /v1/mint/quote/{method}`.
 pub(crate) fn mint_quote_path(method: &PaymentMethod) -> String {
@@ -203,6 +227,18 @@ impl Engine {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn one_op_never_jumps_further_than_a_restore_looks() {
+        // An op of MAX_OUTPUTS_PER_OP outputs starting anywhere in a batch leaves at most
+        // RESTORE_EMPTY_BATCHES - 1 batches empty in a row.
+        let per_op = MAX_OUTPUTS_PER_OP as u32;
+        for start in [0, 1, RESTORE_BATCH - 1] {
+            let first_empty = start.div_ceil(RESTORE_BATCH);
+            let next_used = (start + per_op) / RESTORE_BATCH;
+            assert!(next_used - first_empty < RESTORE_EMPTY_BATCHES, "start {start}");
+        }
+    }
 
     #[test]
     fn paths_carry_the_method() {

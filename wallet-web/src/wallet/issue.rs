@@ -2,10 +2,10 @@
 //! account at the mint, and issuing the notes of a paid quote (journaled).
 
 use shared::nuts::bank::BankPayRequest;
-use shared::nuts::{MintQuoteBolt11Request, MintQuoteBolt11Response, PaymentMethod};
+use shared::nuts::{MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
 use shared::{Amount, CurrencyUnit, SecretKey};
 
-use super::engine::{Engine, max_denomination, mint_quote_path, mint_quote_state_path, positive};
+use super::engine::{Engine, max_denomination, mint_quote_path, mint_quote_state_path, positive, quote_key, to_json};
 use super::journal::{Funding, Swap};
 use super::records::{Destination, OpKind, QuoteRecord};
 use super::views::HistoryKind;
@@ -33,9 +33,15 @@ pub(crate) async fn request_quote(
     let record = engine.mint_record(mint).await?;
     let request = MintQuoteBolt11Request { amount, unit: CurrencyUnit::Sat, description: None, pubkey: None };
     let quote: MintQuoteBolt11Response = engine.post_as(&record.url, &mint_quote_path(method), &request).await?;
-    let stored = QuoteRecord { id: quote.quote.clone(), method: method.clone(), mint: record.url.clone(), amount };
+    let stored = QuoteRecord {
+        id: quote.quote.clone(),
+        method: method.clone(),
+        mint: record.url.clone(),
+        amount,
+        issued: false,
+    };
     let mut batch = Batch::new();
-    batch.put(Table::Meta, format!("quote:{} {}", record.url, quote.quote), &stored)?;
+    batch.put(Table::Meta, quote_key(&record.url, &quote.quote), &stored)?;
     engine.store.commit(batch).await?;
     Ok(quote)
 }
@@ -43,7 +49,7 @@ pub(crate) async fn request_quote(
 /// A quote this wallet asked for.
 async fn quote_record(engine: &Engine, mint: &str, quote_id: &str) -> Result<QuoteRecord, WalletError> {
     let url = MintUrl::parse(mint)?;
-    get_json(&*engine.store, Table::Meta, &format!("quote:{url} {quote_id}"))
+    get_json(&*engine.store, Table::Meta, &quote_key(&url, quote_id))
         .await?
         .ok_or_else(|| WalletError::Invalid("This wallet did not ask for that quote.".into()))
 }
@@ -77,6 +83,60 @@ pub(crate) async fn pay_from_account(
 /// Issues the notes of a paid quote; returns the amount added.
 pub(crate) async fn mint_paid(engine: &Engine, mint: &str, quote_id: &str) -> Result<Amount, WalletError> {
     let quote = quote_record(engine, mint, quote_id).await?;
+    issue(engine, &quote, None).await
+}
+
+/// Pays a `bank` quote from account `account` and issues its notes, as one journaled op: the payment's
+/// body is journaled with the mint request, so a lost answer or a reload between payment and issue ends
+/// in notes on recovery, never in a debited account alone. Returns the amount added.
+pub(crate) async fn pay_and_mint(
+    engine: &Engine,
+    mint: &str,
+    quote_id: &str,
+    account: &str,
+) -> Result<Amount, WalletError> {
+    let quote = quote_record(engine, mint, quote_id).await?;
+    if quote.method != PaymentMethod::Bank {
+        return Err(WalletError::Invalid("Only a bank quote is paid from an account.".into()));
+    }
+    let key = account_key(engine).await?;
+    let signature = shared::nuts::bank::sign_payment(&key, &quote.id)?;
+    let pay = BankPayRequest { quote: quote.id.clone(), account: account.to_owned(), signature };
+    issue(engine, &quote, Some(to_json(&pay)?)).await
+}
+
+/// Recovery's look at a quote this wallet asked for and has no op for: mints it when the mint says PAID
+/// (paid from another device, or the payment's op lost before this version journaled it), forgets it
+/// when expired unpaid; an ISSUED one is marked issued. Whether it minted.
+pub(crate) async fn mint_if_paid(engine: &Engine, quote: &QuoteRecord) -> Result<bool, WalletError> {
+    let state: MintQuoteBolt11Response =
+        engine.get_as(&quote.mint, &mint_quote_state_path(&quote.method, &quote.id)).await?;
+    let now = (engine.now_ms() / 1000.0) as u64;
+    let expired = state.expiry.is_some_and(|expiry| expiry < now);
+    match state.state {
+        MintQuoteState::Paid => issue(engine, quote, None).await.map(|_| true),
+        MintQuoteState::Issued => {
+            let mut batch = Batch::new();
+            batch.put(
+                Table::Meta,
+                quote_key(&quote.mint, &quote.id),
+                &QuoteRecord { issued: true, ..quote.clone() },
+            )?;
+            engine.store.commit(batch).await.map(|()| false)
+        }
+        MintQuoteState::Unpaid if expired => forget(engine, quote).await.map(|()| false),
+        MintQuoteState::Unpaid => Ok(false),
+    }
+}
+
+async fn forget(engine: &Engine, quote: &QuoteRecord) -> Result<(), WalletError> {
+    let mut batch = Batch::new();
+    batch.delete(Table::Meta, quote_key(&quote.mint, &quote.id));
+    engine.store.commit(batch).await
+}
+
+/// The journaled mint op of `quote`, paying it first with the `pay` body when given.
+async fn issue(engine: &Engine, quote: &QuoteRecord, pay: Option<String>) -> Result<Amount, WalletError> {
     let record = engine.mint_record(quote.mint.as_str()).await?;
     let max = max_denomination(&record)?;
     let amounts: Vec<(Amount, Destination)> =
@@ -85,7 +145,7 @@ pub(crate) async fn mint_paid(engine: &Engine, mint: &str, quote_id: &str) -> Re
     let swap = Swap {
         kind: OpKind::Mint,
         mint: &record,
-        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone() },
+        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone(), pay },
         outputs: &amounts,
         send_id: None,
         memo: None,

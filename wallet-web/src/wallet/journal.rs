@@ -6,21 +6,30 @@
 //!    outputs' secrets and blinding factors, and a `pending` history entry.
 //! 2. **Send** the request ([`drive`]).
 //! 3. **Finish** (one store commit): the new notes, the inputs deleted, the op deleted, history `done`.
-//!    Or, on a definitive refusal by the mint, **roll back** (one commit): inputs released, op deleted,
-//!    history `failed`. A network failure changes nothing: the op stays and recovery resends the
-//!    identical body later (NUT-19 gives the same answer). When the mint says the inputs are spent or the
-//!    quote issued (11001, 20002), the outputs are looked up with `/v1/restore` by their stored `B'`.
+//!    Or, on a definitive refusal by the mint ([`WalletError::is_definitive_refusal`]: a 4xx Cashu error
+//!    whose code proves nothing was applied) and once `/v1/restore` by the stored `B'` shows none of the
+//!    outputs signed, **roll back** (one commit): inputs released, the counters given back when no later
+//!    op took any, op deleted, history `failed`. No verdict changes nothing (no answer, a timeout, a 5xx,
+//!    a proxy's 502/504, a body that is no Cashu error, an unknown code): the op stays and recovery
+//!    resends the identical body later (NUT-19 gives the same answer). When the mint says the inputs are
+//!    spent or the quote issued (11001, 20002), the outputs are looked up the same way by their `B'`.
 
 use shared::nuts::{
     BlindSignature, CheckStateRequest, CheckStateResponse, ErrorCode, MeltQuoteBolt11Response, MeltQuoteState,
-    MintRequest, PaymentMethod, RestoreRequest, RestoreResponse, State, SwapRequest, SwapResponse,
+    MintQuoteBolt11Response, MintQuoteState, MintRequest, PaymentMethod, RestoreRequest, RestoreResponse, State,
+    SwapRequest, SwapResponse,
 };
 use shared::{Amount, CurrencyUnit, Proof, PublicKey, Token};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
-use super::engine::{Engine, bad_response, melt_method, melt_quote_state_path, mint_path, new_id, sum, to_json};
+use super::engine::{
+    Engine, MAX_OUTPUTS_PER_OP, bad_response, melt_method, melt_quote_state_path, mint_path, mint_quote_state_path,
+    new_id, quote_key, sum, to_json,
+};
 use super::mints::keyset_keys;
-use super::records::{Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, SendRecord};
+use super::records::{
+    Destination, MintRecord, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord, QuoteRecord, SendRecord,
+};
 use super::views::{HistoryEntry, HistoryStatus};
 use crate::WalletError;
 use crate::mint_url::MintUrl;
@@ -68,12 +77,14 @@ pub(crate) enum Funding<'a> {
         /// A received token's notes (without DLEQ proofs).
         foreign: Vec<Proof>,
     },
-    /// `POST /v1/mint/{method}`: a paid mint quote.
+    /// `POST /v1/mint/{method}`: a mint quote, paid or paid first.
     Mint {
         /// The quote's payment method.
         method: PaymentMethod,
         /// The quote id.
         quote: String,
+        /// The `POST /v1/bank/pay` body that pays it first, in the same op.
+        pay: Option<String>,
     },
 }
 
@@ -101,20 +112,27 @@ impl Swap<'_> {
     /// Journals the swap, sends it, and finishes, rolls back or leaves it pending. Returns the op as
     /// journaled (its outputs) and how it ended.
     pub(crate) async fn run(self, engine: &Engine) -> Result<(OpRecord, Outcome), WalletError> {
+        if self.outputs.len() > MAX_OUTPUTS_PER_OP {
+            return Err(WalletError::Invalid(format!(
+                "This would need {} notes in one request; the wallet makes at most {MAX_OUTPUTS_PER_OP}.",
+                self.outputs.len()
+            )));
+        }
         let seed = engine.seed().await?;
         let keyset = self.mint.active_keyset().ok_or_else(|| WalletError::UnknownMint(self.mint.url.to_string()))?;
         let first = engine.counter(&keyset.id).await?;
         let outputs = build_outputs(&seed, keyset.id, first, self.outputs)?;
         let messages = blinded_messages(&outputs);
-        let (path, body, own, quote) = match self.funding {
-            Funding::Mint { method, quote } => {
+        let (path, body, own, quote, pay) = match self.funding {
+            Funding::Mint { method, quote, pay } => {
                 let body = to_json(&MintRequest { quote: quote.clone(), outputs: messages, signature: None })?;
-                (mint_path(&method), body, &[][..], Some(quote))
+                (mint_path(&method), body, &[][..], Some(quote), pay)
             }
             Funding::Swap { own, foreign } => {
                 let mut proofs: Vec<Proof> = own.iter().map(NoteRecord::to_input).collect();
                 proofs.extend(foreign);
-                ("/v1/swap".to_owned(), to_json(&SwapRequest { inputs: proofs, outputs: messages })?, own, None)
+                let body = to_json(&SwapRequest { inputs: proofs, outputs: messages })?;
+                ("/v1/swap".to_owned(), body, own, None, None)
             }
         };
         let op = OpRecord {
@@ -127,6 +145,7 @@ impl Swap<'_> {
             outputs,
             send_id: self.send_id,
             quote,
+            pay,
             memo: self.memo,
             history_id: self.history.id.clone(),
             created_at: engine.now_ms(),
@@ -181,13 +200,54 @@ async fn history_update(
     Ok(())
 }
 
-/// Steps 2 and 3: sends the op's request and finishes, rolls back or leaves it pending.
+/// Steps 2 and 3: sends the op's request (a bank payment first, when the op holds one) and finishes,
+/// rolls back or leaves it pending.
 pub(crate) async fn drive(engine: &Engine, op: &OpRecord) -> Result<Outcome, WalletError> {
+    let paid;
+    let op = match &op.pay {
+        None => op,
+        Some(pay) => match pay_first(engine, op, pay).await? {
+            Some(outcome) => return Ok(outcome),
+            None => {
+                paid = OpRecord { pay: None, ..op.clone() };
+                let mut batch = Batch::new();
+                batch.put(Table::Ops, paid.id.clone(), &paid)?;
+                engine.store.commit(batch).await?;
+                &paid
+            }
+        },
+    };
     match engine.connector.post(op.mint.as_str(), &op.path, &op.body).await {
         Ok(text) => on_answer(engine, op, &text).await,
         Err(error @ WalletError::Network { .. }) => Ok(Outcome::Pending(error)),
         Err(WalletError::Mint { code, detail }) => on_refusal(engine, op, code, detail).await,
         Err(other) => Err(other),
+    }
+}
+
+/// Pays a mint op's `bank` quote (`POST /v1/bank/pay` with the stored body). `None` once the quote is
+/// paid (this time, before, or the answer lost: the quote's state tells); else how the op ends for now:
+/// rolled back when the mint refused and the quote is unpaid, pending when no verdict came.
+async fn pay_first(engine: &Engine, op: &OpRecord, pay: &str) -> Result<Option<Outcome>, WalletError> {
+    let error = match engine.connector.post(op.mint.as_str(), "/v1/bank/pay", pay).await {
+        Ok(_) => return Ok(None),
+        Err(error @ (WalletError::Network { .. } | WalletError::Mint { .. })) => error,
+        Err(other) => return Err(other),
+    };
+    let quote = op.quote.clone().unwrap_or_default();
+    let state: MintQuoteBolt11Response =
+        match engine.get_as(&op.mint, &mint_quote_state_path(&PaymentMethod::Bank, &quote)).await {
+            Ok(state) => state,
+            Err(error @ WalletError::Network { .. }) => return Ok(Some(Outcome::Pending(error))),
+            Err(other) => return Err(other),
+        };
+    match (state.state, &error) {
+        (MintQuoteState::Paid | MintQuoteState::Issued, _) => Ok(None),
+        (MintQuoteState::Unpaid, WalletError::Mint { .. }) => {
+            roll_back(engine, op).await?;
+            Ok(Some(Outcome::RolledBack(error)))
+        }
+        (MintQuoteState::Unpaid, _) => Ok(Some(Outcome::Pending(error))),
     }
 }
 
@@ -242,31 +302,35 @@ async fn on_refusal(engine: &Engine, op: &OpRecord, code: ErrorCode, detail: Str
         }
         return on_melt_state(engine, op, state.state, Some(refusal_for(op.kind, code, detail))).await;
     }
-    match code {
-        ErrorCode::TokenPending | ErrorCode::QuotePending => Ok(Outcome::Pending(WalletError::Pending)),
-        ErrorCode::TokenAlreadySpent | ErrorCode::TokensAlreadyIssued | ErrorCode::OutputsAlreadySigned => {
-            let request = RestoreRequest { outputs: blinded_messages(&op.outputs) };
-            let restored: RestoreResponse = match engine.post_as(&op.mint, "/v1/restore", &request).await {
-                Ok(restored) => restored,
-                Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
-                Err(other) => return Err(other),
-            };
-            let mut pairs = Vec::new();
-            for (message, signature) in restored.outputs.iter().zip(restored.signatures) {
-                if let Some(output) = op.outputs.iter().find(|o| o.blinded == message.blinded_secret) {
-                    pairs.push((output.clone(), signature));
-                }
-            }
-            if pairs.is_empty() {
-                give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await
-            } else {
-                finish(engine, op, pairs).await.map(Outcome::Done)
-            }
+    let spent =
+        matches!(code, ErrorCode::TokenAlreadySpent | ErrorCode::TokensAlreadyIssued | ErrorCode::OutputsAlreadySigned);
+    if matches!(code, ErrorCode::TokenPending | ErrorCode::QuotePending | ErrorCode::OutputsPending) {
+        return Ok(Outcome::Pending(WalletError::Pending));
+    }
+    if !spent && !WalletError::is_definitive_refusal(code) {
+        // Pending at the mint, or a code that proves nothing: resend the identical body later (NUT-19).
+        return Ok(Outcome::Pending(WalletError::Mint { code, detail }));
+    }
+    // Whatever the code, outputs the mint signed are ours: look them up by their stored `B'` first.
+    let request = RestoreRequest { outputs: blinded_messages(&op.outputs) };
+    let restored: RestoreResponse = match engine.post_as(&op.mint, "/v1/restore", &request).await {
+        Ok(restored) => restored,
+        Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+        Err(other) => return Err(other),
+    };
+    let mut pairs = Vec::new();
+    for (message, signature) in restored.outputs.iter().zip(restored.signatures) {
+        if let Some(output) = op.outputs.iter().find(|o| o.blinded == message.blinded_secret) {
+            pairs.push((output.clone(), signature));
         }
-        _ => {
-            roll_back(engine, op).await?;
-            Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
-        }
+    }
+    if !pairs.is_empty() {
+        finish(engine, op, pairs).await.map(Outcome::Done)
+    } else if spent {
+        give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await
+    } else {
+        roll_back(engine, op).await?;
+        Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)))
     }
 }
 
@@ -296,10 +360,26 @@ async fn give_up_spent(engine: &Engine, op: &OpRecord, error: WalletError) -> Re
             batch.put(Table::Notes, note.y.clone(), &note)?;
         }
     }
+    rewind_counter(engine, &mut batch, op).await?;
     batch.delete(Table::Ops, op.id.clone());
     history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
     engine.store.commit(batch).await?;
     Ok(Outcome::RolledBack(error))
+}
+
+/// Gives the op's derivation counters back when no later op took any: the mint signed none of its
+/// outputs (checked by `B'` before every undo) and never will, so the next op reuses them and leaves no
+/// gap for a restore ([`super::restore`]) to cross.
+async fn rewind_counter(engine: &Engine, batch: &mut Batch, op: &OpRecord) -> Result<(), WalletError> {
+    let (Some(first), Some(last)) =
+        (op.outputs.iter().min_by_key(|o| o.counter), op.outputs.iter().max_by_key(|o| o.counter))
+    else {
+        return Ok(());
+    };
+    if engine.counter(&first.keyset_id).await? == last.counter.saturating_add(1) {
+        batch.put(Table::Counters, first.keyset_id.to_string(), &first.counter)?;
+    }
+    Ok(())
 }
 
 /// Where an op's inputs go back to when it is undone: a reclaim's to its pending send, others' to spendable.
@@ -318,6 +398,7 @@ async fn roll_back(engine: &Engine, op: &OpRecord) -> Result<(), WalletError> {
         note.state = released_state(op);
         batch.put(Table::Notes, note.y.clone(), &note)?;
     }
+    rewind_counter(engine, &mut batch, op).await?;
     batch.delete(Table::Ops, op.id.clone());
     history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
     engine.store.commit(batch).await
@@ -358,6 +439,14 @@ async fn finish(
         }
         (OpKind::Reclaim, Some(send_id)) => {
             batch.delete(Table::Sends, send_id.clone());
+        }
+        // The quote is issued: recovery no longer looks at it.
+        (OpKind::Mint, _) => {
+            let key = quote_key(&op.mint, op.quote.as_deref().unwrap_or_default());
+            if let Some(mut quote) = get_json::<QuoteRecord>(&*engine.store, Table::Meta, &key).await? {
+                quote.issued = true;
+                batch.put(Table::Meta, key, &quote)?;
+            }
         }
         _ => {}
     }

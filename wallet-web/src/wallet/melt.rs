@@ -64,6 +64,7 @@ pub(crate) async fn withdraw(
         outputs: Vec::new(),
         send_id: None,
         quote: Some(quote.quote.clone()),
+        pay: None,
         memo: None,
         history_id: history.id.clone(),
         created_at: engine.now_ms(),

@@ -32,8 +32,8 @@ mod send;
 mod views;
 
 use engine::{Engine, MNEMONIC_KEY};
+pub use engine::{MAX_OUTPUTS_PER_OP, MAX_TOKEN_NOTES, MAX_TOKEN_VALUE, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
-pub use restore::{RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
 pub use views::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
     RecoveryReport, SendView, TokenPreview,
@@ -175,7 +175,8 @@ impl Wallet {
     }
 
     /// Bank method: pays the quote from the user's account at the mint (`POST /v1/bank/pay`, signed with the
-    /// account key derived from the seed).
+    /// account key derived from the seed), without issuing: [`Wallet::pay_and_mint`] does both, journaled;
+    /// a quote paid this way is minted by [`Wallet::mint_paid_quote`] or found by [`Wallet::recover`].
     pub async fn pay_quote_from_account(
         &self,
         mint: &str,
@@ -183,6 +184,14 @@ impl Wallet {
         account_id: &str,
     ) -> Result<(), WalletError> {
         issue::pay_from_account(&self.inner.engine, mint, quote_id, account_id).await
+    }
+
+    /// Bank method: pays the quote from the user's account at the mint and issues its notes, as one
+    /// journaled operation (a lost answer or a reload between payment and issue ends in notes on
+    /// [`Wallet::recover`]). Returns the amount added.
+    pub async fn pay_and_mint(&self, mint: &str, quote_id: &str, account_id: &str) -> Result<Amount, WalletError> {
+        let _held = self.exclusive().await?;
+        issue::pay_and_mint(&self.inner.engine, mint, quote_id, account_id).await
     }
 
     /// The seed-derived account public key (hex, SEC1 compressed) that the mint's operator registers:
@@ -217,11 +226,21 @@ impl Wallet {
         receive::inspect(&self.inner.engine, token).await
     }
 
-    /// Receives a token: offline DLEQ check, then a swap at the mint for fresh notes. `trust_mint` allows
-    /// adding a mint not yet in the wallet. Already spent: [`WalletError::AlreadySpent`].
+    /// Receives a token: checked offline first (at most [`MAX_TOKEN_NOTES`] notes, a value of at most
+    /// [`MAX_TOKEN_VALUE`], each amount one of its keyset's, a valid DLEQ proof on every note), then swapped
+    /// at the mint for fresh notes. `trust_mint` allows adding a mint not yet in the wallet. Already spent:
+    /// [`WalletError::AlreadySpent`]; a note without DLEQ proof: [`WalletError::DleqMissing`] (see
+    /// [`Wallet::receive_without_proof`]).
     pub async fn receive(&self, token: &str, trust_mint: bool) -> Result<ReceiveView, WalletError> {
         let _held = self.exclusive().await?;
-        receive::receive(&self.inner.engine, token, trust_mint).await
+        receive::receive(&self.inner.engine, token, trust_mint, true).await
+    }
+
+    /// [`Wallet::receive`] of a token whose notes come without DLEQ proof, by the user's explicit choice:
+    /// the mint checks them when it swaps. Proofs that do come are still checked.
+    pub async fn receive_without_proof(&self, token: &str, trust_mint: bool) -> Result<ReceiveView, WalletError> {
+        let _held = self.exclusive().await?;
+        receive::receive(&self.inner.engine, token, trust_mint, false).await
     }
 
     /// Tokens sent and not yet known to be redeemed, newest first.

@@ -3,7 +3,7 @@
 
 use shared::{Amount, CurrencyUnit, KeySet, Token};
 
-use super::engine::{Engine, max_denomination};
+use super::engine::{Engine, MAX_TOKEN_NOTES, MAX_TOKEN_VALUE, max_denomination};
 use super::journal::{Funding, Swap};
 use super::mints;
 use super::records::{Destination, MintRecord, OpKind};
@@ -49,7 +49,8 @@ pub(crate) async fn inspect(engine: &Engine, token: &str) -> Result<TokenPreview
     })
 }
 
-/// Decodes a token and resolves it against the mint's keysets (fetching keys not yet known).
+/// Decodes a token, bounds it (notes, value) and resolves it against the mint's keysets (fetching keys
+/// not yet known: a keyset the mint does not know is refused).
 async fn resolve(
     engine: &Engine,
     token: &str,
@@ -58,6 +59,12 @@ async fn resolve(
     let token = Token::decode(token)?;
     if token.unit() != CurrencyUnit::Sat {
         return Err(WalletError::InvalidToken(format!("unit {} is not supported (only sat)", token.unit())));
+    }
+    if token.proof_count() > MAX_TOKEN_NOTES {
+        return Err(WalletError::InvalidToken(format!("more than {MAX_TOKEN_NOTES} notes")));
+    }
+    if token.value()? > Amount::from(MAX_TOKEN_VALUE) {
+        return Err(WalletError::InvalidToken("it claims more value than there can be".into()));
     }
     let url = token.mint_url()?;
     let mut record = match engine.mint_record(&url).await {
@@ -74,12 +81,26 @@ async fn resolve(
     Ok((token, record, proofs, keysets))
 }
 
-/// Receives a token: offline DLEQ check, then a swap at the mint for fresh notes.
-pub(crate) async fn receive(engine: &Engine, text: &str, trust_mint: bool) -> Result<ReceiveView, WalletError> {
+/// Receives a token: checked offline (bounds, every amount one of its keyset's, DLEQ proofs: required
+/// unless `require_proof` is false), then a swap at the mint for fresh notes. Nothing is written, and no
+/// derivation counter moves, before every check passed.
+pub(crate) async fn receive(
+    engine: &Engine,
+    text: &str,
+    trust_mint: bool,
+    require_proof: bool,
+) -> Result<ReceiveView, WalletError> {
     let (token, record, proofs, keysets) = resolve(engine, text, trust_mint).await?;
     for (proof, keyset) in proofs.iter().zip(&keysets) {
-        if proof.dleq.is_some() {
-            proof.verify_dleq(&keyset.keys).map_err(|_| WalletError::DleqInvalid)?;
+        if keyset.keys.amount_key(proof.amount).is_err() {
+            return Err(WalletError::InvalidToken(format!("keyset {} has no amount {}", keyset.id, proof.amount)));
+        }
+    }
+    for (proof, keyset) in proofs.iter().zip(&keysets) {
+        match &proof.dleq {
+            Some(_) => proof.verify_dleq(&keyset.keys).map_err(|_| WalletError::DleqInvalid)?,
+            None if require_proof => return Err(WalletError::DleqMissing),
+            None => {}
         }
     }
     let fee = shared::keyset::fee_for_inputs(proofs.iter().map(|p| record.fee_ppk(&p.keyset_id)))?;

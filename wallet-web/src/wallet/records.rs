@@ -186,6 +186,10 @@ pub struct OpRecord {
     pub send_id: Option<String>,
     /// The mint or melt quote.
     pub quote: Option<String>,
+    /// A mint op that pays its `bank` quote first: the exact `POST /v1/bank/pay` body, until the quote is
+    /// known to be paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay: Option<String>,
     /// Memo of a send.
     pub memo: Option<String>,
     /// The history entry it updates.
@@ -222,4 +226,7 @@ pub struct QuoteRecord {
     pub mint: MintUrl,
     /// Amount.
     pub amount: Amount,
+    /// Whether this wallet has its notes (recovery no longer looks at it).
+    #[serde(default)]
+    pub issued: bool,
 }

@@ -1,9 +1,11 @@
 //! Recovery after a crash or reload: every journaled op is resent (or a restore re-run) and finishes, rolls
-//! back or stays pending ([`super::journal`]); reservations whose op is gone are released.
+//! back or stays pending ([`super::journal`]); mint quotes the mint reports PAID and this wallet has not
+//! minted are minted ([`super::issue::mint_if_paid`]); reservations whose op is gone are released.
 
-use super::engine::Engine;
+use super::engine::{Engine, QUOTE_PREFIX};
+use super::issue::mint_if_paid;
 use super::journal::{Outcome, drive};
-use super::records::{NoteState, OpKind, OpRecord};
+use super::records::{NoteState, OpKind, OpRecord, QuoteRecord};
 use super::restore::restore;
 use super::views::RecoveryReport;
 use crate::WalletError;
@@ -25,6 +27,22 @@ pub(crate) async fn recover(engine: &Engine) -> Result<RecoveryReport, WalletErr
             Ok(Outcome::Done(_)) => report.finished += 1,
             Ok(Outcome::RolledBack(_)) => report.rolled_back += 1,
             Ok(Outcome::Pending(_)) | Err(_) => report.still_pending += 1,
+        }
+    }
+    // Quotes paid and never minted: no op holds them (an op's quote is the op's business).
+    let ops: Vec<OpRecord> = get_all_json(&*engine.store, Table::Ops).await?;
+    for (key, value) in engine.store.get_all(Table::Meta).await? {
+        if !key.starts_with(QUOTE_PREFIX) {
+            continue;
+        }
+        let Ok(quote) = serde_json::from_str::<QuoteRecord>(&value) else { continue };
+        if quote.issued || ops.iter().any(|op| op.mint == quote.mint && op.quote.as_ref() == Some(&quote.id)) {
+            continue;
+        }
+        match mint_if_paid(engine, &quote).await {
+            Ok(true) => report.finished += 1,
+            Ok(false) => {}
+            Err(_) => report.still_pending += 1,
         }
     }
     // Reservations whose op is gone cannot happen with atomic commits; release any all the same.

@@ -7,18 +7,13 @@ use shared::nuts::{CheckStateRequest, CheckStateResponse, RestoreRequest, Restor
 use shared::{Amount, CurrencyUnit, Id, PublicKey};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
-use super::engine::Engine;
+use super::engine::{Engine, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
 use super::journal::start;
 use super::mints;
 use super::records::{Destination, NoteRecord, NoteState, OpKind, OpRecord, OutputRecord};
 use super::views::{HistoryEntry, HistoryKind, HistoryStatus};
 use crate::WalletError;
 use crate::store::{Batch, Table, get_json};
-
-/// Outputs per `/v1/restore` request.
-pub const RESTORE_BATCH: u32 = 100;
-/// A restore stops after this many batches in a row without a known output.
-pub const RESTORE_EMPTY_BATCHES: u32 = 3;
 
 /// Restores the notes of this seed at `mint` (adding the mint when unknown); returns the amount recovered.
 pub(crate) async fn restore(engine: &Engine, mint: &str) -> Result<Amount, WalletError> {
@@ -35,6 +30,7 @@ pub(crate) async fn restore(engine: &Engine, mint: &str) -> Result<Amount, Walle
         outputs: Vec::new(),
         send_id: None,
         quote: None,
+        pay: None,
         memo: None,
         history_id: history.id.clone(),
         created_at: engine.now_ms(),

@@ -133,6 +133,8 @@ pub enum Fault {
     Refuse(String, u16),
     /// Every request fails as if the network were down.
     Offline,
+    /// Sends to the mint, then replaces its answer with this status and body (a proxy's 502, a 500, garbage).
+    Replace(String, u16, String),
 }
 
 /// Requests to the in-process mints, with one injectable fault and a record of every POST body.
@@ -171,7 +173,7 @@ impl InProcess {
         match status {
             0 => Err(lost(mint)),
             200..=299 => Ok(text),
-            _ => Err(WalletError::from_mint_answer(status, &text)),
+            _ => Err(WalletError::from_mint_answer(mint, status, &text)),
         }
     }
 }
@@ -202,6 +204,15 @@ impl MintConnector for InProcess {
                 self.bodies.borrow_mut().push((path.to_owned(), body.to_owned()));
                 let _ = self.exchange(Method::POST, mint, path, Some(body)).await;
                 return Err(lost(mint));
+            }
+            Fault::Replace(prefix, status, text) if path.starts_with(&prefix) => {
+                *self.fault.borrow_mut() = Fault::None;
+                self.bodies.borrow_mut().push((path.to_owned(), body.to_owned()));
+                let _ = self.exchange(Method::POST, mint, path, Some(body)).await;
+                return match status {
+                    200..=299 => Ok(text),
+                    _ => Err(WalletError::from_mint_answer(mint, status, &text)),
+                };
             }
             Fault::Refuse(prefix, code) if path.starts_with(&prefix) => {
                 *self.fault.borrow_mut() = Fault::None;
