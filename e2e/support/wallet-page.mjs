@@ -23,6 +23,13 @@ export async function person(browser, name, { viewport = { width: 1000, height: 
   const context = await browser.newContext({ viewport });
   context.setDefaultTimeout(UI_TIMEOUT);
   const who = { name, context, requests: [], problems: [] };
+  // The page runs under the mint's Content-Security-Policy: any violation is reported as a console error,
+  // which `watch` counts as a problem.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
+    });
+  });
   context.on('request', (request) => {
     who.requests.push({ method: request.method(), url: request.url(), body: request.postData() ?? '' });
   });
@@ -42,7 +49,11 @@ function watch(who, page) {
 /** Opens the wallet page; waits for its first screen. */
 export async function open(who, base) {
   const page = await who.context.newPage();
-  await page.goto(`${base}/`);
+  const response = await page.goto(`${base}/`);
+  const policy = response.headers()['content-security-policy'] ?? '';
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval' 'sha256-/, 'the page is served with its CSP');
+  assert.match(policy, /frame-ancestors 'none'/);
+  assert.doesNotMatch(policy, /unsafe-inline/);
   await page.getByRole('heading', { level: 1 }).first().waitFor();
   return page;
 }
