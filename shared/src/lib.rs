@@ -12,6 +12,7 @@
 //! - [`dleq`]: discrete-log-equality proofs (NUT-12).
 //! - [`keyset`]: keys, keysets, keyset ids and fees (NUT-01, NUT-02), and mint key generation.
 //! - [`derivation`]: deterministic secrets and blinding factors from a BIP-39 mnemonic (NUT-13).
+//! - [`offline`]: offline coins (Brands' scheme): a second protocol beside Cashu's, with its own types.
 //! - [`token`]: `cashuA` (v3, JSON) and `cashuB` (v4, CBOR) tokens.
 //! - [`nuts`]: request and response types of every endpoint, with serde names as the specs write them.
 //! - [`error`]: this crate's error type; [`nuts::error`] holds the wire error codes.
@@ -32,6 +33,7 @@ pub mod error;
 pub mod keys;
 pub mod keyset;
 pub mod nuts;
+pub mod offline;
 pub mod secret;
 pub mod token;
 mod util;
