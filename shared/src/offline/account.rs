@@ -35,7 +35,8 @@ impl IdentitySecret {
         Ok(IdentitySecret(SecretKey::from_scalar(hmac_scalar(seed, TAG_DERIVE_IDENTITY, &[])?)?))
     }
 
-    pub(crate) fn as_secret(&self) -> &SecretKey {
+    /// `u1`, for known-answer tests and for a wallet that stores it (handle with care).
+    pub fn expose_secret(&self) -> &SecretKey {
         &self.0
     }
 

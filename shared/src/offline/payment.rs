@@ -98,7 +98,7 @@ impl WalletCoin {
     pub fn respond(&self, identity: &IdentitySecret, request: &PaymentRequest) -> Result<SpentCoin, OfflineError> {
         let d = request.challenge(&self.coin)?;
         let ds = d * self.s.as_scalar();
-        let r1 = ds * identity.as_secret().as_scalar() + self.x1.as_scalar();
+        let r1 = ds * identity.expose_secret().as_scalar() + self.x1.as_scalar();
         let r2 = ds + self.x2.as_scalar();
         Ok(SpentCoin { coin: self.coin.clone(), r1: PublicScalar::new(r1)?, r2: PublicScalar::new(r2)? })
     }

@@ -142,6 +142,13 @@ impl CoinSecrets {
     }
 }
 
+impl CoinSecrets {
+    /// `[s, u, v, x1, x2]`, for known-answer tests and for a wallet that stores them (handle with care).
+    pub fn expose_secrets(&self) -> [&SecretKey; 5] {
+        [&self.s, &self.u, &self.v, &self.x1, &self.x2]
+    }
+}
+
 impl fmt::Debug for CoinSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CoinSecrets(..)")
