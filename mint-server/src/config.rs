@@ -203,6 +203,14 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         input_fee_ppk: u64,
     },
+    /// Check the books: per keyset, value signed minus value spent (and held for melts in flight) is what
+    /// wallets hold; per bank account, the ledger's entries sum to the balance. Prints tables (or JSON with
+    /// `--json`); exits non-zero when an invariant fails. Reads one snapshot; the mint may be serving.
+    Audit {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
     /// SQLite: write a consistent copy of the database to PATH (a new file) while the mint may be serving.
     /// The master secret is not in it: back it up separately. PostgreSQL: use `pg_dump` (see README).
     Backup {

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod audit;
 pub mod config;
 pub mod error;
 pub mod funding;

@@ -144,6 +144,21 @@ async fn run_command(config: &Config, command: Command) -> anyhow::Result<()> {
             let record = state.mint.rotate_keyset(unit, input_fee_ppk).await?;
             serde_json::json!({ "id": record.id, "unit": record.unit, "active": record.active, "input_fee_ppk": record.input_fee_ppk })
         }
+        Command::Audit { json } => {
+            // The database only, like `backup`: no master secret read or created, no keyset created in it.
+            let sqlite = mint_server::store::SqliteOptions::default();
+            let store = mint_server::setup::open_store(config.database_url.as_deref(), &config.data_dir, sqlite)
+                .await
+                .context("cannot open the database")?;
+            let audit = mint_server::audit::Audit::of(store.as_ref()).await.context("cannot read the books")?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&audit)?);
+            } else {
+                print!("{}", audit.table());
+            }
+            anyhow::ensure!(audit.holds(), "the books do not hold: {} violation(s)", audit.violations.len());
+            return Ok(());
+        }
         Command::Backup { path } => {
             // The database only: no master secret read or created, no keyset created in it.
             let sqlite = mint_server::store::SqliteOptions::default();

@@ -295,6 +295,43 @@ impl Commit {
     }
 }
 
+/// Value and number of notes of one keyset (`mint-server audit`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeysetTotal {
+    /// Keyset id, as stored.
+    pub keyset_id: String,
+    /// Sum of the amounts.
+    pub value: u64,
+    /// Number of rows.
+    pub count: u64,
+}
+
+/// One account's stored balance beside its ledger (`mint-server audit`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LedgerTotal {
+    /// Account id.
+    pub account_id: String,
+    /// The balance stored on the account.
+    pub balance: i64,
+    /// The sum of its ledger entries' deltas.
+    pub entries_sum: i64,
+    /// How many ledger entries it has.
+    pub entries: u64,
+}
+
+/// What `mint-server audit` reads, all from one snapshot of the database ([`MintStore::audit_totals`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditTotals {
+    /// Signatures issued, per keyset.
+    pub signed: Vec<KeysetTotal>,
+    /// Spent notes, per keyset.
+    pub spent: Vec<KeysetTotal>,
+    /// Notes held `PENDING` for a melt in flight, per keyset.
+    pub pending: Vec<KeysetTotal>,
+    /// Every account.
+    pub accounts: Vec<LedgerTotal>,
+}
+
 /// The state of a proof the mint has seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredProofState {
@@ -380,6 +417,10 @@ pub trait MintStore: Send + Sync + fmt::Debug {
 
     /// An account by id.
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Totals of the signatures, the spent set and the bank ledger, read in one snapshot (one read
+    /// transaction): what `mint-server audit` checks. Scans whole tables: an operator command, not a request.
+    async fn audit_totals(&self) -> Result<AuditTotals, StoreError>;
 
     /// `Ok` while the store takes writes; once it does not, why (until restart). PostgreSQL's server
     /// enforces the rule itself (it stops after a failed fsync), so its store is always `Ok` here.

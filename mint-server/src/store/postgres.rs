@@ -19,8 +19,8 @@ use super::rows::{
     StoredSignatureRow,
 };
 use super::{
-    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    unix_now,
+    Account, AuditTotals, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError,
+    StoredProofState, unix_now,
 };
 
 /// A commit's rows: its spent-set rows, its signatures and its cached response, in one statement.
@@ -379,5 +379,16 @@ impl MintStore for PostgresStore {
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
+    }
+
+    async fn audit_totals(&self) -> Result<AuditTotals, StoreError> {
+        // One snapshot for the three reads (READ COMMITTED would take one per statement).
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *transaction).await?;
+        let signed = sqlx::query_as(rows::AUDIT_SIGNED).fetch_all(&mut *transaction).await?;
+        let spent = sqlx::query_as(rows::AUDIT_SPENT).fetch_all(&mut *transaction).await?;
+        let ledger = sqlx::query_as(rows::AUDIT_LEDGER).fetch_all(&mut *transaction).await?;
+        transaction.rollback().await?;
+        rows::audit_totals(signed, spent, ledger)
     }
 }

@@ -13,7 +13,8 @@ use shared::nuts::{MeltQuoteState, MintQuoteState, State};
 use shared::{Amount, BlindSignature, BlindSignatureDleq, CurrencyUnit, Id, Proof, PublicKey, SecretKey};
 
 use super::{
-    Account, AccountChange, CachedResponse, Commit, KeysetRecord, MeltQuote, MintQuote, StoreError, StoredProofState,
+    Account, AccountChange, AuditTotals, CachedResponse, Commit, KeysetRecord, KeysetTotal, LedgerTotal, MeltQuote,
+    MintQuote, StoreError, StoredProofState,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -64,6 +65,17 @@ pub(super) const SELECT_PENDING_MELT_QUOTES: &str = "SELECT id, method, unit, am
 /// changed means taken (the quote was in that state and its lease had expired).
 pub(super) const TAKE_MELT_LEASE: &str = "UPDATE melt_quotes SET lease_until = $1, lease_holder = $2 \
      WHERE id = $3 AND state = $4 AND lease_until < $5";
+
+/// Audit: value and number of the signatures issued, per keyset.
+pub(super) const AUDIT_SIGNED: &str = "SELECT keyset_id, CAST(SUM(amount) AS BIGINT), COUNT(*) FROM blind_signatures \
+     GROUP BY keyset_id ORDER BY keyset_id";
+/// Audit: value and number of the spent-set rows, per keyset and state (`SPENT`, `PENDING`).
+pub(super) const AUDIT_SPENT: &str = "SELECT keyset_id, state, CAST(SUM(amount) AS BIGINT), COUNT(*) FROM proofs \
+     GROUP BY keyset_id, state ORDER BY keyset_id, state";
+/// Audit: every account's stored balance beside the sum and number of its ledger entries.
+pub(super) const AUDIT_LEDGER: &str = "SELECT a.id, a.balance, CAST(COALESCE(SUM(e.delta), 0) AS BIGINT), \
+     COUNT(e.id) FROM accounts a LEFT JOIN account_entries e ON e.account_id = a.id \
+     GROUP BY a.id, a.balance ORDER BY a.id";
 
 /// Give a melt quote's lease back: quote id, holder.
 pub(super) const RELEASE_MELT_LEASE: &str =
@@ -381,6 +393,42 @@ pub(super) type MintQuoteRow = (String, String, String, i64, String, String, i64
 pub(super) type MeltQuoteRow = (String, String, String, i64, i64, String, String, i64, Option<String>);
 /// A row of [`SELECT_ACCOUNT`].
 pub(super) type AccountRow = (String, Vec<u8>, String, i64, i64);
+
+/// A row of [`AUDIT_SIGNED`]: keyset id, value, count.
+pub(super) type AuditSignedRow = (String, i64, i64);
+/// A row of [`AUDIT_SPENT`]: keyset id, state, value, count.
+pub(super) type AuditSpentRow = (String, String, i64, i64);
+/// A row of [`AUDIT_LEDGER`]: account id, balance, sum of entries, number of entries.
+pub(super) type AuditLedgerRow = (String, i64, i64, i64);
+
+/// The audit's rows as totals.
+pub(super) fn audit_totals(
+    signed: Vec<AuditSignedRow>,
+    spent: Vec<AuditSpentRow>,
+    ledger: Vec<AuditLedgerRow>,
+) -> Result<AuditTotals, StoreError> {
+    let signed = signed
+        .into_iter()
+        .map(|(keyset_id, value, count)| Ok(KeysetTotal { keyset_id, value: to_u64(value)?, count: to_u64(count)? }))
+        .collect::<Result<_, StoreError>>()?;
+    let mut spent_total = Vec::new();
+    let mut pending_total = Vec::new();
+    for (keyset_id, state, value, count) in spent {
+        let total = KeysetTotal { keyset_id, value: to_u64(value)?, count: to_u64(count)? };
+        match state.as_str() {
+            "SPENT" => spent_total.push(total),
+            "PENDING" => pending_total.push(total),
+            other => return Err(corrupt("proof state", other)),
+        }
+    }
+    let accounts = ledger
+        .into_iter()
+        .map(|(id, balance, entries_sum, entries)| {
+            Ok(LedgerTotal { account_id: id, balance, entries_sum, entries: to_u64(entries)? })
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(AuditTotals { signed, spent: spent_total, pending: pending_total, accounts })
+}
 
 pub(super) fn keyset(row: KeysetRow) -> Result<KeysetRecord, StoreError> {
     let (id, unit, derivation_index, max_order, input_fee_ppk, final_expiry, active) = row;

@@ -15,8 +15,8 @@ use super::FaultInjection;
 use super::writer::Writer;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
-    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    Unhealthy,
+    Account, AuditTotals, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError,
+    StoredProofState, Unhealthy,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -221,6 +221,16 @@ impl MintStore for SqliteStore {
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
+    }
+
+    async fn audit_totals(&self) -> Result<AuditTotals, StoreError> {
+        // One read transaction: in WAL mode its reads see one snapshot, and never block the writer.
+        let mut transaction = self.pool.begin().await?;
+        let signed = sqlx::query_as(rows::AUDIT_SIGNED).fetch_all(&mut *transaction).await?;
+        let spent = sqlx::query_as(rows::AUDIT_SPENT).fetch_all(&mut *transaction).await?;
+        let ledger = sqlx::query_as(rows::AUDIT_LEDGER).fetch_all(&mut *transaction).await?;
+        transaction.rollback().await?;
+        rows::audit_totals(signed, spent, ledger)
     }
 
     fn health(&self) -> Result<(), Unhealthy> {
