@@ -130,6 +130,12 @@ pub struct Config {
     #[arg(long, env = "MINT_MAX_OUTPUTS", default_value_t = MintSettings::DEFAULT_MAX_OUTPUTS)]
     pub max_outputs: usize,
 
+    /// Seconds a melt's lease lasts: a melt whose settler died (a crashed instance) is finished by another
+    /// or the restarted instance this long after it started, at the next look (every quarter of it, at most
+    /// every 15 s).
+    #[arg(long, env = "MINT_MELT_LEASE_SECS", default_value_t = MintSettings::DEFAULT_MELT_LEASE_SECS)]
+    pub melt_lease_secs: u64,
+
     /// Bearer token of the admin API (`/admin`), 64+ hex characters. Default: read from
     /// `DATA_DIR/admin.token`, created with mode 0600 on first start.
     #[arg(long, env = "MINT_ADMIN_TOKEN", hide_env_values = true)]
@@ -162,6 +168,7 @@ impl std::fmt::Debug for Config {
             .field("input_fee_ppk", &self.input_fee_ppk)
             .field("max_inputs", &self.max_inputs)
             .field("max_outputs", &self.max_outputs)
+            .field("melt_lease_secs", &self.melt_lease_secs)
             .field("admin_token", &redacted(self.admin_token.is_some()))
             .field("inject_fault", &self.inject_fault)
             .field("command", &self.command)

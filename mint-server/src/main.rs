@@ -64,8 +64,9 @@ async fn main() -> anyhow::Result<()> {
     // Melts whose settler died (a crashed instance; its lease expired) are finished here, by whichever
     // instance takes their lease first. Operator commands never do this.
     let mint = std::sync::Arc::clone(&state.mint);
+    let period = melt_recovery_period(config.melt_lease_secs);
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(MELT_RECOVERY_PERIOD);
+        let mut every = tokio::time::interval(period);
         every.tick().await;
         loop {
             every.tick().await;
@@ -119,8 +120,11 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How often the server looks for pending melts whose lease has expired.
-const MELT_RECOVERY_PERIOD: std::time::Duration = std::time::Duration::from_secs(15);
+/// How often the server looks for pending melts whose lease has expired: a quarter of the lease, between 1
+/// and 15 seconds.
+fn melt_recovery_period(lease_secs: u64) -> std::time::Duration {
+    std::time::Duration::from_secs((lease_secs / 4).clamp(1, 15))
+}
 
 /// An operator command: open the database, act, print JSON. No start-up task runs: a server may be serving
 /// the same database.

@@ -57,6 +57,7 @@ pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
         max_inputs: config.max_inputs,
         max_outputs: config.max_outputs,
         response_cache_ttl_secs: (config.cache_ttl_secs > 0).then_some(config.cache_ttl_secs),
+        melt_lease_secs: config.melt_lease_secs.max(1),
         ..MintSettings::default()
     };
     let funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);

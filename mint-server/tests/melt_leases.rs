@@ -1,6 +1,7 @@
 //! Pending melts are settled by the serving process under a lease: a client that disconnects mid-melt does
 //! not leave it pending, two instances on one PostgreSQL settle a pending melt once, and operator commands
-//! run meanwhile touch nothing.
+//! run meanwhile touch nothing; a melt whose settler is stuck is taken over once its lease (`--melt-lease-secs`)
+//! has expired.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -168,4 +169,38 @@ async fn two_instances_settle_a_pending_melt_once() {
     // Nothing is left for a later round.
     held.release.add_permits(2);
     assert_eq!(a.recover_pending_melts().await.unwrap() + b.recover_pending_melts().await.unwrap(), 0);
+}
+
+/// `MintSettings::melt_lease_secs` (`--melt-lease-secs`): a melt whose settler is stuck or dead is taken over
+/// by another instance once the lease its settler took has expired, and not before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_instance_takes_over_a_stuck_melt_once_its_lease_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.path().join("mint.sqlite")).await.unwrap());
+    // Instance A settles under one-second leases; its payment never returns (as if it had died).
+    let stuck = held();
+    let settings = MintSettings { melt_lease_secs: 1, ..MintSettings::default() };
+    let a = Mint::new(Arc::clone(&store), SECRET.to_vec(), settings, held_registry(&store, &stuck));
+    let mint = TestMint::serve(Arc::new(a.await.unwrap())).await;
+    let account = mint.mint.create_account(SecretKey::random().unwrap().public_key()).await.unwrap().id;
+    let request =
+        MeltQuoteBankRequest { request: account.clone(), unit: CurrencyUnit::Sat, amount: Amount::from_u64(8) };
+    let quote: MeltQuoteBolt11Response = mint.post("/v1/melt/quote/bank", &request).await.unwrap();
+    let inputs = mint.mint_notes(&[8]).await;
+    let melt = MeltRequest { quote: quote.quote.clone(), inputs, outputs: None, prefer_async: false };
+    let client = {
+        let (url, client) = (mint.url("/v1/melt/bank"), mint.client.clone());
+        tokio::spawn(async move { client.post(url).json(&melt).send().await })
+    };
+    tokio::time::timeout(Duration::from_secs(10), stuck.entered.notified()).await.expect("the melt never paid");
+
+    // Instance B (the real bank) finds it pending: leased, so not yet; once the lease has expired, it is B's.
+    let registry = FundingRegistry::standard(Arc::clone(&store), true);
+    let b = Mint::new(Arc::clone(&store), SECRET.to_vec(), MintSettings::default(), registry).await.unwrap();
+    assert_eq!(b.recover_pending_melts().await.unwrap(), 0, "taken over before its lease expired");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(b.recover_pending_melts().await.unwrap(), 1, "not taken over after its lease expired");
+    assert_eq!(store.melt_quote(&quote.quote).await.unwrap().unwrap().state, MeltQuoteState::Paid);
+    assert_eq!(store.account(&account).await.unwrap().unwrap().balance, Amount::from_u64(8));
+    client.abort();
 }

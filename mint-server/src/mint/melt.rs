@@ -50,10 +50,11 @@ impl Mint {
     pub async fn recover_pending_melts(&self) -> Result<usize, MintError> {
         let quotes = self.store.pending_melt_quotes().await?;
         let mut finished = 0;
+        let lease = self.melt_lease();
         for quote in quotes {
             let holder = lease_holder();
             let now = unix_now();
-            let until = now.saturating_add(MELT_LEASE_SECS);
+            let until = now.saturating_add(lease);
             if !self.store.take_melt_lease(&quote.id, MeltQuoteState::Pending, &holder, until, now).await? {
                 continue;
             }
@@ -155,11 +156,12 @@ impl Mint {
         // From the lease on, the melt runs on a task of its own: a client that disconnects (which drops this
         // request's future) leaves neither a lease nor a pending melt behind.
         let store = Arc::clone(&self.store);
+        let lease = self.melt_lease();
         let melting = async move {
             // The lease first: whoever holds it pays and settles (see `recover_pending_melts`).
             let holder = lease_holder();
             let now = unix_now();
-            let until = now.saturating_add(MELT_LEASE_SECS);
+            let until = now.saturating_add(lease);
             if !store.take_melt_lease(&quote.id, MeltQuoteState::Unpaid, &holder, until, now).await? {
                 return Err(MintError::QuotePending);
             }
@@ -177,9 +179,12 @@ impl Mint {
     }
 }
 
-/// How long a melt's lease lasts, in seconds: a melt whose settler died is taken over after this. Longer than
-/// any payment takes (the bank and fake backends pay at once; a Lightning backend would renew it).
-const MELT_LEASE_SECS: i64 = 120;
+impl Mint {
+    /// How long a melt's lease lasts, in seconds ([`crate::mint::MintSettings::melt_lease_secs`]).
+    fn melt_lease(&self) -> i64 {
+        i64::try_from(self.settings().melt_lease_secs).unwrap_or(i64::MAX)
+    }
+}
 
 /// A lease holder's name: unique per attempt.
 fn lease_holder() -> String {

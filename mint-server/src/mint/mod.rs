@@ -63,6 +63,9 @@ pub struct MintSettings {
     pub quote_ttl_secs: u64,
     /// NUT-19: how long cached responses are kept, in seconds; `None` keeps them forever.
     pub response_cache_ttl_secs: Option<u64>,
+    /// How long a melt's lease lasts, in seconds: a melt whose settler died (a killed instance) is finished
+    /// by another (or the restarted) instance after this.
+    pub melt_lease_secs: u64,
 }
 
 impl MintSettings {
@@ -79,6 +82,9 @@ impl MintSettings {
     pub const DEFAULT_INPUT_FEE_PPK: u64 = 0;
     /// Default of [`MintSettings::response_cache_ttl_secs`]: a day, far longer than any wallet's retries.
     pub const DEFAULT_RESPONSE_CACHE_TTL_SECS: u64 = 24 * 3600;
+    /// Default of [`MintSettings::melt_lease_secs`]: longer than any payment takes (the bank and fake
+    /// backends pay at once; a Lightning backend would renew it).
+    pub const DEFAULT_MELT_LEASE_SECS: u64 = 120;
 }
 
 impl Default for MintSettings {
@@ -94,6 +100,7 @@ impl Default for MintSettings {
             max_quote_amount: Amount::from_u64(1 << 31),
             quote_ttl_secs: 3600,
             response_cache_ttl_secs: Some(Self::DEFAULT_RESPONSE_CACHE_TTL_SECS),
+            melt_lease_secs: Self::DEFAULT_MELT_LEASE_SECS,
         }
     }
 }
