@@ -20,8 +20,16 @@ impl Backend {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "loadgen", about = "Swap throughput and latency of a mint, next to the crypto-only ceiling")]
+#[command(
+    name = "loadgen",
+    about = "Swap throughput and latency of a mint, next to the crypto-only ceiling",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Args {
+    /// Another mode than the throughput measurement.
+    #[command(subcommand)]
+    pub mode: Option<Mode>,
+
     /// A running mint started with --fake-bolt11, e.g. http://127.0.0.1:3338.
     #[arg(long)]
     pub url: Option<String>,
@@ -95,4 +103,57 @@ pub struct Args {
     /// Upper bound on notes minted per target (each timed swap spends one).
     #[arg(long, default_value_t = 300_000)]
     pub max_notes: usize,
+}
+
+/// Modes beside the throughput measurement.
+#[derive(Debug, clap::Subcommand)]
+pub enum Mode {
+    /// Crash test: kill -9 the mint at random moments under a swap/mint/melt mix, restart it, and check
+    /// that no acknowledged operation is lost, none is half-applied, and the books hold.
+    Crash(CrashArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CrashArgs {
+    /// The database of the spawned mint.
+    #[arg(long, value_enum, default_value = "sqlite")]
+    pub backend: Backend,
+
+    /// How many times the mint is killed (and restarted).
+    #[arg(long, default_value_t = 100)]
+    pub kills: usize,
+
+    /// Concurrent clients (one wallet each).
+    #[arg(long, default_value_t = 4)]
+    pub clients: usize,
+
+    /// Shortest time the clients run before a kill, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    pub min_delay_ms: u64,
+
+    /// Longest time the clients run before a kill, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub max_delay_ms: u64,
+
+    /// The mint-server binary. Default: `mint-server` beside this binary.
+    #[arg(long)]
+    pub mint_bin: Option<PathBuf>,
+
+    /// Seconds to wait at the end for melts the mint still had in flight (it takes over a dead instance's
+    /// melt once its lease, 120 s, has expired, looking every 15 s).
+    #[arg(long, default_value_t = 180)]
+    pub settle_timeout_secs: u64,
+
+    /// Extra arguments for the mint when serving (repeatable), e.g. --mint-arg=--commit-delay-us=0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub mint_arg: Vec<String>,
+
+    /// `RUST_LOG` of the mint (its log goes to a file in its temporary directory, kept on failure).
+    #[arg(long, default_value = "warn")]
+    pub mint_log: String,
+
+    /// PostgreSQL server and database the user may `CREATE DATABASE` from (--backend postgres creates a
+    /// fresh database there and drops it afterwards).
+    #[arg(long, env = "MINT_TEST_POSTGRES_URL", default_value = "postgres://mint:mint@127.0.0.1:5432/postgres")]
+    pub postgres_admin_url: String,
 }

@@ -30,10 +30,14 @@
 //! scheduler's exact count) and the database's are reported per swap.
 //!
 //! Prints a markdown table on stdout; progress and diagnostics go to stderr.
+//!
+//! `loadgen crash --backend sqlite|postgres --kills N` is the crash test instead (`crash/`): the mint killed
+//! with SIGKILL at random moments under a swap/mint/melt mix, restarted, and checked (scripts/crash-test).
 
 mod ceiling;
 mod cli;
 mod cpu;
+mod crash;
 mod format;
 mod http;
 mod measure;
@@ -44,7 +48,7 @@ use anyhow::ensure;
 use clap::Parser;
 
 use crate::ceiling::{Ceiling, CeilingWork, crypto_breakdown, crypto_ceiling, mean_ceiling, storage_ceiling};
-use crate::cli::Args;
+use crate::cli::{Args, Mode};
 use crate::cpu::load_average;
 use crate::measure::measure_target;
 use crate::report::{Baselines, report};
@@ -58,6 +62,9 @@ fn main() {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(Mode::Crash(crash)) = &args.mode {
+        return crash::run(crash);
+    }
     ensure!(args.url.is_some() || !args.spawn.is_empty(), "give --url or --spawn");
     ensure!(args.seconds > 0.0 && args.seconds <= 600.0, "--seconds must be in (0, 600]");
     ensure!(args.ceiling_seconds > 0.0 && args.ceiling_seconds <= 60.0, "--ceiling-seconds must be in (0, 60]");
