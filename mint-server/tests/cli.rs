@@ -91,7 +91,7 @@ async fn commands_leave_pending_melts_to_the_server() {
             expiry: u64::MAX / 2,
             payment_preimage: None,
         };
-        let pending = Commit::MeltStart { quote_id: quote.id.clone(), inputs: Vec::new() };
+        let pending = Commit::MeltStart { quote_id: quote.id.clone(), inputs: Vec::new(), request: None };
         store.commit(&Commit::CreateMeltQuote(quote)).await.unwrap();
         store.commit(&pending).await.unwrap();
     }

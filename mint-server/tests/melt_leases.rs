@@ -1,7 +1,7 @@
 //! Pending melts are settled by the serving process under a lease: a client that disconnects mid-melt does
 //! not leave it pending, two instances on one PostgreSQL settle a pending melt once, and operator commands
 //! run meanwhile touch nothing; a melt whose settler is stuck is taken over once its lease (`--melt-lease-secs`)
-//! has expired.
+//! has expired, and its identical retry then gets the settled answer.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -150,7 +150,7 @@ async fn two_instances_settle_a_pending_melt_once() {
         payment_preimage: None,
     };
     first.commit(&Commit::CreateMeltQuote(quote)).await.unwrap();
-    first.commit(&Commit::MeltStart { quote_id: "orphan".into(), inputs: Vec::new() }).await.unwrap();
+    first.commit(&Commit::MeltStart { quote_id: "orphan".into(), inputs: Vec::new(), request: None }).await.unwrap();
 
     // Both instances' recovery tasks find it; the first payment is held until the other has had its try.
     let tasks =
@@ -189,7 +189,7 @@ async fn another_instance_takes_over_a_stuck_melt_once_its_lease_expires() {
     let inputs = mint.mint_notes(&[8]).await;
     let melt = MeltRequest { quote: quote.quote.clone(), inputs, outputs: None, prefer_async: false };
     let client = {
-        let (url, client) = (mint.url("/v1/melt/bank"), mint.client.clone());
+        let (url, client, melt) = (mint.url("/v1/melt/bank"), mint.client.clone(), melt.clone());
         tokio::spawn(async move { client.post(url).json(&melt).send().await })
     };
     tokio::time::timeout(Duration::from_secs(10), stuck.entered.notified()).await.expect("the melt never paid");
@@ -203,4 +203,11 @@ async fn another_instance_takes_over_a_stuck_melt_once_its_lease_expires() {
     assert_eq!(store.melt_quote(&quote.quote).await.unwrap().unwrap().state, MeltQuoteState::Paid);
     assert_eq!(store.account(&account).await.unwrap().unwrap().balance, Amount::from_u64(8));
     client.abort();
+
+    // The client's identical retry (NUT-19), now to B, gets the answer B cached when it settled the melt
+    // under the request's key (recorded on the pending rows), not "quote already paid".
+    let b = TestMint::serve(Arc::new(b)).await;
+    let retried: MeltQuoteBolt11Response = b.post("/v1/melt/bank", &melt).await.unwrap();
+    assert_eq!((retried.quote, retried.state), (quote.quote.clone(), MeltQuoteState::Paid));
+    assert_eq!(store.account(&account).await.unwrap().unwrap().balance, Amount::from_u64(8), "paid twice");
 }

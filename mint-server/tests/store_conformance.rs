@@ -260,7 +260,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let quote = "melt-quote-1".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await.unwrap();
     assert!(matches!(store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await, Err(StoreError::Duplicate)));
-    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())] };
+    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())], request: None };
     store.commit(&start).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Pending));
     assert_eq!(store.pending_for_quote(&quote).await.unwrap(), vec![y]);
@@ -268,7 +268,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     assert_eq!(store.pending_melt_quotes().await.unwrap().len(), 1);
     // A second start of the same quote is refused.
     let (y_other, p_other) = proof(&ks, 8);
-    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)] };
+    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)], request: None };
     assert!(matches!(store.commit(&again).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(state_of(&*store, y_other).await, None);
     // Presenting a pending proof elsewhere says so.
@@ -301,7 +301,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let other = "melt-quote-2".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&other))).await.unwrap();
     let (y2, p2) = proof(&ks, 8);
-    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)] }).await.unwrap();
+    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)], request: None }).await.unwrap();
     let wrong =
         Commit::MeltSettle { quote_id: other.clone(), inputs: vec![y], preimage: None, credit: None, response: None };
     assert!(store.commit(&wrong).await.is_err());
@@ -476,14 +476,22 @@ async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) 
     assert!(matches!(store.commit(&first).await, Err(StoreError::AlreadySpent(_))));
     assert_eq!(store.cached_response(&key).await.unwrap(), None);
 
-    // A refused commit leaves no key behind; a melt's pending rows carry none.
+    // A refused commit leaves no key behind; a melt's pending rows carry its request's key, if given.
     let (y3, p3) = proof(&ks, 1);
     let refused = swap(vec![(y3, p3.clone()), (y1, p1)], Vec::new(), 6);
     assert!(matches!(store.commit(&refused).await, Err(StoreError::AlreadySpent(_))));
     assert_eq!(state_of(&*store, y3).await, None);
     store.commit(&Commit::CreateMeltQuote(melt_quote("keyless"))).await.unwrap();
-    store.commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)] }).await.unwrap();
+    store
+        .commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)], request: None })
+        .await
+        .unwrap();
     assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
+    let (y4, p4) = proof(&ks, 1);
+    store.commit(&Commit::CreateMeltQuote(melt_quote("keyed"))).await.unwrap();
+    let start = Commit::MeltStart { quote_id: "keyed".into(), inputs: vec![(y4, p4)], request: Some([4; 32]) };
+    store.commit(&start).await.unwrap();
+    assert_eq!(store.proof_states(&[y4]).await.unwrap()[0].request, Some([4; 32]));
 }
 
 /// A melt's lease is taken by one of many concurrent takers, only in the state asked for, only once expired,

@@ -59,9 +59,11 @@ impl Mint {
                 continue;
             }
             let ys = self.store.pending_for_quote(&quote.id).await?;
+            // The melt request's NUT-19 key, on its pending rows: its identical retry gets this answer.
+            let request = self.store.proof_states(&ys).await?.into_iter().find_map(|state| state.request);
             let backend = self.backend(&PaymentMethod::from(quote.method.as_str()), &quote.unit);
             let id = quote.id.clone();
-            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, None, holder).await {
+            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, request, holder).await {
                 Ok(_) | Err(MintError::PaymentFailed(_)) => {
                     finished += 1;
                     tracing::info!(quote = %id, "finished an interrupted melt");
@@ -165,7 +167,9 @@ impl Mint {
             if !store.take_melt_lease(&quote.id, MeltQuoteState::Unpaid, &holder, until, now).await? {
                 return Err(MintError::QuotePending);
             }
-            let started = store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await;
+            let started = store
+                .commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend, request: Some(cache_key) })
+                .await;
             if let Err(error) = started {
                 release_lease(store.as_ref(), &quote.id, &holder).await;
                 return Err(match error {

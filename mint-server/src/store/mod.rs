@@ -19,7 +19,8 @@
 //! - The cached response of a commit (NUT-19) is stored in the same transaction as its effects, so a
 //!   retried request finds either no effects and no cache, or both. Entries live until evicted
 //!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A swap's request key
-//!   ([`Commit::Swap`]) is stored on its spent rows, so it is there exactly when they are.
+//!   ([`Commit::Swap`]) is stored on its spent rows, so it is there exactly when they are; a melt's
+//!   ([`Commit::MeltStart`]) on its pending rows, for whoever settles it.
 //! - `commit` returns only once its effects are durable. Once a sync to disk has failed, or a thread the
 //!   store needs has died, every later `commit` fails with [`StoreError::Unavailable`] until restart, and
 //!   [`MintStore::health`] says why (`health.rs`).
@@ -239,6 +240,9 @@ pub enum Commit {
         quote_id: String,
         /// Inputs and their serials.
         inputs: Vec<(PublicKey, Proof)>,
+        /// NUT-19 key of the melt request, recorded on its pending rows: an instance that finishes the melt
+        /// after the requesting one died caches the answer under it, for the identical retry.
+        request: Option<[u8; 32]>,
     },
     /// The melt was paid: its pending inputs become spent, quote `UNPAID | PENDING -> PAID` with the proof of
     /// payment, and the backend's internal settlement (a bank credit) and the cached response, if any.

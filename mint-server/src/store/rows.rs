@@ -258,11 +258,12 @@ impl<'a> Effects<'a> {
                 ..none
             },
             Commit::CreateMeltQuote(quote) => Effects { new_melt_quote: Some(quote), ..none },
-            Commit::MeltStart { quote_id, inputs } => Effects {
+            Commit::MeltStart { quote_id, inputs, request } => Effects {
                 transition: Some(Transition::MeltPending(quote_id)),
                 spend: inputs,
                 spend_state: PENDING,
                 quote_id: Some(quote_id),
+                request: request.as_ref(),
                 ..none
             },
             Commit::MeltSettle { quote_id, inputs, preimage, credit, response } => Effects {
@@ -623,7 +624,7 @@ mod tests {
         let effects = Effects::of(&swap).unwrap();
         assert!(effects.only_inserts());
         assert_eq!((effects.spend_state, effects.request), (SPENT, Some(&[1; 32])));
-        let start = Commit::MeltStart { quote_id: "m".into(), inputs: Vec::new() };
+        let start = Commit::MeltStart { quote_id: "m".into(), inputs: Vec::new(), request: None };
         let effects = Effects::of(&start).unwrap();
         assert!(!effects.only_inserts());
         assert_eq!((effects.spend_state, effects.quote_id), (PENDING, Some("m")));
