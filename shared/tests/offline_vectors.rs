@@ -139,6 +139,8 @@ fn compute() -> Value {
             "d": scalar_hex(request2.challenge(&coin).unwrap()),
             "transcript": transcript2,
             "evidence": evidence,
+            // What the extraction recovers from the two transcripts: the coin's s and the payer's u1.
+            "extracted": {"s": secrets_json[0], "u1": u1.expose_secret().to_hex()},
             "identity": identity,
         },
         "receipts": {
