@@ -2,8 +2,8 @@
 //! spend of the same coin reveals the payer's identity. A second protocol beside Cashu's, with its own
 //! types: nothing here is a Cashu type, and an [`OfflineKeysetId`] is not a [`crate::Id`].
 //!
-//! Each module documents its equations and hash inputs; the public specification (`docs/offline-coins.md`,
-//! with frozen vectors) is not written yet. Modules, each importing only those before it:
+//! Each module documents its equations and hash inputs; the public specification is `docs/offline-coins.md`
+//! (frozen vectors: `tests/vectors/offline-v1.json`). Modules, each importing only those before it:
 //! - [`error`]: the error type, [`OfflineError`].
 //! - [`hash`]: `TH`, `Hq`, the versioned tags, keyed derivation of scalars.
 //! - [`generators`]: `g1`, `g2` by RFC 9380 hash-to-curve.
