@@ -6,6 +6,7 @@ mod extract;
 pub mod health;
 pub mod info;
 pub mod limit;
+mod offline;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -45,6 +46,15 @@ pub fn v1(state: AppState) -> Router<AppState> {
         .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
         .route("/melt/{method}", post(cashu::melt))
         .route("/bank/pay", post(cashu::bank_pay))
+        .route("/offline/keysets", get(offline::keysets))
+        .route("/offline/register", post(offline::register))
+        .route("/offline/bond", post(offline::bond))
+        .route("/offline/accounts/{account}", get(offline::account))
+        .route("/offline/accounts/{account}/withdrawals", get(offline::withdrawals))
+        .route("/offline/session", post(offline::session))
+        .route("/offline/withdraw", post(offline::withdraw))
+        .route("/offline/deposit", post(offline::deposit))
+        .route("/offline/evidence", get(offline::evidence))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state, extract::count_limits))

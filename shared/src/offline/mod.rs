@@ -16,11 +16,15 @@
 //! - [`deposit`]: [`DepositTranscript`], signed by the payee.
 //! - [`evidence`]: identity extraction and [`DoubleSpendEvidence`].
 //! - [`receipt`]: [`DepositReceipt`], signed by the mint.
+//! - [`auth`]: signed requests to the mint (account key, payee key), the mint's receipt key.
+//! - [`api`]: the JSON bodies of the mint's `/v1/offline` endpoints.
 //!
 //! Constant time wherever the user's secrets are involved (k256 scalar and point arithmetic); functions that
 //! only check public data say so with `_vartime`. No clock: callers pass times (Unix seconds).
 
 pub mod account;
+pub mod api;
+pub mod auth;
 pub mod coin;
 pub mod deposit;
 pub mod error;

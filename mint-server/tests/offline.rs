@@ -1,0 +1,471 @@
+//! Offline coins at the mint (issue 13, section 3) over HTTP, on SQLite and PostgreSQL. The test plays the
+//! wallets with `shared::offline`: register (a bad proof refused), bond and limit, withdraw (one open session
+//! per account, sessions time out, the limit enforced), deposit with receipts (replay refused, retry
+//! answered identically), double spend (identity extracted, evidence verifiable by `shared`'s verifier,
+//! account blocked, honest payees paid from the bond until it is exhausted), the deposit deadline, the
+//! conservation of value and the ledgers. Times come from a hand-set clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::wallet::TestMint;
+use mint_server::funding::FundingRegistry;
+use mint_server::mint::{Mint, MintSettings};
+use mint_server::offline::{Clock, OfflineSettings};
+use mint_server::store::MintStore;
+use mint_server::store::offline as offline_rows;
+use shared::nuts::ErrorResponse;
+use shared::nuts::bank::AccountInfo;
+use shared::offline::api::{
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RegisterRequest,
+    SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript, WithdrawalsResponse,
+};
+use shared::offline::auth::{self, op};
+use shared::offline::{
+    CoinSecrets, DepositOutcome, DepositTranscript, IdentitySecret, OfflineKeyset, PaymentRequest, PendingWithdrawal,
+    WalletCoin,
+};
+use shared::{PublicKey, SecretKey};
+
+const TOKEN: [u8; 32] = [9; 32];
+/// Period 10 of 1000 s: valid 10000..=11000, deposits until 11500.
+const START: u64 = 10_100;
+const SETTINGS: OfflineSettings =
+    OfflineSettings { period_secs: 1000, deposit_grace_secs: 500, denominations: 8, session_ttl_secs: 60 };
+
+struct World {
+    mint: TestMint,
+    clock: Clock,
+    store: Arc<dyn MintStore>,
+}
+
+async fn world(store: Arc<dyn MintStore>) -> World {
+    let clock = Clock::manual(START);
+    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let mint = Mint::new(Arc::clone(&store), vec![7u8; 32], MintSettings::default(), funding)
+        .await
+        .unwrap()
+        .with_offline(SETTINGS, clock.clone())
+        .unwrap();
+    World { mint: TestMint::serve_with_token(Arc::new(mint), TOKEN.to_vec()).await, clock, store }
+}
+
+/// A bank account holder.
+struct Holder {
+    key: SecretKey,
+    account: String,
+}
+
+/// A payer: a bank account registered for offline use.
+struct Payer {
+    holder: Holder,
+    u1: IdentitySecret,
+}
+
+impl World {
+    async fn admin_post<T: serde::de::DeserializeOwned>(&self, path: &str, body: serde_json::Value) -> T {
+        let response = self
+            .mint
+            .client
+            .post(self.mint.url(path))
+            .bearer_auth(hex::encode(TOKEN))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn holder(&self, credit: u64) -> Holder {
+        let key = SecretKey::random().unwrap();
+        let account: AccountInfo =
+            self.admin_post("/admin/accounts", serde_json::json!({ "pubkey": key.public_key() })).await;
+        if credit > 0 {
+            let _: AccountInfo = self
+                .admin_post(&format!("/admin/accounts/{}/credit", account.id), serde_json::json!({ "amount": credit }))
+                .await;
+        }
+        Holder { key, account: account.id }
+    }
+
+    async fn balance(&self, account: &str) -> u64 {
+        let response = self
+            .mint
+            .client
+            .get(self.mint.url(&format!("/admin/accounts/{account}")))
+            .bearer_auth(hex::encode(TOKEN))
+            .send()
+            .await
+            .unwrap();
+        response.json::<AccountInfo>().await.unwrap().balance.to_u64()
+    }
+
+    async fn keyset(&self) -> (OfflineKeyset, PublicKey) {
+        let keysets: KeysetsResponse = self.mint.get("/v1/offline/keysets").await.unwrap();
+        let now = self.clock.now();
+        let current = keysets.keysets.iter().find(|k| k.valid_from <= now && now < k.valid_until).unwrap().clone();
+        (current, keysets.receipt_key)
+    }
+
+    async fn register(&self, holder: Holder) -> Result<Payer, ErrorResponse> {
+        let u1 = IdentitySecret::random().unwrap();
+        let registration = u1.prove_registration(holder.account.as_bytes()).unwrap();
+        let identity = registration.identity.to_bytes();
+        let signature = auth::sign(&holder.key, op::REGISTER, &[holder.account.as_bytes(), &identity]).unwrap();
+        let request = RegisterRequest { account: holder.account.clone(), registration, signature };
+        let answer: AccountResponse = self.mint.post("/v1/offline/register", &request).await?;
+        assert_eq!(answer.identity, u1.identity().unwrap());
+        Ok(Payer { holder, u1 })
+    }
+
+    async fn bond(&self, payer: &Payer, bond: u64, limit: u64) -> Result<AccountResponse, ErrorResponse> {
+        let account = payer.holder.account.as_bytes();
+        let parts: [&[u8]; 3] = [account, &bond.to_be_bytes(), &limit.to_be_bytes()];
+        let signature = auth::sign(&payer.holder.key, op::BOND, &parts).unwrap();
+        let request = BondRequest { account: payer.holder.account.clone(), bond, limit, signature };
+        self.mint.post("/v1/offline/bond", &request).await
+    }
+
+    async fn session(&self, payer: &Payer, amount: u64) -> Result<SessionResponseBody, ErrorResponse> {
+        let (keyset, _) = self.keyset().await;
+        let account = &payer.holder.account;
+        let parts: [&[u8]; 3] = [account.as_bytes(), &keyset.id.to_bytes(), &amount.to_be_bytes()];
+        let signature = auth::sign(&payer.holder.key, op::SESSION, &parts).unwrap();
+        self.mint
+            .post(
+                "/v1/offline/session",
+                &SessionRequest { account: account.clone(), keyset: keyset.id, amount, signature },
+            )
+            .await
+    }
+
+    async fn answer(&self, payer: &Payer, session: &SessionResponseBody) -> (PendingWithdrawal, WithdrawRequest) {
+        let (keyset, _) = self.keyset().await;
+        let identity = payer.u1.identity().unwrap();
+        let (pending, challenge) =
+            PendingWithdrawal::prepare(&identity, &keyset, &session.start, CoinSecrets::random().unwrap()).unwrap();
+        let account = &payer.holder.account;
+        let parts: [&[u8]; 3] = [account.as_bytes(), session.session.as_bytes(), &challenge.c0.to_bytes()];
+        let signature = auth::sign(&payer.holder.key, op::WITHDRAW, &parts).unwrap();
+        (pending, WithdrawRequest { account: account.clone(), session: session.session.clone(), challenge, signature })
+    }
+
+    async fn withdraw(&self, payer: &Payer, amount: u64) -> Result<WalletCoin, ErrorResponse> {
+        let session = self.session(payer, amount).await?;
+        let (pending, request) = self.answer(payer, &session).await;
+        let answer: WithdrawalTranscript = self.mint.post("/v1/offline/withdraw", &request).await?;
+        Ok(pending.finish(&answer.response).unwrap())
+    }
+
+    /// The payer pays `coin` offline to a fresh payee key; the payee's signed transcript.
+    fn pay(&self, payer: &Payer, coin: &WalletCoin) -> (DepositTranscript, SecretKey) {
+        let payee = SecretKey::random().unwrap();
+        let request = PaymentRequest::new(payee.public_key(), self.clock.now(), coin.coin.amount).unwrap();
+        let spent = coin.respond(&payer.u1, &request).unwrap();
+        (DepositTranscript::sign(&spent, &request, &payee).unwrap(), payee)
+    }
+
+    fn deposit_request(transcript: &DepositTranscript, payee: &SecretKey, account: &str) -> DepositRequest {
+        let message = transcript.message().unwrap();
+        let signature = auth::sign(payee, op::DEPOSIT, &[account.as_bytes(), &message]).unwrap();
+        DepositRequest { transcript: transcript.clone(), account: account.to_owned(), signature }
+    }
+
+    async fn deposit(&self, request: &DepositRequest) -> Result<DepositResponse, ErrorResponse> {
+        self.mint.post("/v1/offline/deposit", request).await
+    }
+
+    async fn account(&self, payer: &Payer) -> AccountResponse {
+        self.mint.get(&format!("/v1/offline/accounts/{}", payer.holder.account)).await.unwrap()
+    }
+}
+
+fn code(error: ErrorResponse) -> u16 {
+    error.code.to_code()
+}
+
+/// Register (a bad proof refused), bond and limit, sessions (a newer one aborts the older, timeouts), the
+/// limit per period, the kept transcripts.
+async fn register_bond_withdraw(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    // The receipt key is in /v1/info (an extension Cashu clients ignore) and beside the keysets.
+    let info: serde_json::Value = world.mint.get("/v1/info").await.unwrap();
+    let (keyset, receipt_key) = world.keyset().await;
+    assert_eq!(info["offline"]["receipt_key"], serde_json::json!(receipt_key));
+    assert!(info["nuts"].is_object());
+    keyset.verify_id_vartime().unwrap();
+    assert_eq!((keyset.valid_from, keyset.valid_until, keyset.deposit_deadline), (10_000, 11_000, 11_500));
+    assert_eq!(keyset.keys.len(), 8);
+
+    // A proof of knowledge for another identity (one hiding a g2 part would look the same) is refused.
+    let holder = world.holder(1000).await;
+    let mut forged = IdentitySecret::random().unwrap().prove_registration(holder.account.as_bytes()).unwrap();
+    forged.identity = IdentitySecret::random().unwrap().identity().unwrap();
+    let signature =
+        auth::sign(&holder.key, op::REGISTER, &[holder.account.as_bytes(), &forged.identity.to_bytes()]).unwrap();
+    let bad = RegisterRequest { account: holder.account.clone(), registration: forged, signature };
+    assert_eq!(code(world.mint.post::<_, AccountResponse>("/v1/offline/register", &bad).await.unwrap_err()), 13010);
+    // A signature by another key is refused.
+    let stranger = Holder { key: SecretKey::random().unwrap(), account: holder.account.clone() };
+    assert_eq!(code(world.register(stranger).await.err().unwrap()), 13013);
+    let payer = world.register(holder).await.unwrap();
+    // Registered once only.
+    let again = Holder { key: payer.holder.key.clone(), account: payer.holder.account.clone() };
+    assert_eq!(code(world.register(again).await.err().unwrap()), 13011);
+
+    // No bond, no limit: nothing to withdraw.
+    assert_eq!(code(world.session(&payer, 4).await.unwrap_err()), 13021);
+    // The limit cannot exceed the bond; the bond cannot exceed the balance.
+    assert_eq!(code(world.bond(&payer, 100, 101).await.unwrap_err()), 13015);
+    assert_eq!(code(world.bond(&payer, 2000, 10).await.unwrap_err()), 13014);
+    let bonded = world.bond(&payer, 100, 64).await.unwrap();
+    assert_eq!((bonded.bond, bonded.limit), (100, 64));
+    assert_eq!(world.balance(&payer.holder.account).await, 900);
+    assert_eq!(bonded.bond_entries.len(), 1);
+    assert_eq!((bonded.bond_entries[0].delta, bonded.bond_entries[0].reason.as_str()), (100, "lock"));
+    // A replayed bond request moves nothing more.
+    world.bond(&payer, 100, 64).await.unwrap();
+    assert_eq!(world.balance(&payer.holder.account).await, 900);
+    // A bond is never lowered.
+    assert_eq!(code(world.bond(&payer, 50, 10).await.unwrap_err()), 13015);
+
+    // A withdrawal: the coin verifies against the cached keyset and is bound to the payer.
+    let coin = world.withdraw(&payer, 32).await.unwrap();
+    coin.coin.verify_vartime(&keyset).unwrap();
+    assert!(coin.is_bound_to(&payer.u1).unwrap());
+    assert_eq!(world.balance(&payer.holder.account).await, 868);
+
+    // A new session aborts the open one: answering the old one is refused, the new one works.
+    let first = world.session(&payer, 8).await.unwrap();
+    let second = world.session(&payer, 8).await.unwrap();
+    let (_, late) = world.answer(&payer, &first).await;
+    assert_eq!(
+        code(world.mint.post::<_, WithdrawalTranscript>("/v1/offline/withdraw", &late).await.unwrap_err()),
+        13020
+    );
+    let (pending, request) = world.answer(&payer, &second).await;
+    let answer: WithdrawalTranscript = world.mint.post("/v1/offline/withdraw", &request).await.unwrap();
+    // The identical retry gets the identical answer; the session cannot answer another challenge.
+    let retried: WithdrawalTranscript = world.mint.post("/v1/offline/withdraw", &request).await.unwrap();
+    assert_eq!(retried, answer);
+    let (_, other) = world.answer(&payer, &second).await;
+    assert_eq!(
+        code(world.mint.post::<_, WithdrawalTranscript>("/v1/offline/withdraw", &other).await.unwrap_err()),
+        13020
+    );
+    pending.finish(&answer.response).unwrap();
+    assert_eq!(world.balance(&payer.holder.account).await, 860);
+
+    // Sessions time out.
+    let session = world.session(&payer, 8).await.unwrap();
+    world.clock.advance(61);
+    let (_, request) = world.answer(&payer, &session).await;
+    assert_eq!(
+        code(world.mint.post::<_, WithdrawalTranscript>("/v1/offline/withdraw", &request).await.unwrap_err()),
+        13020
+    );
+
+    // The limit: 40 of 64 withdrawn this period; 32 more is refused, 16 and 8 pass, then nothing.
+    assert_eq!(code(world.withdraw(&payer, 32).await.unwrap_err()), 13021);
+    world.withdraw(&payer, 16).await.unwrap();
+    world.withdraw(&payer, 8).await.unwrap();
+    assert_eq!(code(world.withdraw(&payer, 1).await.unwrap_err()), 13021);
+    let account = world.account(&payer).await;
+    assert_eq!((account.withdrawn, account.period_keyset.clone()), (64, keyset.id.to_hex()));
+    assert_eq!(world.balance(&payer.holder.account).await, 1000 - 100 - 64);
+
+    // The next period has a new keyset and a fresh limit; the old keyset is still listed (deposits).
+    world.clock.advance(1000);
+    let (next, _) = world.keyset().await;
+    assert_ne!(next.id, keyset.id);
+    let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
+    assert!(keysets.keysets.iter().any(|k| k.id == keyset.id));
+    // A session for the old keyset is refused as not current.
+    let parts: [&[u8]; 3] = [payer.holder.account.as_bytes(), &keyset.id.to_bytes(), &8u64.to_be_bytes()];
+    let signature = auth::sign(&payer.holder.key, op::SESSION, &parts).unwrap();
+    let old = SessionRequest { account: payer.holder.account.clone(), keyset: keyset.id, amount: 8, signature };
+    assert_eq!(code(world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &old).await.unwrap_err()), 13002);
+    world.withdraw(&payer, 32).await.unwrap();
+
+    // Every withdrawal's public transcript is kept for the account.
+    let kept: WithdrawalsResponse =
+        world.mint.get(&format!("/v1/offline/accounts/{}/withdrawals", payer.holder.account)).await.unwrap();
+    let amounts: Vec<u64> = kept.withdrawals.iter().map(|w| w.start.amount).collect();
+    assert_eq!(amounts.iter().sum::<u64>(), 64 + 32);
+    assert!(kept.withdrawals.iter().any(|w| w == &answer));
+}
+
+/// Deposits: receipts, retries, replays; a double spend unmasks the payer, whose bond pays the honest
+/// payees in deposit order until it is exhausted; the deadline; conservation and ledgers.
+async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let (keyset, receipt_key) = world.keyset().await;
+    let payer = world.register(world.holder(1000).await).await.unwrap();
+    world.bond(&payer, 100, 128).await.unwrap_err();
+    world.bond(&payer, 100, 100).await.unwrap();
+    let coins = [
+        world.withdraw(&payer, 64).await.unwrap(),
+        world.withdraw(&payer, 16).await.unwrap(),
+        world.withdraw(&payer, 8).await.unwrap(),
+        world.withdraw(&payer, 4).await.unwrap(),
+    ];
+    let withdrawn: u64 = coins.iter().map(|c| c.coin.amount).sum();
+    let shop = world.holder(0).await;
+
+    // An honest deposit: paid the coin's value, with a receipt the payee can check.
+    let (transcript, payee) = world.pay(&payer, &coins[1]);
+    let request = World::deposit_request(&transcript, &payee, &shop.account);
+    let paid = world.deposit(&request).await.unwrap();
+    paid.receipt.verify_vartime(&receipt_key).unwrap();
+    assert!(paid.receipt.is_for(&transcript).unwrap());
+    assert_eq!(
+        (paid.receipt.outcome, paid.receipt.amount_paid, paid.receipt.amount_from_bond),
+        (DepositOutcome::Paid, 16, 0)
+    );
+    assert_eq!(paid.receipt.payee, payee.public_key());
+    assert_eq!(world.balance(&shop.account).await, 16);
+    // The identical request again: the identical answer, paid once.
+    world.clock.advance(5);
+    assert_eq!(world.deposit(&request).await.unwrap(), paid);
+    assert_eq!(world.balance(&shop.account).await, 16);
+    // The same transcript to another account: a replay, refused.
+    let thief = world.holder(0).await;
+    let replay = World::deposit_request(&transcript, &payee, &thief.account);
+    assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13031);
+    // Only the payee key chooses the account: a signature by another key is refused.
+    let mut stolen = replay.clone();
+    stolen.signature = World::deposit_request(&transcript, &SecretKey::random().unwrap(), &thief.account).signature;
+    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
+    // A tampered transcript is refused.
+    let mut tampered = transcript.clone();
+    tampered.time += 1;
+    assert_eq!(
+        code(world.deposit(&World::deposit_request(&tampered, &payee, &shop.account)).await.unwrap_err()),
+        13030
+    );
+    assert_eq!(world.balance(&thief.account).await, 0);
+    assert!(world.mint.get::<EvidenceResponse>("/v1/offline/evidence").await.unwrap().evidence.is_empty());
+
+    // The 64 coin spent three times: the first payee is paid from the withdrawal, the second from the
+    // bond (64 of 100), the third from what is left (36 of 64), a fourth gets nothing: the bond is exhausted.
+    let mut receipts = Vec::new();
+    let mut shops = Vec::new();
+    for _ in 0..4 {
+        let (transcript, payee) = world.pay(&payer, &coins[0]);
+        let shop = world.holder(0).await;
+        let answer = world.deposit(&World::deposit_request(&transcript, &payee, &shop.account)).await.unwrap();
+        answer.receipt.verify_vartime(&receipt_key).unwrap();
+        receipts.push(answer.receipt);
+        shops.push(shop);
+    }
+    let outcomes: Vec<(DepositOutcome, u64, u64)> =
+        receipts.iter().map(|r| (r.outcome, r.amount_paid, r.amount_from_bond)).collect();
+    assert_eq!(
+        outcomes,
+        [
+            (DepositOutcome::Paid, 64, 0),
+            (DepositOutcome::DoubleSpend, 64, 64),
+            (DepositOutcome::DoubleSpend, 36, 36),
+            (DepositOutcome::DoubleSpend, 0, 0)
+        ]
+    );
+    for (shop, expected) in shops.iter().zip([64, 64, 36, 0]) {
+        assert_eq!(world.balance(&shop.account).await, expected);
+    }
+
+    // The evidence: one self-contained entry per later deposit, each naming the payer by shared's verifier.
+    let evidence: EvidenceResponse = world.mint.get("/v1/offline/evidence").await.unwrap();
+    assert_eq!(evidence.evidence.len(), 3);
+    for entry in &evidence.evidence {
+        assert_eq!(entry.verify_vartime().unwrap(), payer.u1.identity().unwrap());
+        assert_eq!(entry.keyset, keyset);
+    }
+
+    // The payer is blocked from further offline withdrawals; its bond's every movement is on record.
+    let account = world.account(&payer).await;
+    assert!(account.blocked);
+    assert_eq!(account.bond, 0);
+    let movements: Vec<(i64, &str)> = account.bond_entries.iter().map(|e| (e.delta, e.reason.as_str())).collect();
+    assert_eq!(movements, [(100, "lock"), (-64, "double-spend"), (-36, "double-spend")]);
+    assert_eq!(code(world.session(&payer, 1).await.unwrap_err()), 13016);
+    assert_eq!(code(world.bond(&payer, 200, 10).await.unwrap_err()), 13016);
+
+    // The coin paid before the period's end can still be deposited until the deadline, not after.
+    let (late, late_payee) = world.pay(&payer, &coins[2]);
+    world.clock.advance(11_500 - world.clock.now());
+    let on_time = world.deposit(&World::deposit_request(&late, &late_payee, &shop.account)).await.unwrap();
+    assert_eq!(on_time.receipt.amount_paid, 8);
+    let (expired, expired_payee) = {
+        // Paid during the period (the payee's request time), deposited one second after the deadline.
+        let payee = SecretKey::random().unwrap();
+        let request = PaymentRequest::new(payee.public_key(), 10_900, 4).unwrap();
+        let spent = coins[3].respond(&payer.u1, &request).unwrap();
+        (DepositTranscript::sign(&spent, &request, &payee).unwrap(), payee)
+    };
+    world.clock.advance(1);
+    assert_eq!(
+        code(world.deposit(&World::deposit_request(&expired, &expired_payee, &shop.account)).await.unwrap_err()),
+        13003
+    );
+    let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
+    assert!(keysets.keysets.iter().all(|k| k.id != keyset.id));
+
+    // Conservation: the value withdrawn is the value first deposited plus what is outstanding (the 4 coin,
+    // never deposited); bond payouts came from the bond, not from the withdrawals.
+    let first_deposits = 16 + 64 + 8;
+    let outstanding = 4;
+    assert_eq!(withdrawn, first_deposits + outstanding);
+    assert_eq!(world.balance(&payer.holder.account).await, 1000 - 100 - withdrawn);
+    let mut credited = world.balance(&shop.account).await;
+    for shop in &shops {
+        credited += world.balance(&shop.account).await;
+    }
+    assert_eq!(credited, first_deposits + 100);
+
+    // The bank ledger shows the bond's lock and every withdrawal's debit; each payee's credit names the coin.
+    let ledger = offline_rows::ledger(world.store.as_ref(), &payer.holder.account).await.unwrap();
+    let entries: Vec<(i64, &str)> = ledger.iter().map(|e| (e.delta, e.reason.as_str())).collect();
+    assert_eq!(
+        entries,
+        [
+            (1000, "credit"),
+            (-100, "offline-bond"),
+            (-64, "offline-withdraw"),
+            (-16, "offline-withdraw"),
+            (-8, "offline-withdraw"),
+            (-4, "offline-withdraw")
+        ]
+    );
+    let ledger = offline_rows::ledger(world.store.as_ref(), &shops[2].account).await.unwrap();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!((ledger[0].delta, ledger[0].reason.as_str()), (36, "offline-deposit"));
+    assert_eq!(ledger[0].reference, coins[0].coin.a_point.to_hex());
+}
+
+macro_rules! offline_tests {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn register_bond_withdraw() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::register_bond_withdraw(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deposit_and_double_spend() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::deposit_and_double_spend(store).await;
+            }
+        }
+    };
+}
+
+offline_tests!(sqlite, common::sqlite_store().await);
+offline_tests!(postgres, (common::postgres_store().await, ()));
