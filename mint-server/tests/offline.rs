@@ -19,8 +19,9 @@ use mint_server::store::offline as offline_rows;
 use shared::nuts::ErrorResponse;
 use shared::nuts::bank::AccountInfo;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RegisterRequest,
-    SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript, WithdrawalsResponse,
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
+    RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
+    WithdrawalsResponse,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::{
@@ -32,8 +33,14 @@ use shared::{PublicKey, SecretKey};
 const TOKEN: [u8; 32] = [9; 32];
 /// Period 10 of 1000 s: valid 10000..=11000, deposits until 11500.
 const START: u64 = 10_100;
-const SETTINGS: OfflineSettings =
-    OfflineSettings { period_secs: 1000, deposit_grace_secs: 500, denominations: 8, session_ttl_secs: 60 };
+/// Refunds from 11501 until 13500.
+const SETTINGS: OfflineSettings = OfflineSettings {
+    period_secs: 1000,
+    deposit_grace_secs: 500,
+    denominations: 8,
+    session_ttl_secs: 60,
+    refund_window_secs: 2000,
+};
 
 struct World {
     mint: TestMint,
@@ -445,6 +452,110 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
     assert_eq!(ledger[0].reference, coins[0].coin.a_point.to_hex());
 }
 
+impl World {
+    fn refund_request(payer: &Payer, coin: &WalletCoin, proof_context: &str) -> RefundRequest {
+        let proof = coin.prove_ownership(&payer.u1, proof_context.as_bytes()).unwrap();
+        let account = &payer.holder.account;
+        let hash = coin.coin.hash().unwrap();
+        let signature = auth::sign(&payer.holder.key, op::REFUND, &[account.as_bytes(), &hash]).unwrap();
+        RefundRequest { account: account.clone(), coin: coin.coin.clone(), proof, signature }
+    }
+
+    async fn refund(&self, request: &RefundRequest) -> Result<RefundResponse, ErrorResponse> {
+        self.mint.post("/v1/offline/refund", request).await
+    }
+}
+
+/// Nothing lost with a lost phone: after the deadline a never-deposited coin is refunded to its owner's
+/// account, once; a deposited one never; someone else's never; after the refund window nothing, and the
+/// keyset's spent coins can be pruned.
+async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let (keyset, _) = world.keyset().await;
+    let payer = world.register(world.holder(1000).await).await.unwrap();
+    world.bond(&payer, 50, 50).await.unwrap();
+    let deposited = world.withdraw(&payer, 8).await.unwrap();
+    let lost = world.withdraw(&payer, 4).await.unwrap();
+    let kept = world.withdraw(&payer, 2).await.unwrap();
+    let other = world.register(world.holder(0).await).await.unwrap();
+    let shop = world.holder(0).await;
+    let (transcript, payee) = world.pay(&payer, &deposited);
+    world.deposit(&World::deposit_request(&transcript, &payee, &shop.account)).await.unwrap();
+
+    // Not before the deadline.
+    assert_eq!(
+        code(world.refund(&World::refund_request(&payer, &lost, &payer.holder.account)).await.unwrap_err()),
+        13004
+    );
+    world.clock.advance(11_501 - world.clock.now());
+    // A proof for another account is no proof for this one; another account cannot claim the coin.
+    let wrong_context = World::refund_request(&payer, &lost, &other.holder.account);
+    assert_eq!(code(world.refund(&wrong_context).await.unwrap_err()), 13033);
+    let mut stolen = World::refund_request(&payer, &lost, &other.holder.account);
+    stolen.account = other.holder.account.clone();
+    stolen.signature =
+        auth::sign(&other.holder.key, op::REFUND, &[other.holder.account.as_bytes(), &lost.coin.hash().unwrap()])
+            .unwrap();
+    assert_eq!(code(world.refund(&stolen).await.unwrap_err()), 13033);
+
+    let before = world.balance(&payer.holder.account).await;
+    let refunded = world.refund(&World::refund_request(&payer, &lost, &payer.holder.account)).await.unwrap();
+    assert_eq!((refunded.amount, refunded.coin.0), (4, lost.coin.hash().unwrap()));
+    assert_eq!(world.balance(&payer.holder.account).await, before + 4);
+    // Never twice; a deposited coin never.
+    assert_eq!(
+        code(world.refund(&World::refund_request(&payer, &lost, &payer.holder.account)).await.unwrap_err()),
+        13031
+    );
+    assert_eq!(
+        code(world.refund(&World::refund_request(&payer, &deposited, &payer.holder.account)).await.unwrap_err()),
+        13031
+    );
+    assert_eq!(world.balance(&payer.holder.account).await, before + 4);
+    // And a refunded coin cannot be deposited (the deadline has passed anyway).
+    let (late, late_payee) = world.pay(&payer, &lost);
+    assert_eq!(
+        code(world.deposit(&World::deposit_request(&late, &late_payee, &shop.account)).await.unwrap_err()),
+        13003
+    );
+
+    // Conservation: withdrawn = deposited + refunded + outstanding; the ledger names each movement.
+    assert_eq!(8 + 4 + 2, 8 + refunded.amount + kept.coin.amount);
+    let ledger = offline_rows::ledger(world.store.as_ref(), &payer.holder.account).await.unwrap();
+    let last = ledger.last().unwrap();
+    assert_eq!((last.delta, last.reason.as_str()), (4, "offline-refund"));
+
+    // After the refund window: refused, and the keyset's spent coins can be pruned.
+    assert_eq!(offline_rows::spent_count(world.store.as_ref(), &keyset.id.to_hex()).await.unwrap(), 2);
+    let response = world
+        .mint
+        .client
+        .post(world.mint.url("/admin/offline/prune"))
+        .bearer_auth(hex::encode(TOKEN))
+        .send()
+        .await
+        .unwrap();
+    let pruned: serde_json::Value = response.json().await.unwrap();
+    assert!(!pruned["keysets"].as_array().unwrap().contains(&serde_json::json!(keyset.id)));
+    assert_eq!(offline_rows::spent_count(world.store.as_ref(), &keyset.id.to_hex()).await.unwrap(), 2);
+    world.clock.advance(13_501 - world.clock.now());
+    assert_eq!(
+        code(world.refund(&World::refund_request(&payer, &kept, &payer.holder.account)).await.unwrap_err()),
+        13005
+    );
+    let response = world
+        .mint
+        .client
+        .post(world.mint.url("/admin/offline/prune"))
+        .bearer_auth(hex::encode(TOKEN))
+        .send()
+        .await
+        .unwrap();
+    let pruned: serde_json::Value = response.json().await.unwrap();
+    assert!(pruned["keysets"].as_array().unwrap().contains(&serde_json::json!(keyset.id)));
+    assert_eq!(offline_rows::spent_count(world.store.as_ref(), &keyset.id.to_hex()).await.unwrap(), 0);
+}
+
 macro_rules! offline_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -462,6 +573,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::deposit_and_double_spend(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn refund_after_the_deadline() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::refund_after_the_deadline(store).await;
             }
         }
     };

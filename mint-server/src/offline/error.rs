@@ -22,6 +22,12 @@ pub enum OfflineMintError {
     /// The keyset's deposit deadline has not passed yet (refunds wait for it).
     #[error("the keyset's deposit deadline has not passed yet")]
     DeadlineNotPassed,
+    /// The keyset's refund window has closed.
+    #[error("the keyset's refund window has closed")]
+    RefundWindowClosed,
+    /// The ownership proof does not show the coin bound to this account.
+    #[error("the coin is not shown to be bound to this account")]
+    NotOwner,
     /// The registration's proof of knowledge does not verify.
     #[error("the registration proof does not verify")]
     InvalidRegistration,
@@ -52,8 +58,8 @@ pub enum OfflineMintError {
     /// The coin, payment response or payee signature does not verify.
     #[error("invalid offline coin or transcript: {0}")]
     InvalidTranscript(String),
-    /// This transcript was deposited before (by another request).
-    #[error("this transcript has been deposited already")]
+    /// This transcript was deposited before (by another request), or this coin refunded or deposited before.
+    #[error("this transcript or coin has been deposited or refunded already")]
     AlreadyDeposited,
     /// The payment's time is outside the keyset's validity period.
     #[error("the payment time is outside the keyset's validity period")]
@@ -75,6 +81,8 @@ impl OfflineMintError {
             OfflineMintError::KeysetNotCurrent => 13002,
             OfflineMintError::DepositDeadlinePassed => 13003,
             OfflineMintError::DeadlineNotPassed => 13004,
+            OfflineMintError::RefundWindowClosed => 13005,
+            OfflineMintError::NotOwner => 13033,
             OfflineMintError::InvalidRegistration => 13010,
             OfflineMintError::AlreadyRegistered => 13011,
             OfflineMintError::NotRegistered => 13012,
@@ -135,6 +143,8 @@ mod tests {
             OfflineMintError::KeysetNotCurrent,
             OfflineMintError::DepositDeadlinePassed,
             OfflineMintError::DeadlineNotPassed,
+            OfflineMintError::RefundWindowClosed,
+            OfflineMintError::NotOwner,
             OfflineMintError::InvalidRegistration,
             OfflineMintError::AlreadyRegistered,
             OfflineMintError::NotRegistered,

@@ -12,7 +12,7 @@ use shared::offline::{OfflineKeysetId, OfflineMintKeyset};
 use super::{OfflineMint, OfflineMintError};
 
 /// How many periods back a keyset id is looked for (to tell an expired keyset from an unknown one).
-const LOOKBACK_PERIODS: u64 = 24;
+pub(super) const LOOKBACK_PERIODS: u64 = 24;
 
 /// Keysets derived so far, by period index.
 #[derive(Default)]

@@ -10,7 +10,8 @@
 //!   an offline limit no larger than the bond (`accounts.rs`);
 //! - withdrawals: one open session per account (a new one aborts the old; sessions time out), the account
 //!   debited in the commit that stores the response (`withdraw.rs`);
-//! - deposits: receipts, replays, retries, double spends with evidence and the bond payout (`deposit.rs`).
+//! - deposits: receipts, replays, retries, double spends with evidence and the bond payout (`deposit.rs`);
+//! - refunds of never-deposited coins after the deadline, pruning after the refund window (`refund.rs`).
 //!
 //! Times come from a [`Clock`], which tests set by hand.
 
@@ -18,6 +19,7 @@ mod accounts;
 mod deposit;
 mod error;
 mod keysets;
+mod refund;
 mod withdraw;
 
 use std::sync::Arc;
@@ -72,6 +74,9 @@ pub struct OfflineSettings {
     pub denominations: u8,
     /// How long a withdrawal session stays open, in seconds.
     pub session_ttl_secs: u64,
+    /// How long after a keyset's deposit deadline its never-deposited coins can be refunded, in seconds;
+    /// after that its spent coins can be pruned.
+    pub refund_window_secs: u64,
 }
 
 impl Default for OfflineSettings {
@@ -81,6 +86,7 @@ impl Default for OfflineSettings {
             deposit_grace_secs: 14 * 24 * 3600,
             denominations: 20,
             session_ttl_secs: 120,
+            refund_window_secs: 90 * 24 * 3600,
         }
     }
 }

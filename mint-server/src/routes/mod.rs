@@ -55,6 +55,7 @@ pub fn v1(state: AppState) -> Router<AppState> {
         .route("/offline/withdraw", post(offline::withdraw))
         .route("/offline/deposit", post(offline::deposit))
         .route("/offline/evidence", get(offline::evidence))
+        .route("/offline/refund", post(offline::refund))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state, extract::count_limits))
@@ -67,6 +68,7 @@ pub fn admin(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}", get(admin::show_account))
         .route("/accounts/{id}/credit", post(admin::credit_account))
         .route("/keysets/rotate", post(admin::rotate_keyset))
+        .route("/offline/prune", post(offline::prune))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn_with_state(state, admin::require_token))
 }

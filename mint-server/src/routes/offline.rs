@@ -7,8 +7,9 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RegisterRequest,
-    SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript, WithdrawalsResponse,
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
+    RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
+    WithdrawalsResponse,
 };
 
 use crate::AppState;
@@ -94,4 +95,24 @@ pub(crate) async fn deposit(
 /// `GET /v1/offline/evidence`.
 pub(crate) async fn evidence(State(state): State<AppState>) -> Result<Json<EvidenceResponse>, ApiError> {
     Ok(Json(state.mint.offline().evidence().await?))
+}
+
+/// `POST /v1/offline/refund`.
+pub(crate) async fn refund(
+    State(state): State<AppState>,
+    OfflineJson(request): OfflineJson<RefundRequest>,
+) -> Result<Json<RefundResponse>, ApiError> {
+    Ok(Json(state.mint.offline().refund(request).await?))
+}
+
+/// The answer of `POST /admin/offline/prune`.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Pruned {
+    /// The keysets whose spent coins were forgotten.
+    keysets: Vec<shared::offline::OfflineKeysetId>,
+}
+
+/// `POST /admin/offline/prune` (operator).
+pub(crate) async fn prune(State(state): State<AppState>) -> Result<Json<Pruned>, ApiError> {
+    Ok(Json(Pruned { keysets: state.mint.offline().prune().await? }))
 }

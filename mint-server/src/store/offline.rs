@@ -210,7 +210,27 @@ pub enum OfflineCommit {
         /// The payee's account credit.
         credit: Option<BankMove>,
     },
+    /// `POST /v1/offline/refund`: a never-deposited coin enters the spent set and its value is credited to
+    /// its owner's account (ledger reason `offline-refund`).
+    Refund {
+        /// The coin's `A` (hex).
+        coin: String,
+        /// Offline keyset id (hex).
+        keyset_id: String,
+        /// The coin's value.
+        amount: u64,
+        /// The owner's credit.
+        credit: BankMove,
+    },
+    /// Forget the spent coins and deposits of keysets past their deadline and refund window.
+    Prune {
+        /// Offline keyset ids (hex).
+        keyset_ids: Vec<String>,
+    },
 }
+
+const DELETE_SPENT: &str = "DELETE FROM offline_spent WHERE keyset_id = $1";
+const DELETE_DEPOSITS: &str = "DELETE FROM offline_deposits WHERE keyset_id = $1";
 
 const INSERT_ACCOUNT: &str = "INSERT INTO offline_accounts \
      (account_id, identity, bond, offline_limit, period_keyset, period_withdrawn, blocked, created_at) \
@@ -412,6 +432,21 @@ impl OfflineCommit {
                     out.extend(bank_move(credit, now));
                 }
             }
+            OfflineCommit::Refund { coin, keyset_id, amount, credit } => {
+                out.push(stmt(
+                    INSERT_SPENT,
+                    vec![text(coin.clone()), text(keyset_id.clone()), int(*amount)?, OfflineValue::Int(now)],
+                    Expect::Any,
+                    C::CoinSeen,
+                ));
+                out.extend(bank_move(credit, now));
+            }
+            OfflineCommit::Prune { keyset_ids } => {
+                for id in keyset_ids {
+                    out.push(stmt(DELETE_SPENT, vec![text(id.clone())], Expect::Any, C::CoinSeen));
+                    out.push(stmt(DELETE_DEPOSITS, vec![text(id.clone())], Expect::Any, C::CoinSeen));
+                }
+            }
         }
         Ok(out)
     }
@@ -495,6 +530,7 @@ const SELECT_DEPOSITS: &str = "SELECT coin, challenge, keyset_id, CAST(amount AS
 const SELECT_EVIDENCE: &str = "SELECT evidence FROM offline_evidence ORDER BY created_at, coin, challenge";
 const SELECT_BOND_ENTRIES: &str = "SELECT CAST(delta AS TEXT), reason, reference FROM offline_bond_entries \
      WHERE account_id = $1 ORDER BY id";
+const COUNT_SPENT: &str = "SELECT CAST(count(*) AS TEXT) FROM offline_spent WHERE keyset_id = $1";
 const SELECT_LEDGER: &str = "SELECT CAST(delta AS TEXT), reason, COALESCE(reference, '') FROM account_entries \
      WHERE account_id = $1 ORDER BY id";
 
@@ -607,4 +643,10 @@ pub async fn bond_entries(store: &dyn MintStore, account_id: &str) -> Result<Vec
 /// The account's bank ledger (every balance change), oldest first.
 pub async fn ledger(store: &dyn MintStore, account_id: &str) -> Result<Vec<BondEntry>, StoreError> {
     entries(store.offline_select(SELECT_LEDGER, &[text(account_id)]).await?)
+}
+
+/// How many coins of the keyset (hex id) are in the spent set.
+pub async fn spent_count(store: &dyn MintStore, keyset_id: &str) -> Result<u64, StoreError> {
+    let found = single_texts(store.offline_select(COUNT_SPENT, &[text(keyset_id)]).await?);
+    found.first().map_or(Ok(0), |count| parse_u64(count))
 }

@@ -7,11 +7,14 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use super::account::Registration;
+use super::coin::Coin;
 use super::deposit::DepositTranscript;
 use super::evidence::DoubleSpendEvidence;
 use super::keyset::{OfflineKeyset, OfflineKeysetId};
 use super::receipt::DepositReceipt;
+use super::refund::OwnershipProof;
 use super::wire::Bip340Signature;
+use super::wire::HexBytes;
 use super::withdrawal::{BlindedChallenge, SessionResponse, SessionStart};
 use crate::PublicKey;
 
@@ -162,4 +165,29 @@ pub struct DepositResponse {
 pub struct EvidenceResponse {
     /// Oldest first; each verifies alone ([`DoubleSpendEvidence::verify_vartime`]).
     pub evidence: Vec<DoubleSpendEvidence>,
+}
+
+/// `POST /v1/offline/refund`: after the keyset's deposit deadline, the owner of a never-deposited coin claims
+/// its value back into the account it was withdrawn from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// The account.
+    pub account: String,
+    /// The coin.
+    pub coin: Coin,
+    /// Proof of knowledge of `s` with `A = s (I + g2)`, context = the account id's bytes.
+    pub proof: OwnershipProof,
+    /// By the account key over `auth(refund, account, coin hash)`.
+    pub signature: Bip340Signature,
+}
+
+/// The answer of `POST /v1/offline/refund`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundResponse {
+    /// The account credited.
+    pub account: String,
+    /// The coin's hash.
+    pub coin: HexBytes<32>,
+    /// The value credited.
+    pub amount: u64,
 }

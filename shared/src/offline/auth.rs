@@ -29,6 +29,8 @@ pub mod op {
     pub const WITHDRAW: &str = "withdraw";
     /// `POST /v1/offline/deposit` to an account: parts account id, the transcript's message.
     pub const DEPOSIT: &str = "deposit";
+    /// `POST /v1/offline/refund`: parts account id, the coin's hash.
+    pub const REFUND: &str = "refund";
 }
 
 /// The 32-byte message signed for operation `op` over `parts`.
