@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::wallet::TestMint;
+use common::wallet::{Pending, TestMint};
 use mint_server::funding::FundingRegistry;
 use mint_server::mint::{Mint, MintSettings};
 use mint_server::offline::{Clock, OfflineSettings};
@@ -18,6 +18,7 @@ use mint_server::store::MintStore;
 use mint_server::store::offline as offline_rows;
 use shared::nuts::ErrorResponse;
 use shared::nuts::bank::AccountInfo;
+use shared::offline::api::deposit_parts;
 use shared::offline::api::{
     AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
     RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
@@ -28,7 +29,7 @@ use shared::offline::{
     CoinSecrets, DepositOutcome, DepositTranscript, IdentitySecret, OfflineKeyset, PaymentRequest, PendingWithdrawal,
     WalletCoin,
 };
-use shared::{PublicKey, SecretKey};
+use shared::{KeySet, PublicKey, SecretKey};
 
 const TOKEN: [u8; 32] = [9; 32];
 /// Period 10 of 1000 s: valid 10000..=11000, deposits until 11500.
@@ -177,8 +178,30 @@ impl World {
 
     fn deposit_request(transcript: &DepositTranscript, payee: &SecretKey, account: &str) -> DepositRequest {
         let message = transcript.message().unwrap();
-        let signature = auth::sign(payee, op::DEPOSIT, &[account.as_bytes(), &message]).unwrap();
-        DepositRequest { transcript: transcript.clone(), account: account.to_owned(), signature }
+        let parts = deposit_parts(Some(account), &message, None);
+        let signature = auth::sign(payee, op::DEPOSIT, &[&parts[0], &parts[1], &parts[2]]).unwrap();
+        DepositRequest { transcript: transcript.clone(), account: Some(account.to_owned()), outputs: None, signature }
+    }
+
+    /// A deposit paid as blind signatures on fresh outputs of these amounts (the payee stays anonymous).
+    async fn anonymous_request(
+        &self,
+        transcript: &DepositTranscript,
+        payee: &SecretKey,
+        amounts: &[u64],
+    ) -> (DepositRequest, Pending, KeySet) {
+        let keyset = self.mint.keyset().await;
+        let pending = TestMint::outputs(&keyset, amounts);
+        let message = transcript.message().unwrap();
+        let parts = deposit_parts(None, &message, Some(&pending.outputs));
+        let signature = auth::sign(payee, op::DEPOSIT, &[&parts[0], &parts[1], &parts[2]]).unwrap();
+        let request = DepositRequest {
+            transcript: transcript.clone(),
+            account: None,
+            outputs: Some(pending.outputs.clone()),
+            signature,
+        };
+        (request, pending, keyset)
     }
 
     async fn deposit(&self, request: &DepositRequest) -> Result<DepositResponse, ErrorResponse> {
@@ -345,6 +368,10 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
     // Only the payee key chooses the account: a signature by another key is refused.
     let mut stolen = replay.clone();
     stolen.signature = World::deposit_request(&transcript, &SecretKey::random().unwrap(), &thief.account).signature;
+    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
+    // The payee's signature for one account does not take the money to another.
+    let mut stolen = replay.clone();
+    stolen.signature = request.signature;
     assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
     // A tampered transcript is refused.
     let mut tampered = transcript.clone();
@@ -556,6 +583,65 @@ async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     assert_eq!(offline_rows::spent_count(world.store.as_ref(), &keyset.id.to_hex()).await.unwrap(), 0);
 }
 
+/// A deposit paid as blind signatures on the payee's own outputs: the notes are good Cashu notes (they
+/// swap); a retry gets the same signatures; a double spend paid partly from the bond signs only the outputs
+/// the bond covers, and the receipt says so.
+async fn anonymous_deposits(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let (_, receipt_key) = world.keyset().await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 12, 12).await.unwrap();
+    let coin = world.withdraw(&payer, 8).await.unwrap();
+
+    let (transcript, payee) = world.pay(&payer, &coin);
+    // Outputs must add up to the coin's value; exactly one destination.
+    let (short, _, _) = world.anonymous_request(&transcript, &payee, &[4, 2]).await;
+    assert_eq!(code(world.deposit(&short).await.unwrap_err()), 13000);
+    let (mut both, _, _) = world.anonymous_request(&transcript, &payee, &[4, 2, 1, 1]).await;
+    both.account = Some(payer.holder.account.clone());
+    assert_eq!(code(world.deposit(&both).await.unwrap_err()), 13000);
+    // Outputs swapped for others than the payee signed: refused.
+    let (mut swapped, _, _) = world.anonymous_request(&transcript, &payee, &[4, 2, 1, 1]).await;
+    let (other, _, _) = world.anonymous_request(&transcript, &payee, &[4, 2, 1, 1]).await;
+    swapped.outputs = other.outputs;
+    assert_eq!(code(world.deposit(&swapped).await.unwrap_err()), 13013);
+
+    let (request, pending, keyset) = world.anonymous_request(&transcript, &payee, &[4, 2, 1, 1]).await;
+    let answer = world.deposit(&request).await.unwrap();
+    answer.receipt.verify_vartime(&receipt_key).unwrap();
+    assert_eq!(
+        (answer.receipt.outcome, answer.receipt.amount_paid, answer.account.clone()),
+        (DepositOutcome::Paid, 8, None)
+    );
+    assert_eq!(world.deposit(&request).await.unwrap(), answer);
+    let signatures: Vec<_> = answer.signatures.iter().map(|s| s.clone().unwrap()).collect();
+    let notes = TestMint::unblind(&keyset, &pending, &signatures);
+    assert_eq!(world.mint.swap(notes, &[8]).await.unwrap().len(), 1);
+
+    // The same coin to another payee, paid from the 12 of bond: 8, then the 4 left, to outputs 2, 4, 1, 1:
+    // the 2 and both 1 are signed (4 of 8 paid), the 4 is not.
+    let (again, again_payee) = world.pay(&payer, &coin);
+    let shop = world.holder(0).await;
+    let full = world.deposit(&World::deposit_request(&again, &again_payee, &shop.account)).await.unwrap();
+    assert_eq!((full.receipt.amount_paid, full.receipt.amount_from_bond), (8, 8));
+    let (third, third_payee) = world.pay(&payer, &coin);
+    let (request, pending, keyset) = world.anonymous_request(&third, &third_payee, &[2, 4, 1, 1]).await;
+    let partial = world.deposit(&request).await.unwrap();
+    let receipt = &partial.receipt;
+    assert_eq!((receipt.outcome, receipt.amount_paid, receipt.amount_from_bond), (DepositOutcome::DoubleSpend, 4, 4));
+    let signed: Vec<bool> = partial.signatures.iter().map(Option::is_some).collect();
+    assert_eq!(signed, [true, false, true, true]);
+    let chosen = [0, 2, 3];
+    let subset = Pending {
+        outputs: chosen.iter().map(|&i| pending.outputs[i].clone()).collect(),
+        secrets: chosen.iter().map(|&i| pending.secrets[i].clone()).collect(),
+    };
+    let signatures: Vec<_> = partial.signatures.iter().flatten().cloned().collect();
+    let notes = TestMint::unblind(&keyset, &subset, &signatures);
+    assert_eq!(world.mint.swap(notes, &[4]).await.unwrap().len(), 1);
+    assert_eq!(world.account(&payer).await.bond, 0);
+}
+
 macro_rules! offline_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -580,6 +666,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::refund_after_the_deadline(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn anonymous_deposits() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::anonymous_deposits(store).await;
             }
         }
     };

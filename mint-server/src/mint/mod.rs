@@ -21,6 +21,7 @@ mod keys;
 mod keysets;
 mod melt;
 mod nut19;
+mod payout;
 mod state;
 mod swap;
 

@@ -61,6 +61,12 @@ pub enum OfflineMintError {
     /// This transcript was deposited before (by another request), or this coin refunded or deposited before.
     #[error("this transcript or coin has been deposited or refunded already")]
     AlreadyDeposited,
+    /// An output has been signed before.
+    #[error("outputs have already been signed before")]
+    OutputsAlreadySigned,
+    /// The outputs cannot be signed (unknown or inactive keyset, unknown amount, duplicates).
+    #[error("invalid outputs: {0}")]
+    InvalidOutputs(String),
     /// The payment's time is outside the keyset's validity period.
     #[error("the payment time is outside the keyset's validity period")]
     OutsideValidity,
@@ -95,6 +101,8 @@ impl OfflineMintError {
             OfflineMintError::InvalidTranscript(_) => 13030,
             OfflineMintError::AlreadyDeposited => 13031,
             OfflineMintError::OutsideValidity => 13032,
+            OfflineMintError::OutputsAlreadySigned => 13034,
+            OfflineMintError::InvalidOutputs(_) => 13035,
             OfflineMintError::Unavailable(_) | OfflineMintError::Internal(_) => 0,
         }
     }
@@ -127,6 +135,7 @@ impl From<OfflineConflict> for OfflineMintError {
             OfflineConflict::SessionGone => OfflineMintError::SessionGone,
             OfflineConflict::LimitExceeded => OfflineMintError::LimitExceeded,
             OfflineConflict::AlreadyDeposited | OfflineConflict::CoinSeen => OfflineMintError::AlreadyDeposited,
+            OfflineConflict::OutputsAlreadySigned => OfflineMintError::OutputsAlreadySigned,
         }
     }
 }
@@ -157,6 +166,8 @@ mod tests {
             OfflineMintError::InvalidTranscript(String::new()),
             OfflineMintError::AlreadyDeposited,
             OfflineMintError::OutsideValidity,
+            OfflineMintError::OutputsAlreadySigned,
+            OfflineMintError::InvalidOutputs(String::new()),
         ];
         let mut codes: Vec<u16> = errors.iter().map(OfflineMintError::code).collect();
         assert!(codes.iter().all(|code| (13000..13100).contains(code)));

@@ -63,6 +63,18 @@ impl Clock {
     }
 }
 
+/// Signs Cashu outputs for a deposit paid anonymously: the Cashu side of the mint ([`crate::mint::Mint`])
+/// checks them (known amounts of an active keyset, no duplicates) and signs them with DLEQ proofs; the offline
+/// side stores the signatures in its deposit's commit.
+#[async_trait::async_trait]
+pub trait OutputSigner: Send + Sync {
+    /// The outputs' signatures, with the `B'` each signs, in order.
+    async fn sign(
+        &self,
+        outputs: Vec<shared::BlindedMessage>,
+    ) -> Result<Vec<(shared::PublicKey, shared::BlindSignature)>, OfflineMintError>;
+}
+
 /// The operator's offline settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfflineSettings {

@@ -89,7 +89,7 @@ pub(crate) async fn deposit(
     State(state): State<AppState>,
     OfflineJson(request): OfflineJson<DepositRequest>,
 ) -> Result<Json<DepositResponse>, ApiError> {
-    Ok(Json(state.mint.offline().deposit(request).await?))
+    Ok(Json(state.mint.offline().deposit(request, state.mint.as_ref()).await?))
 }
 
 /// `GET /v1/offline/evidence`.

@@ -12,7 +12,7 @@
 //! Reads cast every column to text (`CAST(x AS TEXT)`), so one generic read ([`MintStore::offline_select`])
 //! serves both backends; the typed readers here parse the text.
 
-use shared::PublicKey;
+use shared::{BlindSignature, PublicKey};
 
 use super::{MintStore, StoreError, rows};
 
@@ -23,6 +23,8 @@ pub enum OfflineValue {
     Int(i64),
     /// A text.
     Text(String),
+    /// Bytes (a blind signature's points).
+    Bytes(Vec<u8>),
 }
 
 /// Why an offline commit was not applied (nothing of it was).
@@ -55,6 +57,9 @@ pub enum OfflineConflict {
     /// The cheater's bond changed since it was read: the caller re-reads and tries again.
     #[error("the bond changed")]
     BondChanged,
+    /// An output has been signed before.
+    #[error("output already signed")]
+    OutputsAlreadySigned,
 }
 
 /// What a statement must do.
@@ -197,6 +202,8 @@ pub enum OfflineCommit {
         deposit: DepositRecord,
         /// The payee's account credit.
         credit: Option<BankMove>,
+        /// Or the blind signatures on the payee's outputs, with the `B'` they sign.
+        outputs: Vec<(PublicKey, BlindSignature)>,
     },
     /// A later deposit of a coin with another challenge: the deposit kept, the evidence published, the
     /// cheater blocked and the honest payee paid from its bond (as far as it reaches).
@@ -209,6 +216,8 @@ pub enum OfflineCommit {
         payout: Option<BondPayout>,
         /// The payee's account credit.
         credit: Option<BankMove>,
+        /// Or the blind signatures on the payee's outputs, with the `B'` they sign.
+        outputs: Vec<(PublicKey, BlindSignature)>,
     },
     /// `POST /v1/offline/refund`: a never-deposited coin enters the spent set and its value is credited to
     /// its owner's account (ledger reason `offline-refund`).
@@ -229,6 +238,8 @@ pub enum OfflineCommit {
     },
 }
 
+const INSERT_SIGNATURE: &str = "INSERT INTO blind_signatures \
+     (b, amount, keyset_id, c, dleq_e, dleq_s, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const DELETE_SPENT: &str = "DELETE FROM offline_spent WHERE keyset_id = $1";
 const DELETE_DEPOSITS: &str = "DELETE FROM offline_deposits WHERE keyset_id = $1";
 
@@ -384,7 +395,7 @@ impl OfflineCommit {
                     C::SessionGone,
                 ));
             }
-            OfflineCommit::Deposit { deposit, credit } => {
+            OfflineCommit::Deposit { deposit, credit, outputs } => {
                 out.push(stmt(
                     INSERT_SPENT,
                     vec![
@@ -400,8 +411,9 @@ impl OfflineCommit {
                 if let Some(credit) = credit {
                     out.extend(bank_move(credit, now));
                 }
+                out.extend(signature_stmts(outputs, now)?);
             }
-            OfflineCommit::DoubleSpend { deposit, evidence, payout, credit } => {
+            OfflineCommit::DoubleSpend { deposit, evidence, payout, credit, outputs } => {
                 out.push(deposit_rows(deposit, now)?);
                 let cheater = payout.as_ref().map(|p| p.account_id.clone()).unwrap_or_default();
                 out.push(stmt(
@@ -431,6 +443,7 @@ impl OfflineCommit {
                 if let Some(credit) = credit {
                     out.extend(bank_move(credit, now));
                 }
+                out.extend(signature_stmts(outputs, now)?);
             }
             OfflineCommit::Refund { coin, keyset_id, amount, credit } => {
                 out.push(stmt(
@@ -450,6 +463,29 @@ impl OfflineCommit {
         }
         Ok(out)
     }
+}
+
+/// The rows of blind signatures (Cashu's table: `B'` is signed at most once, whoever asks).
+fn signature_stmts(outputs: &[(PublicKey, BlindSignature)], now: i64) -> Result<Vec<Stmt>, StoreError> {
+    Ok(rows::signature_rows(outputs)?
+        .into_iter()
+        .map(|row| {
+            stmt(
+                INSERT_SIGNATURE,
+                vec![
+                    OfflineValue::Bytes(row.b.to_vec()),
+                    OfflineValue::Int(row.amount),
+                    text(row.keyset_id),
+                    OfflineValue::Bytes(row.c.to_vec()),
+                    OfflineValue::Bytes(row.e.to_vec()),
+                    OfflineValue::Bytes(row.s.to_vec()),
+                    OfflineValue::Int(now),
+                ],
+                Expect::Any,
+                OfflineConflict::OutputsAlreadySigned,
+            )
+        })
+        .collect())
 }
 
 fn bond_entry(account_id: &str, delta: i64, reason: &'static str, reference: &str, now: i64) -> Stmt {

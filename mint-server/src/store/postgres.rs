@@ -196,6 +196,7 @@ fn bind_offline<'q>(
         query = match value {
             OfflineValue::Int(int) => query.bind(*int),
             OfflineValue::Text(text) => query.bind(text.clone()),
+            OfflineValue::Bytes(bytes) => query.bind(bytes.clone()),
         };
     }
     query

@@ -16,7 +16,7 @@ use super::refund::OwnershipProof;
 use super::wire::Bip340Signature;
 use super::wire::HexBytes;
 use super::withdrawal::{BlindedChallenge, SessionResponse, SessionStart};
-use crate::PublicKey;
+use crate::{BlindSignature, BlindedMessage, PublicKey};
 
 /// `GET /v1/offline/keysets`: the keysets a wallet caches for offline use (not past their deposit deadline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,15 +140,30 @@ pub struct WithdrawalsResponse {
     pub withdrawals: Vec<WithdrawalTranscript>,
 }
 
-/// `POST /v1/offline/deposit`: a payee deposits a transcript, credited to a bank account.
+/// `POST /v1/offline/deposit`: a payee deposits a transcript, paid as blind signatures on its outputs (it
+/// stays anonymous) or credited to a bank account: exactly one of `outputs` and `account`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DepositRequest {
     /// The transcript, signed by the payee key `P`.
     pub transcript: DepositTranscript,
     /// The bank account credited.
-    pub account: String,
-    /// By `P` over `auth(deposit, account, transcript message)`: only the payee chooses where it is paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// Blinded messages (Cashu NUT-00) of the mint's active keyset adding up to the coin's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<BlindedMessage>>,
+    /// By `P` over [`deposit_parts`]: only the payee chooses where it is paid.
     pub signature: Bip340Signature,
+}
+
+/// The signed parts of a deposit's destination: `auth(deposit, account or "", transcript message, B_1 || ...
+/// || B_n)` (each `B_` 33 bytes compressed, in the request's order).
+pub fn deposit_parts(account: Option<&str>, message: &[u8; 32], outputs: Option<&[BlindedMessage]>) -> [Vec<u8>; 3] {
+    let mut blinded = Vec::new();
+    for output in outputs.unwrap_or_default() {
+        blinded.extend_from_slice(&output.blinded_secret.to_bytes());
+    }
+    [account.unwrap_or_default().as_bytes().to_vec(), message.to_vec(), blinded]
 }
 
 /// The answer of `POST /v1/offline/deposit`.
@@ -156,8 +171,14 @@ pub struct DepositRequest {
 pub struct DepositResponse {
     /// Signed by the receipt key.
     pub receipt: DepositReceipt,
-    /// The account credited with `receipt.amount_paid`.
-    pub account: String,
+    /// The account credited with `receipt.amount_paid`, if the request named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// For outputs: one entry per output, in order: its blind signature, or `null` where the payment did not
+    /// reach (a double spend paid from a bond that did not cover the coin). They add up to
+    /// `receipt.amount_paid`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Option<BlindSignature>>,
 }
 
 /// `GET /v1/offline/evidence`.

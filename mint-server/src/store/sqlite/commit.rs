@@ -168,6 +168,7 @@ fn apply_offline(connection: &Connection, commit: &OfflineCommit, now: i64) -> R
         let values = statement.args.iter().map(|value| match value {
             OfflineValue::Int(int) => rusqlite::types::Value::Integer(*int),
             OfflineValue::Text(text) => rusqlite::types::Value::Text(text.clone()),
+            OfflineValue::Bytes(bytes) => rusqlite::types::Value::Blob(bytes.clone()),
         });
         let changed = match connection.prepare_cached(statement.sql)?.execute(rusqlite::params_from_iter(values)) {
             Ok(changed) => changed,

@@ -231,6 +231,7 @@ impl MintStore for SqliteStore {
             query = match value {
                 OfflineValue::Int(int) => query.bind(*int),
                 OfflineValue::Text(text) => query.bind(text.clone()),
+                OfflineValue::Bytes(bytes) => query.bind(bytes.clone()),
             };
         }
         let found = query.fetch_all(&self.pool).await?;
