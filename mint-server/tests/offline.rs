@@ -642,6 +642,57 @@ async fn anonymous_deposits(store: Arc<dyn MintStore>) {
     assert_eq!(world.account(&payer).await.bond, 0);
 }
 
+/// Many deposits of one coin at once (and the same request twice): exactly one is paid from the withdrawal,
+/// every other is a double spend, the bond pays out exactly what it held, nothing is paid twice.
+async fn concurrent_deposits(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 20, 20).await.unwrap();
+    let coin = world.withdraw(&payer, 16).await.unwrap();
+    let mut requests = Vec::new();
+    let mut shops = Vec::new();
+    for _ in 0..6 {
+        let (transcript, payee) = world.pay(&payer, &coin);
+        let shop = world.holder(0).await;
+        requests.push(World::deposit_request(&transcript, &payee, &shop.account));
+        shops.push(shop);
+    }
+    // The first request twice: a retry racing its original.
+    requests.push(requests[0].clone());
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let (client, url) = (world.mint.client.clone(), world.mint.url("/v1/offline/deposit"));
+            tokio::spawn(async move {
+                let response = client.post(url).json(&request).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.json::<DepositResponse>().await.unwrap()
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    assert_eq!(answers[0], answers[6]);
+    let answers = &answers[..6];
+    let paid: Vec<_> = answers.iter().filter(|a| a.receipt.outcome == DepositOutcome::Paid).collect();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0].receipt.amount_paid, 16);
+    let from_bond: u64 = answers.iter().map(|a| a.receipt.amount_from_bond).sum();
+    assert_eq!(from_bond, 20);
+    let mut credited = 0;
+    for shop in &shops {
+        credited += world.balance(&shop.account).await;
+    }
+    assert_eq!(credited, 16 + 20);
+    let account = world.account(&payer).await;
+    assert!(account.blocked);
+    assert_eq!(account.bond, 0);
+    let evidence: EvidenceResponse = world.mint.get("/v1/offline/evidence").await.unwrap();
+    assert_eq!(evidence.evidence.len(), 5);
+}
+
 macro_rules! offline_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -673,6 +724,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::anonymous_deposits(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn concurrent_deposits() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::concurrent_deposits(store).await;
             }
         }
     };
