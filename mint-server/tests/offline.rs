@@ -449,8 +449,13 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
 
     // Conservation: the value withdrawn is the value first deposited plus what is outstanding (the 4 coin,
     // never deposited); bond payouts came from the bond, not from the withdrawals.
-    let first_deposits = 16 + 64 + 8;
-    let outstanding = 4;
+    // Counted from the mint's own records: the ledger's withdrawal debits, the receipts of first deposits.
+    let ledger = offline_rows::ledger(world.store.as_ref(), &payer.holder.account).await.unwrap();
+    let debited: i64 = ledger.iter().filter(|e| e.reason == "offline-withdraw").map(|e| -e.delta).sum();
+    let all_receipts = receipts.iter().chain([&paid.receipt, &on_time.receipt]);
+    let first_deposits: u64 = all_receipts.filter(|r| r.outcome == DepositOutcome::Paid).map(|r| r.amount_paid).sum();
+    let outstanding = coins[3].coin.amount;
+    assert_eq!(u64::try_from(debited).unwrap(), withdrawn);
     assert_eq!(withdrawn, first_deposits + outstanding);
     assert_eq!(world.balance(&payer.holder.account).await, 1000 - 100 - withdrawn);
     let mut credited = world.balance(&shop.account).await;
