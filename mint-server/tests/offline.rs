@@ -14,8 +14,8 @@ use common::wallet::{Pending, TestMint};
 use mint_server::funding::FundingRegistry;
 use mint_server::mint::{Mint, MintSettings};
 use mint_server::offline::{Clock, OfflineSettings};
-use mint_server::store::MintStore;
 use mint_server::store::offline as offline_rows;
+use mint_server::store::{FaultInjection, MintStore, SqliteOptions, SqliteStore};
 use shared::nuts::ErrorResponse;
 use shared::nuts::bank::AccountInfo;
 use shared::offline::api::deposit_parts;
@@ -696,6 +696,32 @@ async fn concurrent_deposits(store: Arc<dyn MintStore>) {
     assert_eq!(account.bond, 0);
     let evidence: EvidenceResponse = world.mint.get("/v1/offline/evidence").await.unwrap();
     assert_eq!(evidence.evidence.len(), 5);
+}
+
+/// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
+/// its retry (the stored answer is read only from durable state).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deposit_retry_is_answered_from_durable_state_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = Arc::new(FaultInjection::default());
+    let options = SqliteOptions { faults: Some(Arc::clone(&faults)), ..SqliteOptions::default() };
+    let store: Arc<dyn MintStore> =
+        Arc::new(SqliteStore::open_with(&dir.path().join("mint.sqlite"), options).await.unwrap());
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 10, 10).await.unwrap();
+    let coin = world.withdraw(&payer, 8).await.unwrap();
+    let shop = world.holder(0).await;
+    let (transcript, payee) = world.pay(&payer, &coin);
+    let request = World::deposit_request(&transcript, &payee, &shop.account);
+
+    faults.fail_syncs();
+    let first = world.mint.client.post(world.mint.url("/v1/offline/deposit")).json(&request).send().await.unwrap();
+    assert_eq!(first.status(), 503);
+    let retry = world.mint.client.post(world.mint.url("/v1/offline/deposit")).json(&request).send().await.unwrap();
+    assert_eq!(retry.status(), 503, "a retry was answered from state that is not durable");
+    let error: ErrorResponse = retry.json().await.unwrap();
+    assert_eq!(error.code.to_code(), 0);
 }
 
 macro_rules! offline_tests {

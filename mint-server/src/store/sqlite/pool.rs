@@ -235,6 +235,11 @@ impl MintStore for SqliteStore {
             };
         }
         let found = query.fetch_all(&self.pool).await?;
+        if !found.is_empty() {
+            // Offline reads decide and answer retries (a stored deposit answer, a withdrawal transcript):
+            // only from durable state (the rows' batch may still be syncing).
+            self.writer.durable().await?;
+        }
         found.iter().map(|row| (0..row.len()).map(|i| Ok(row.try_get::<String, _>(i)?)).collect()).collect()
     }
 
