@@ -241,6 +241,9 @@ async fn register_bond_withdraw(store: Arc<dyn MintStore>) {
     // A signature by another key is refused.
     let stranger = Holder { key: SecretKey::random().unwrap(), account: holder.account.clone() };
     assert_eq!(code(world.register(stranger).await.err().unwrap()), 13013);
+    // An over-long account id is refused before any lookup.
+    let long = Holder { key: holder.key.clone(), account: "a".repeat(65) };
+    assert_eq!(code(world.register(long).await.err().unwrap()), 13000);
     let payer = world.register(holder).await.unwrap();
     // Registered once only.
     let again = Holder { key: payer.holder.key.clone(), account: payer.holder.account.clone() };

@@ -8,7 +8,7 @@ use shared::offline::api::{
 use shared::offline::auth::{self, op};
 use shared::offline::wire::Bip340Signature;
 
-use super::{OfflineMint, OfflineMintError, from_json};
+use super::{OfflineMint, OfflineMintError, check_id, from_json};
 use crate::store::offline::{self as rows, OfflineAccount, OfflineCommit};
 use crate::store::{Account, Commit};
 
@@ -21,6 +21,7 @@ impl OfflineMint {
         parts: &[&[u8]],
         signature: &Bip340Signature,
     ) -> Result<Account, OfflineMintError> {
+        check_id(account_id)?;
         let account = self.store.account(account_id).await?.ok_or(OfflineMintError::NotRegistered)?;
         auth::verify_vartime(&account.pubkey, operation, parts, signature)
             .map_err(|_| OfflineMintError::InvalidSignature)?;
@@ -29,6 +30,7 @@ impl OfflineMint {
 
     /// The account's offline registration.
     pub(super) async fn registration(&self, account_id: &str) -> Result<OfflineAccount, OfflineMintError> {
+        check_id(account_id)?;
         rows::account(self.store.as_ref(), account_id).await?.ok_or(OfflineMintError::NotRegistered)
     }
 

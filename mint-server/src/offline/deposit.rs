@@ -22,7 +22,7 @@ use shared::offline::{
     DepositOutcome, DepositReceipt, DepositTranscript, DoubleSpendEvidence, OfflineError, PublicScalar,
 };
 
-use super::{OfflineMint, OfflineMintError, OutputSigner, from_json, invalid, to_json};
+use super::{OfflineMint, OfflineMintError, OutputSigner, check_id, from_json, invalid, to_json};
 use crate::store::offline::{self as rows, BankMove, BondPayout, DepositRecord, OfflineCommit, OfflineConflict};
 use crate::store::{Commit, StoreError};
 
@@ -63,7 +63,10 @@ impl OfflineMint {
         let now = self.clock.now();
         let transcript = &request.transcript;
         let destination = match (&request.account, &request.outputs) {
-            (Some(account), None) => Destination::Account(account),
+            (Some(account), None) => {
+                check_id(account)?;
+                Destination::Account(account)
+            }
             (None, Some(outputs)) => Destination::Outputs(outputs),
             _ => return Err(OfflineMintError::BadRequest("name exactly one of account and outputs".into())),
         };

@@ -161,6 +161,17 @@ impl OfflineMint {
     }
 }
 
+/// Longest account or session id accepted (ours are 32 to 36 characters), checked before any lookup.
+const MAX_ID_LEN: usize = 64;
+
+/// Refuse an over-long account or session id (cheap, before any lookup or cryptography).
+fn check_id(id: &str) -> Result<(), OfflineMintError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(OfflineMintError::BadRequest(format!("ids have 1 to {MAX_ID_LEN} bytes")));
+    }
+    Ok(())
+}
+
 /// A `shared` error on a request path: the client's.
 fn invalid(error: shared::offline::OfflineError) -> OfflineMintError {
     OfflineMintError::InvalidTranscript(error.to_string())

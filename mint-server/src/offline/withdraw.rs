@@ -10,7 +10,7 @@ use shared::offline::withdrawal::derive_session_nonce;
 use shared::offline::{MintSession, OfflineMintKeyset};
 use shared::{PublicKey, SecretKey};
 
-use super::{OfflineMint, OfflineMintError, from_json, to_json};
+use super::{OfflineMint, OfflineMintError, check_id, from_json, to_json};
 use crate::store::offline::{self as rows, OfflineAccount, OfflineCommit};
 use crate::store::{Commit, StoreError};
 
@@ -76,6 +76,7 @@ impl OfflineMint {
     /// `POST /v1/offline/withdraw`: answer the open session's blinded challenge. A retry of an answered
     /// session with the same challenge gets the same answer.
     pub async fn withdraw(&self, request: WithdrawRequest) -> Result<WithdrawalTranscript, OfflineMintError> {
+        check_id(&request.session)?;
         let parts: [&[u8]; 3] =
             [request.account.as_bytes(), request.session.as_bytes(), &request.challenge.c0.to_bytes()];
         self.authenticate(&request.account, op::WITHDRAW, &parts, &request.signature).await?;
