@@ -29,6 +29,9 @@ pub enum ApiError {
     /// The mint refused the request (or failed).
     #[error(transparent)]
     Mint(#[from] crate::mint::MintError),
+    /// The offline side refused the request (or failed).
+    #[error(transparent)]
+    Offline(#[from] crate::offline::OfflineMintError),
     /// The endpoint exists but not for this method.
     #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed {
@@ -50,6 +53,9 @@ impl ApiError {
             ApiError::Mint(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Mint(crate::mint::MintError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Mint(_) => StatusCode::BAD_REQUEST,
+            ApiError::Offline(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Offline(crate::offline::OfflineMintError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Offline(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -61,13 +67,16 @@ impl ApiError {
             | ApiError::BadRequest(_)
             | ApiError::Unauthorized => ErrorCode::from_code(GENERIC_ERROR_CODE),
             ApiError::Mint(error) => error.code(),
+            ApiError::Offline(error) => ErrorCode::from_code(error.code()),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Mint(crate::mint::MintError::Internal(detail)) = &self {
+        if let ApiError::Mint(crate::mint::MintError::Internal(detail))
+        | ApiError::Offline(crate::offline::OfflineMintError::Internal(detail)) = &self
+        {
             // Internals are logged, never sent.
             tracing::error!(%detail, "internal error");
         }

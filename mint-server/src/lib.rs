@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod funding;
 pub mod mint;
+pub mod offline;
 pub mod routes;
 pub mod setup;
 pub mod shutdown;

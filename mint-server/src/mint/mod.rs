@@ -21,6 +21,7 @@ mod keys;
 mod keysets;
 mod melt;
 mod nut19;
+mod payout;
 mod state;
 mod swap;
 
@@ -38,6 +39,7 @@ pub use melt::MeltQuoteRequest;
 pub use nut19::cache_key;
 
 use crate::funding::{Funding, FundingRegistry};
+use crate::offline::{Clock, OfflineMint, OfflineSettings};
 use crate::store::{MintStore, unix_now};
 
 /// Rules and limits an operator can set.
@@ -110,6 +112,8 @@ pub struct Mint {
     settings: MintSettings,
     funding: FundingRegistry,
     cpu_slots: Semaphore,
+    /// The offline coins' side (its own rules, tables and endpoints: `crate::offline`).
+    offline: OfflineMint,
 }
 
 impl std::fmt::Debug for Mint {
@@ -139,6 +143,8 @@ impl Mint {
         let master = Zeroizing::new(master);
         let keysets = Keysets::load(&master, store.keysets().await?)?;
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let offline = OfflineMint::new(Arc::clone(&store), &master, OfflineSettings::default(), Clock::system())
+            .map_err(|e| MintError::Internal(e.to_string()))?;
         let mint = Mint {
             store,
             master,
@@ -146,6 +152,7 @@ impl Mint {
             settings,
             funding,
             cpu_slots: Semaphore::new(cores),
+            offline,
         };
         let unit = mint.settings.unit.clone();
         let fee = mint.settings.input_fee_ppk;
@@ -180,6 +187,19 @@ impl Mint {
         }
         let _slot = self.cpu_slots.acquire().await.map_err(|_| MintError::Internal("no CPU slots".into()))?;
         tokio::task::spawn_blocking(work).await.map_err(|e| MintError::Internal(format!("CPU task failed: {e}")))?
+    }
+
+    /// This mint with other offline settings and clock (the default: [`OfflineSettings::default`], the
+    /// system clock).
+    pub fn with_offline(self, settings: OfflineSettings, clock: Clock) -> Result<Self, MintError> {
+        let offline = OfflineMint::new(Arc::clone(&self.store), &self.master, settings, clock)
+            .map_err(|e| MintError::Internal(e.to_string()))?;
+        Ok(Mint { offline, ..self })
+    }
+
+    /// The offline coins' side.
+    pub fn offline(&self) -> &OfflineMint {
+        &self.offline
     }
 
     /// The settings.

@@ -29,9 +29,33 @@ fn unix_now() -> Option<u64> {
     SystemTime::now().duration_since(UNIX_EPOCH).ok().map(|elapsed| elapsed.as_secs())
 }
 
+/// Our extension of the info document: the offline coins' receipt key and where their keysets are. Cashu
+/// clients ignore the unknown field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OfflineInfo {
+    /// The key that signs offline deposit receipts (BIP-340 over its x coordinate).
+    pub receipt_key: shared::PublicKey,
+    /// Path of the offline keysets.
+    pub keysets: String,
+}
+
+/// The body of `GET /v1/info`: NUT-06's document plus our `offline` extension.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InfoBody {
+    /// NUT-06.
+    #[serde(flatten)]
+    pub info: MintInfo,
+    /// Offline coins.
+    pub offline: OfflineInfo,
+}
+
 /// `GET /v1/info`.
-pub async fn get_info(State(state): State<AppState>) -> Json<MintInfo> {
-    Json(mint_info(&state.info, state.mint.nuts(), unix_now()))
+pub async fn get_info(State(state): State<AppState>) -> Json<InfoBody> {
+    let offline = OfflineInfo {
+        receipt_key: state.mint.offline().receipt_public_key(),
+        keysets: "/v1/offline/keysets".to_owned(),
+    };
+    Json(InfoBody { info: mint_info(&state.info, state.mint.nuts(), unix_now()), offline })
 }
 
 #[cfg(test)]

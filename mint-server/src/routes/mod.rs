@@ -6,6 +6,7 @@ mod extract;
 pub mod health;
 pub mod info;
 pub mod limit;
+mod offline;
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -45,6 +46,16 @@ pub fn v1(state: AppState) -> Router<AppState> {
         .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
         .route("/melt/{method}", post(cashu::melt))
         .route("/bank/pay", post(cashu::bank_pay))
+        .route("/offline/keysets", get(offline::keysets))
+        .route("/offline/register", post(offline::register))
+        .route("/offline/bond", post(offline::bond))
+        .route("/offline/accounts/{account}", get(offline::account))
+        .route("/offline/accounts/{account}/withdrawals", get(offline::withdrawals))
+        .route("/offline/session", post(offline::session))
+        .route("/offline/withdraw", post(offline::withdraw))
+        .route("/offline/deposit", post(offline::deposit))
+        .route("/offline/evidence", get(offline::evidence))
+        .route("/offline/refund", post(offline::refund))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state, extract::count_limits))
@@ -57,6 +68,7 @@ pub fn admin(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}", get(admin::show_account))
         .route("/accounts/{id}/credit", post(admin::credit_account))
         .route("/keysets/rotate", post(admin::rotate_keyset))
+        .route("/offline/prune", post(offline::prune))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn_with_state(state, admin::require_token))
 }

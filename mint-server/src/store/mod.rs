@@ -32,6 +32,7 @@
 //! backends.
 
 mod health;
+pub mod offline;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -78,6 +79,9 @@ pub enum StoreError {
     /// The database failed or returned something unreadable.
     #[error("database error: {0}")]
     Backend(String),
+    /// An offline commit's condition failed ([`offline::OfflineConflict`]); nothing was applied.
+    #[error("offline: {0}")]
+    Offline(offline::OfflineConflict),
     /// The store refuses writes until the process restarts (see [`Unhealthy`]).
     #[error("the store refuses writes: {0}")]
     Unavailable(String),
@@ -283,6 +287,8 @@ pub enum Commit {
     /// Add a keyset as the active one of its unit (whatever its `active` says); every other keyset of that
     /// unit becomes inactive in the same transaction.
     RotateKeyset(KeysetRecord),
+    /// An offline-coins request's effects (their own tables, `offline.rs`).
+    Offline(offline::OfflineCommit),
 }
 
 impl Commit {
@@ -380,6 +386,9 @@ pub trait MintStore: Send + Sync + fmt::Debug {
 
     /// An account by id.
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Rows of an offline read (`offline.rs`), every column selected as text.
+    async fn offline_select(&self, sql: &str, args: &[offline::OfflineValue]) -> Result<Vec<Vec<String>>, StoreError>;
 
     /// `Ok` while the store takes writes; once it does not, why (until restart). PostgreSQL's server
     /// enforces the rule itself (it stops after a failed fsync), so its store is always `Ok` here.

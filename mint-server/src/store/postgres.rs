@@ -14,6 +14,7 @@ use shared::{BlindSignature, Proof, PublicKey};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Postgres, query::Query};
 
+use super::offline::{Expect, OfflineCommit, OfflineValue};
 use super::rows::{
     self, AccountRow, Effects, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofRow, ProofStateRow, SignatureRow,
     StoredSignatureRow,
@@ -161,6 +162,46 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// An offline commit's statements (`store/offline.rs`) in one transaction; the first that fails its
+    /// condition rolls it back.
+    async fn commit_offline(&self, commit: &OfflineCommit, now: i64) -> Result<(), StoreError> {
+        let statements = commit.statements(now)?;
+        let mut tx = self.pool.begin().await?;
+        for statement in &statements {
+            let changed = match bind_offline(sqlx::query(statement.sql), &statement.args).execute(&mut *tx).await {
+                Ok(done) => done.rows_affected(),
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    return Err(StoreError::Offline(statement.on_unique));
+                }
+                Err(error) => return Err(error.into()),
+            };
+            if let Expect::One(conflict) = statement.expect {
+                if changed != 1 {
+                    return Err(StoreError::Offline(conflict));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `query` with offline values bound in order.
+fn bind_offline<'q>(
+    mut query: Query<'q, Postgres, PgArguments>,
+    args: &[OfflineValue],
+) -> Query<'q, Postgres, PgArguments> {
+    for value in args {
+        query = match value {
+            OfflineValue::Int(int) => query.bind(*int),
+            OfflineValue::Text(text) => query.bind(text.clone()),
+            OfflineValue::Bytes(bytes) => query.bind(bytes.clone()),
+        };
+    }
+    query
+}
+
 /// The rows a commit creates or flags: keysets, quotes, accounts.
 async fn create(tx: &mut sqlx::PgConnection, effects: &Effects<'_>, now: i64) -> Result<(), StoreError> {
     if let Some(keyset) = effects.rotate_keyset {
@@ -265,6 +306,9 @@ fn insert_rows<'q>(
 impl MintStore for PostgresStore {
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
         let now = unix_now();
+        if let Commit::Offline(offline) = commit {
+            return self.commit_offline(offline, now).await;
+        }
         let effects = Effects::of(commit)?;
         let proofs = rows::proof_rows(effects.spend)?;
         let signatures = rows::signature_rows(effects.signatures)?;
@@ -379,5 +423,11 @@ impl MintStore for PostgresStore {
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
+    }
+
+    async fn offline_select(&self, sql: &str, args: &[OfflineValue]) -> Result<Vec<Vec<String>>, StoreError> {
+        use sqlx::Row;
+        let found = bind_offline(sqlx::query(sql), args).fetch_all(&self.pool).await?;
+        found.iter().map(|row| (0..row.len()).map(|i| Ok(row.try_get::<String, _>(i)?)).collect()).collect()
     }
 }

@@ -281,6 +281,8 @@ impl<'a> Effects<'a> {
                 Effects { block: Some((account_id.as_str(), *blocked)), ..none }
             }
             Commit::RotateKeyset(keyset) => Effects { rotate_keyset: Some(keyset), ..none },
+            // Applied by each backend from its own statements (`offline.rs`).
+            Commit::Offline(_) => none,
         })
     }
 

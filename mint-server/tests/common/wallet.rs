@@ -60,7 +60,7 @@ impl TestMint {
         Self::serve_with_token(mint, vec![0x55; 32]).await
     }
 
-    async fn serve_with_token(mint: Arc<Mint>, token: Vec<u8>) -> TestMint {
+    pub async fn serve_with_token(mint: Arc<Mint>, token: Vec<u8>) -> TestMint {
         let info = MintInfoSettings { name: "Test mint".into(), description: "integration tests".into() };
         let mut state = AppState::new(info, "/nonexistent-wallet", Arc::clone(&mint));
         state.admin_token = Arc::new(zeroize::Zeroizing::new(token));

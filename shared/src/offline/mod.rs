@@ -16,11 +16,16 @@
 //! - [`deposit`]: [`DepositTranscript`], signed by the payee.
 //! - [`evidence`]: identity extraction and [`DoubleSpendEvidence`].
 //! - [`receipt`]: [`DepositReceipt`], signed by the mint.
+//! - [`refund`]: [`OwnershipProof`], that a coin is bound to an account (refunds after the deadline).
+//! - [`auth`]: signed requests to the mint (account key, payee key), the mint's receipt key.
+//! - [`api`]: the JSON bodies of the mint's `/v1/offline` endpoints.
 //!
 //! Constant time wherever the user's secrets are involved (k256 scalar and point arithmetic); functions that
 //! only check public data say so with `_vartime`. No clock: callers pass times (Unix seconds).
 
 pub mod account;
+pub mod api;
+pub mod auth;
 pub mod coin;
 pub mod deposit;
 pub mod error;
@@ -30,6 +35,7 @@ pub mod hash;
 pub mod keyset;
 pub mod payment;
 pub mod receipt;
+pub mod refund;
 pub mod wire;
 pub mod withdrawal;
 
@@ -42,6 +48,7 @@ pub use generators::{Generators, generators};
 pub use keyset::{OfflineKeyset, OfflineKeysetId, OfflineMintKeyset};
 pub use payment::{Payment, PaymentRequest, SpentCoin};
 pub use receipt::{DepositOutcome, DepositReceipt};
+pub use refund::OwnershipProof;
 pub use wire::{HexBytes, PublicScalar};
 pub use withdrawal::{
     BlindedChallenge, CoinSecrets, MintSession, PendingWithdrawal, SessionResponse, SessionStart, WalletCoin,

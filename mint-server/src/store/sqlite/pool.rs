@@ -13,6 +13,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::FaultInjection;
 use super::writer::Writer;
+use crate::store::offline::OfflineValue;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
     Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
@@ -221,6 +222,25 @@ impl MintStore for SqliteStore {
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(rows::SELECT_ACCOUNT).bind(id).fetch_optional(&self.pool).await?;
         row.map(rows::account).transpose()
+    }
+
+    async fn offline_select(&self, sql: &str, args: &[OfflineValue]) -> Result<Vec<Vec<String>>, StoreError> {
+        use sqlx::Row;
+        let mut query = sqlx::query(sql);
+        for value in args {
+            query = match value {
+                OfflineValue::Int(int) => query.bind(*int),
+                OfflineValue::Text(text) => query.bind(text.clone()),
+                OfflineValue::Bytes(bytes) => query.bind(bytes.clone()),
+            };
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        if !found.is_empty() {
+            // Offline reads decide and answer retries (a stored deposit answer, a withdrawal transcript):
+            // only from durable state (the rows' batch may still be syncing).
+            self.writer.durable().await?;
+        }
+        found.iter().map(|row| (0..row.len()).map(|i| Ok(row.try_get::<String, _>(i)?)).collect()).collect()
     }
 
     fn health(&self) -> Result<(), Unhealthy> {
