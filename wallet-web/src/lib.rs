@@ -6,7 +6,8 @@
 //! - [`store`]: where the wallet keeps its data ([`store::WalletStore`]: IndexedDB or memory).
 //! - [`connector`]: requests to mints ([`connector::MintConnector`]: HTTP).
 //! - [`mint_url`]: a mint's address ([`MintUrl`]), normalized one way.
-//! - [`platform`]: the clock and the lock between tabs, as traits (browser and native), and timers.
+//! - [`platform`]: the clock, the lock between tabs and the passphrase cipher, as traits (browser and
+//!   native), and timers.
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
@@ -25,5 +26,5 @@ pub use error::WalletError;
 pub use mint_url::MintUrl;
 pub use wallet::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
-    RecoveryReport, SendView, TokenPreview, Wallet,
+    RecoveryReport, SendView, TokenPreview, Wallet, WordsAtRest,
 };

@@ -3,8 +3,9 @@
 //!
 //! One module per operation, each a set of functions over the shared [`engine::Engine`] (store, connector,
 //! seed): [`mints`], [`issue`] (mint quotes and minting), [`send`], [`receive`], [`reclaim`], [`melt`],
-//! [`restore`], [`recover`]; the journal and the swap they share in [`journal`]. This file holds [`Wallet`],
-//! which takes the locks and calls them; no child imports it.
+//! [`restore`], [`recover`]; the journal and the swap they share in [`journal`]; the recovery words at rest,
+//! optionally sealed under a passphrase, in [`vault`]. This file holds [`Wallet`], which takes the locks and
+//! calls them; no child imports it.
 
 use std::rc::Rc;
 
@@ -14,7 +15,7 @@ use shared::nuts::PaymentMethod;
 use crate::WalletError;
 use crate::connector::MintConnector;
 use crate::platform::{Platform, TabGuard, TabLock};
-use crate::store::{Batch, Table, WalletStore, get_all_json, get_json};
+use crate::store::{Batch, Table, WalletStore, get_all_json};
 
 pub mod crypto;
 mod engine;
@@ -29,11 +30,13 @@ mod recover;
 mod restore;
 pub mod select;
 mod send;
+mod vault;
 mod views;
 
 use engine::{Engine, MNEMONIC_KEY};
 pub use engine::{MAX_OUTPUTS_PER_OP, MAX_TOKEN_NOTES, MAX_TOKEN_VALUE, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
+pub use vault::WordsAtRest;
 pub use views::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
     RecoveryReport, SendView, TokenPreview,
@@ -86,7 +89,7 @@ impl Wallet {
         let lock_name = format!("chaumian-wallet-lock:{}", store.name());
         Ok(Wallet {
             inner: Rc::new(Inner {
-                engine: Engine::new(store, connector, platform.clock),
+                engine: Engine::new(store, connector, platform.clock, platform.cipher),
                 tab_lock: platform.lock,
                 lock_name,
                 mutex: futures::lock::Mutex::new(()),
@@ -112,27 +115,89 @@ impl Wallet {
         Ok(shared::derivation::generate_mnemonic()?.to_string())
     }
 
-    /// Stores the seed of `mnemonic` (validated). Fails if a seed exists already.
+    /// Stores the seed of `mnemonic` (validated) as the phrase itself (the default: no passphrase). Fails if
+    /// a seed exists already.
     pub async fn set_mnemonic(&self, mnemonic: &str) -> Result<(), WalletError> {
+        self.store_mnemonic(mnemonic, None).await
+    }
+
+    /// Stores `mnemonic` (validated) sealed under `passphrase` (see [`Wallet::unlock`]); this page stays
+    /// unlocked. Fails if a seed exists already.
+    pub async fn set_mnemonic_with_passphrase(&self, mnemonic: &str, passphrase: &str) -> Result<(), WalletError> {
+        self.store_mnemonic(mnemonic, Some(passphrase)).await
+    }
+
+    async fn store_mnemonic(&self, mnemonic: &str, passphrase: Option<&str>) -> Result<(), WalletError> {
         let parsed = shared::derivation::parse_mnemonic(mnemonic).map_err(|_| WalletError::InvalidMnemonic)?;
+        if let Some(passphrase) = passphrase {
+            vault::check_passphrase(passphrase)?;
+        }
         let _held = self.exclusive().await?;
         if self.has_seed().await? {
             return Err(WalletError::SeedExists);
         }
+        let phrase = zeroize::Zeroizing::new(parsed.to_string());
+        let record = vault::record_for_new(&self.inner.engine, &phrase, passphrase).await?;
         let mut batch = Batch::new();
-        batch.put(Table::Meta, MNEMONIC_KEY, &parsed.to_string())?;
+        batch.put(Table::Meta, MNEMONIC_KEY, &record)?;
         self.inner.engine.store.commit(batch).await
     }
 
-    /// The stored mnemonic, for a "show recovery words" screen.
+    /// The stored mnemonic, for a "show recovery words" screen. Words sealed under a passphrase:
+    /// [`WalletError::PassphraseRequired`] (see [`Wallet::mnemonic_with_passphrase`]).
     pub async fn mnemonic(&self) -> Result<String, WalletError> {
-        get_json::<String>(&*self.inner.engine.store, Table::Meta, MNEMONIC_KEY).await?.ok_or(WalletError::NoSeed)
+        Ok(vault::reveal(&self.inner.engine, None).await?.to_string())
+    }
+
+    /// The stored mnemonic, opened with `passphrase` when sealed ([`WalletError::WrongPassphrase`] if it is
+    /// not the one).
+    pub async fn mnemonic_with_passphrase(&self, passphrase: &str) -> Result<String, WalletError> {
+        Ok(vault::reveal(&self.inner.engine, Some(passphrase)).await?.to_string())
+    }
+
+    /// How the recovery words are kept in this browser: absent, as text, or sealed under a passphrase.
+    pub async fn words_at_rest(&self) -> Result<WordsAtRest, WalletError> {
+        vault::at_rest(&self.inner.engine).await
+    }
+
+    /// Whether the words are sealed and this page has not unlocked them: every operation that needs the
+    /// seed answers [`WalletError::Locked`] until [`Wallet::unlock`].
+    pub async fn is_locked(&self) -> Result<bool, WalletError> {
+        Ok(!self.inner.engine.has_seed_in_memory() && self.words_at_rest().await? == WordsAtRest::Sealed)
+    }
+
+    /// Opens the sealed words with `passphrase` and keeps the seed in this page's memory (never stored). A
+    /// wrong passphrase is [`WalletError::WrongPassphrase`]; nothing is written either way.
+    pub async fn unlock(&self, passphrase: &str) -> Result<(), WalletError> {
+        vault::unlock(&self.inner.engine, passphrase).await
+    }
+
+    /// Seals the recovery words, stored as text until now, under `passphrase`.
+    pub async fn set_passphrase(&self, passphrase: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        vault::change(&self.inner.engine, None, Some(passphrase)).await
+    }
+
+    /// Seals the recovery words under `new` instead of `current` (fresh salt and IV).
+    pub async fn change_passphrase(&self, current: &str, new: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        vault::change(&self.inner.engine, Some(current), Some(new)).await
+    }
+
+    /// Stores the recovery words as text again, after `current` opened them.
+    pub async fn remove_passphrase(&self, current: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        vault::change(&self.inner.engine, Some(current), None).await
     }
 
     /// Finishes or rolls back every journaled operation (after a crash or reload). Operations whose mint is
     /// unreachable stay pending and are counted; nothing is lost.
     pub async fn recover(&self) -> Result<RecoveryReport, WalletError> {
         let _held = self.exclusive().await?;
+        // Re-driving an op may need the seed (a restore, a rolled-back op's outputs): a locked wallet waits.
+        if self.is_locked().await? {
+            return Err(WalletError::Locked);
+        }
         recover::recover(&self.inner.engine).await
     }
 
