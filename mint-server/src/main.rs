@@ -90,6 +90,11 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    // GET /metrics: the value outstanding per keyset, computed once a minute rather than per scrape.
+    tokio::spawn(mint_server::metrics::refresh_periodically(
+        std::sync::Arc::clone(&state.metrics),
+        std::sync::Arc::clone(&state.mint),
+    ));
     // Supervision: if a thread the store needs dies, exit non-zero (a supervisor restarts the mint) rather
     // than answer 500 forever. A failed sync only refuses writes: reads go on, `/health` says 503.
     let mint = std::sync::Arc::clone(&state.mint);

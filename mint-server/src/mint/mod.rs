@@ -192,6 +192,16 @@ impl Mint {
         self.store.health()
     }
 
+    /// Value signed and spent per keyset (a full scan: call it periodically, not per request).
+    pub async fn keyset_totals(&self) -> Result<Vec<crate::store::KeysetTotals>, MintError> {
+        Ok(self.store.keyset_totals().await?)
+    }
+
+    /// The store's own measurements, if it makes any.
+    pub fn store_metrics(&self) -> Option<crate::store::StoreMetrics> {
+        self.store.metrics()
+    }
+
     /// The payment methods on offer.
     pub fn funding(&self) -> &FundingRegistry {
         &self.funding

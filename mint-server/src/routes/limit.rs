@@ -82,6 +82,7 @@ pub(crate) fn refusal(error: GovernorError) -> Response<Body> {
     };
     let body = serde_json::to_vec(&ErrorResponse { code: ErrorCode::Unknown(0), detail }).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
+    response.extensions_mut().insert(crate::error::CashuCode(0));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(secs) = wait {

@@ -6,6 +6,8 @@ mod extract;
 pub mod health;
 pub mod info;
 pub mod limit;
+mod metrics;
+pub(crate) use metrics::{serve as serve_metrics, track};
 
 use axum::Router;
 use axum::extract::OriginalUri;

@@ -295,6 +295,42 @@ impl Commit {
     }
 }
 
+/// What the store measures of its own work, for `GET /metrics`: histograms that the store's threads
+/// observe and the mint's metrics registry exports (cloning shares them).
+#[derive(Debug, Clone)]
+pub struct StoreMetrics {
+    /// Commits per group-commit transaction (SQLite's writer).
+    pub batch_size: prometheus_client::metrics::histogram::Histogram,
+    /// Seconds per fsync of the write-ahead log (SQLite's syncer).
+    pub fsync_seconds: prometheus_client::metrics::histogram::Histogram,
+}
+
+impl Default for StoreMetrics {
+    fn default() -> Self {
+        use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+        StoreMetrics {
+            // 1 .. 128 (the largest batch).
+            batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 8)),
+            // 50 µs .. about 3.3 s.
+            fsync_seconds: Histogram::new(exponential_buckets(0.000_05, 2.0, 17)),
+        }
+    }
+}
+
+/// Value signed and value spent with one keyset, in its unit (`GET /metrics` shows the difference: the
+/// value outstanding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeysetTotals {
+    /// The keyset.
+    pub keyset_id: String,
+    /// Its unit.
+    pub unit: String,
+    /// Sum of the amounts of every signature issued with it.
+    pub signed: u64,
+    /// Sum of the amounts of its notes spent (`SPENT`; notes held `PENDING` by a melt count as outstanding).
+    pub spent: u64,
+}
+
 /// The state of a proof the mint has seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredProofState {
@@ -380,6 +416,15 @@ pub trait MintStore: Send + Sync + fmt::Debug {
 
     /// An account by id.
     async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Value signed and spent per keyset (every keyset, oldest first). A full scan of the spent set and the
+    /// signatures: the mint calls it periodically, never per request.
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError>;
+
+    /// The store's own measurements, if it makes any (SQLite's group commit does).
+    fn metrics(&self) -> Option<StoreMetrics> {
+        None
+    }
 
     /// `Ok` while the store takes writes; once it does not, why (until restart). PostgreSQL's server
     /// enforces the rule itself (it stops after a failed fsync), so its store is always `Ok` here.

@@ -19,8 +19,8 @@ use super::rows::{
     StoredSignatureRow,
 };
 use super::{
-    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    unix_now,
+    Account, Commit, CommitIntent, KeysetRecord, KeysetTotals, MeltQuote, MintQuote, MintStore, StoreError,
+    StoredProofState, unix_now,
 };
 
 /// A commit's rows: its spent-set rows, its signatures and its cached response, in one statement.
@@ -282,6 +282,12 @@ impl MintStore for PostgresStore {
     /// Each commit is its own transaction: nothing to wait for.
     fn intend_commit(&self) -> CommitIntent {
         CommitIntent::default()
+    }
+
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError> {
+        let found: Vec<rows::KeysetTotalsRow> =
+            sqlx::query_as(rows::SELECT_KEYSET_TOTALS).fetch_all(&self.pool).await?;
+        found.into_iter().map(rows::keyset_totals).collect()
     }
 
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {

@@ -15,8 +15,8 @@ use super::FaultInjection;
 use super::writer::Writer;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
-    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    Unhealthy,
+    Account, Commit, CommitIntent, KeysetRecord, KeysetTotals, MeltQuote, MintQuote, MintStore, StoreError,
+    StoreMetrics, StoredProofState, Unhealthy,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -121,6 +121,16 @@ impl MintStore for SqliteStore {
 
     fn intend_commit(&self) -> CommitIntent {
         self.writer.intend()
+    }
+
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError> {
+        let found: Vec<rows::KeysetTotalsRow> =
+            sqlx::query_as(rows::SELECT_KEYSET_TOTALS).fetch_all(&self.pool).await?;
+        found.into_iter().map(rows::keyset_totals).collect()
+    }
+
+    fn metrics(&self) -> Option<StoreMetrics> {
+        Some(self.writer.metrics())
     }
 
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {

@@ -46,7 +46,7 @@ use super::checkpointer::{CheckpointPolicy, Checkpoints};
 use super::syncer::{Durable, sync_and_answer};
 use super::{Applied, FaultInjection, Job, commit};
 use crate::store::health::{Health, ThreadWatch, Unhealthy};
-use crate::store::{Commit, CommitIntent, StoreError, unix_now};
+use crate::store::{Commit, CommitIntent, StoreError, StoreMetrics, unix_now};
 
 /// Most commits applied in one transaction.
 pub(super) const MAX_BATCH: usize = 128;
@@ -83,6 +83,8 @@ pub(super) struct Writer {
     durable: watch::Receiver<Durable>,
     /// Shared by the three threads; see `store/health.rs`.
     health: Arc<Health>,
+    /// Batch sizes (the writer) and fsync times (the syncer).
+    metrics: StoreMetrics,
 }
 
 fn stopped() -> StoreError {
@@ -126,7 +128,14 @@ impl Writer {
         let spawn_failed = |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
         let checkpoints = Checkpoints::start(path, policy, &health)?;
         let catch_ups = checkpoints.catch_ups();
-        let threads = Threads { health: Arc::clone(&health), begun: Arc::clone(&begun), faults: faults.clone() };
+        let metrics = StoreMetrics::default();
+        let threads = Threads {
+            health: Arc::clone(&health),
+            begun: Arc::clone(&begun),
+            faults: faults.clone(),
+            batch_size: metrics.batch_size.clone(),
+        };
+        let fsync_seconds = metrics.fsync_seconds.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(connection, queue, delay, checkpoints, applied, threads))
@@ -134,9 +143,14 @@ impl Writer {
         let syncer_health = Arc::clone(&health);
         std::thread::Builder::new()
             .name("sqlite-syncer".into())
-            .spawn(move || sync_and_answer(&wal, to_sync, durable_tx, syncer_health, faults))
+            .spawn(move || sync_and_answer(&wal, to_sync, durable_tx, syncer_health, faults, fsync_seconds))
             .map_err(spawn_failed)?;
-        Ok(Writer { jobs, preparing, catch_ups, begun, durable, health })
+        Ok(Writer { jobs, preparing, catch_ups, begun, durable, health, metrics })
+    }
+
+    /// The writer's and syncer's measurements.
+    pub(super) fn metrics(&self) -> StoreMetrics {
+        self.metrics.clone()
     }
 
     /// `Ok` while the store takes writes.
@@ -248,6 +262,7 @@ struct Threads {
     health: Arc<Health>,
     begun: Arc<AtomicU64>,
     faults: Option<Arc<FaultInjection>>,
+    batch_size: prometheus_client::metrics::histogram::Histogram,
 }
 
 /// The writer thread: take what is queued (up to [`MAX_BATCH`], and under load what arrives during the commit
@@ -286,6 +301,7 @@ fn run(
         let number = threads.begun.fetch_add(1, Ordering::SeqCst) + 1;
         let commits: Vec<&Commit> = batch.iter().map(|job| &job.commit).collect();
         let outcomes = apply_batch(&mut connection, &commits, unix_now());
+        threads.batch_size.observe(commits.len() as f64);
         let rows = commits.iter().map(|c| commit::rows_written(c)).sum();
         let done = Applied { number, outcomes: batch.drain(..).zip(outcomes).collect() };
         if applied.send(done).is_err() {
