@@ -20,7 +20,9 @@
 //!   retried request finds either no effects and no cache, or both. Entries live until evicted
 //!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A swap's request key
 //!   ([`Commit::Swap`]) is stored on its spent rows, so it is there exactly when they are.
-//! - `commit` returns only once its effects are durable. Once a sync to disk has failed, or a thread the
+//! - `commit` returns only once its effects are durable, except for the commits
+//!   [`Commit::may_answer_before_durable`] names (creating an unpaid quote): those return once applied
+//!   (visible to reads), durable with the next sync. Once a sync to disk has failed, or a thread the
 //!   store needs has died, every later `commit` fails with [`StoreError::Unavailable`] until restart, and
 //!   [`MintStore::health`] says why (`health.rs`).
 //! - Cached responses and signatures are read only from durable state: a read that finds a commit not yet
@@ -286,6 +288,20 @@ pub enum Commit {
 }
 
 impl Commit {
+    /// Whether the commit may be answered before it is durable: creating a quote nobody has paid
+    /// (`CreateMintQuote` of an `UNPAID` quote, `CreateMeltQuote`). A crash may lose such a quote, and that
+    /// loses nothing: paying it is a later, durable commit that needs the quote (`PayMintQuote`,
+    /// `MeltStart`), so it fails cleanly with "quote not found", and a durable later commit makes every
+    /// earlier one durable too (SQLite syncs the log in order; PostgreSQL flushes its WAL in order). A quote
+    /// created `PAID` (fake bolt11) is money received: it waits for its sync like every other commit.
+    pub fn may_answer_before_durable(&self) -> bool {
+        match self {
+            Commit::CreateMintQuote(quote) => quote.state == MintQuoteState::Unpaid,
+            Commit::CreateMeltQuote(_) => true,
+            _ => false,
+        }
+    }
+
     /// The inputs this commit inserts into the spent set (a swap's, a starting melt's), with their `Y`.
     pub fn spends(&self) -> &[(PublicKey, Proof)] {
         match self {
@@ -390,6 +406,9 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError>;
     /// The cached response for a request key.
     async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError>;
+    /// Delete unpaid quotes (mint quotes `UNPAID`, melt quotes `UNPAID`) whose expiry is before Unix time
+    /// `expired_before`; never a quote in any other state. Returns how many.
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError>;
     /// Delete cached responses stored before Unix time `created_before` (NUT-19's TTL has passed for them);
     /// returns how many.
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError>;

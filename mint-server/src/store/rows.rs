@@ -43,6 +43,14 @@ pub(super) const EVICT_SLICE: u64 = 5000;
 pub(super) const EVICT_CACHED_RESPONSES: &str = "DELETE FROM response_cache WHERE key IN \
      (SELECT key FROM response_cache WHERE created_at < $1 LIMIT 5000)";
 
+/// Delete up to [`EVICT_SLICE`] unpaid mint quotes whose expiry is before `$1`.
+pub(super) const DELETE_EXPIRED_MINT_QUOTES: &str = "DELETE FROM mint_quotes WHERE id IN \
+     (SELECT id FROM mint_quotes WHERE state = 'UNPAID' AND expiry < $1 LIMIT 5000)";
+/// Delete up to [`EVICT_SLICE`] unpaid melt quotes whose expiry is before `$1` (an unpaid melt quote holds no
+/// inputs: `MeltStart` makes it `PENDING`, `MeltRelease` deletes its pending inputs).
+pub(super) const DELETE_EXPIRED_MELT_QUOTES: &str = "DELETE FROM melt_quotes WHERE id IN \
+     (SELECT id FROM melt_quotes WHERE state = 'UNPAID' AND expiry < $1 LIMIT 5000)";
+
 /// Value signed and spent per keyset (id, unit, signed, spent), oldest keyset first; SQL both dialects take.
 pub(super) const SELECT_KEYSET_TOTALS: &str = "SELECT k.id, k.unit, \
      CAST(COALESCE((SELECT SUM(b.amount) FROM blind_signatures b WHERE b.keyset_id = k.id), 0) AS BIGINT), \

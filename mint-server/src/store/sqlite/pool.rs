@@ -168,6 +168,21 @@ impl MintStore for SqliteStore {
         Ok(row.map(|(response,)| response))
     }
 
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError> {
+        self.writer.check_writable()?;
+        let mut deleted = 0;
+        for statement in [rows::DELETE_EXPIRED_MINT_QUOTES, rows::DELETE_EXPIRED_MELT_QUOTES] {
+            loop {
+                let slice = sqlx::query(statement).bind(expired_before).execute(&self.pool).await?.rows_affected();
+                deleted += slice;
+                if slice < rows::EVICT_SLICE {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
+    }
+
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {
         self.writer.check_writable()?;
         let mut evicted = 0;

@@ -12,7 +12,9 @@
 //!   request only, and the others still commit;
 //! - answers are sent only after the batch's `COMMIT` succeeded and a later fsync of the write-ahead log
 //!   finished (`syncer.rs`; a crash before it loses only requests that nobody was told about); if the
-//!   `COMMIT` fails, every request of the batch gets an error and none of the batch was applied.
+//!   `COMMIT` fails, every request of the batch gets an error and none of the batch was applied. The one
+//!   exception, creating an unpaid quote ([`Commit::may_answer_before_durable`]), is answered right after
+//!   the `COMMIT`: quote creation, the cheapest write a client can ask for, never waits for an fsync.
 //!
 //! The writer is a plain thread with a synchronous connection (rusqlite), not an async task: a batch's
 //! statements run back to back without a hand-off per statement, so neither the batch nor the write lock
@@ -303,7 +305,17 @@ fn run(
         let outcomes = apply_batch(&mut connection, &commits, unix_now());
         threads.batch_size.observe(commits.len() as f64);
         let rows = commits.iter().map(|c| commit::rows_written(c)).sum();
-        let done = Applied { number, outcomes: batch.drain(..).zip(outcomes).collect() };
+        let mut to_answer = Vec::with_capacity(batch.len());
+        for (job, outcome) in batch.drain(..).zip(outcomes) {
+            if job.commit.may_answer_before_durable() {
+                // An unpaid quote: answered now, durable with the next sync (see `Commit`).
+                let _ = job.reply.send(outcome);
+            } else {
+                to_answer.push((job, outcome));
+            }
+        }
+        // Sent even when nobody waits: readers wait for every batch begun to be synced (`Writer::durable`).
+        let done = Applied { number, outcomes: to_answer };
         if applied.send(done).is_err() {
             // The syncer is gone (its own watch reported why); the watch of this thread reports it too.
             return;
