@@ -59,7 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", axum::routing::get(routes::health::health))
         .route("/metrics", axum::routing::get(routes::serve_metrics))
         .fallback(wallet::serve_bundle)
-        // Route layers see the matched route's template; requests no route matched count as `unmatched`.
+        // Applied to every route and the fallback, so it sees the matched route's template (`unmatched` when none).
         .layer(axum::middleware::from_fn_with_state(state.clone(), routes::track))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(
