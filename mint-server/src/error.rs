@@ -8,6 +8,10 @@ use shared::nuts::{ErrorCode, ErrorResponse};
 /// The code of errors that have no specific Cashu code (as Nutshell does: its base error has code 0).
 pub const GENERIC_ERROR_CODE: u16 = 0;
 
+/// The Cashu code of an error answer, kept in the response's extensions for `GET /metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CashuCode(pub u16);
+
 /// An error a handler returns. Each variant decides its status and what the client is told; internals
 /// are logged, never sent.
 #[derive(Debug, thiserror::Error)]
@@ -80,8 +84,11 @@ impl IntoResponse for ApiError {
             // Internals are logged, never sent.
             tracing::error!(%detail, "internal error");
         }
-        let body = ErrorResponse::new(self.code(), self.to_string());
-        (self.status(), Json(body)).into_response()
+        let code = self.code();
+        let body = ErrorResponse::new(code, self.to_string());
+        let mut response = (self.status(), Json(body)).into_response();
+        response.extensions_mut().insert(CashuCode(code.to_code()));
+        response
     }
 }
 

@@ -514,6 +514,54 @@ async fn melt_leases_are_taken_once(store: Arc<dyn MintStore>) {
     assert!(!store.take_melt_lease("missing", MeltQuoteState::Unpaid, "x", now + 10, now).await.unwrap());
 }
 
+/// Unpaid quotes past their expiry are deleted; a quote in any other state never is, however old.
+async fn only_expired_unpaid_quotes_are_deleted(store: Arc<dyn MintStore>) {
+    let keyset = keyset();
+    let old = |mut quote: MintQuote| {
+        quote.expiry = 1000;
+        quote
+    };
+    for quote in [
+        old(mint_quote("m-unpaid-old", 8, MintQuoteState::Unpaid)),
+        mint_quote("m-unpaid-new", 8, MintQuoteState::Unpaid),
+        old(mint_quote("m-paid-old", 8, MintQuoteState::Paid)),
+        old(mint_quote("m-issued-old", 1, MintQuoteState::Paid)),
+    ] {
+        store.commit(&Commit::CreateMintQuote(quote)).await.unwrap();
+    }
+    let response = CachedResponse { key: [9; 32], body: "{}".into() };
+    let outputs = vec![signature(&keyset, 1)];
+    store.commit(&Commit::Issue { quote_id: "m-issued-old".into(), outputs, response }).await.unwrap();
+    for id in ["x-unpaid-old", "x-pending-old", "x-paid-old"] {
+        store.commit(&Commit::CreateMeltQuote(MeltQuote { expiry: 1000, ..melt_quote(id) })).await.unwrap();
+    }
+    store.commit(&Commit::CreateMeltQuote(melt_quote("x-unpaid-new"))).await.unwrap();
+    let (held, input) = proof(&keyset, 8);
+    store.commit(&Commit::MeltStart { quote_id: "x-pending-old".into(), inputs: vec![(held, input)] }).await.unwrap();
+    let (paid, input) = proof(&keyset, 8);
+    store.commit(&Commit::MeltStart { quote_id: "x-paid-old".into(), inputs: vec![(paid, input)] }).await.unwrap();
+    let settle = Commit::MeltSettle {
+        quote_id: "x-paid-old".into(),
+        inputs: vec![paid],
+        preimage: None,
+        credit: None,
+        response: None,
+    };
+    store.commit(&settle).await.unwrap();
+
+    assert_eq!(store.delete_expired_quotes(1500).await.unwrap(), 2);
+    assert_eq!(store.delete_expired_quotes(1500).await.unwrap(), 0);
+    assert!(store.mint_quote("m-unpaid-old").await.unwrap().is_none());
+    assert!(store.melt_quote("x-unpaid-old").await.unwrap().is_none());
+    for id in ["m-unpaid-new", "m-paid-old", "m-issued-old"] {
+        assert!(store.mint_quote(id).await.unwrap().is_some(), "{id} deleted");
+    }
+    for id in ["x-unpaid-new", "x-pending-old", "x-paid-old"] {
+        assert!(store.melt_quote(id).await.unwrap().is_some(), "{id} deleted");
+    }
+    assert_eq!(store.pending_for_quote("x-pending-old").await.unwrap(), vec![held]);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -543,6 +591,7 @@ macro_rules! conformance {
             case!(cached_responses_are_evicted_by_age);
             case!(request_keys_are_stored_with_the_spent_rows);
             case!(melt_leases_are_taken_once);
+            case!(only_expired_unpaid_quotes_are_deleted);
         }
     };
 }

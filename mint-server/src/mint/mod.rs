@@ -100,6 +100,10 @@ impl Default for MintSettings {
     }
 }
 
+/// How long after its expiry an unpaid quote is deleted: a request that checked the expiry just before it
+/// passed has long finished by then (and if not, its commit fails cleanly: the quote is gone).
+pub const EXPIRED_QUOTE_GRACE_SECS: i64 = 300;
+
 /// Requests with at most this many inputs plus outputs are verified and signed on the async worker itself
 /// (about 80 µs per input and 200 µs per output on this project's machine: at most about half a millisecond).
 const INLINE_MAX_POINTS: usize = 3;
@@ -210,6 +214,22 @@ impl Mint {
     /// `Ok` while the store takes writes; why not once it does not (until restart).
     pub fn health(&self) -> Result<(), crate::store::Unhealthy> {
         self.store.health()
+    }
+
+    /// Value signed and spent per keyset (a full scan: call it periodically, not per request).
+    pub async fn keyset_totals(&self) -> Result<Vec<crate::store::KeysetTotals>, MintError> {
+        Ok(self.store.keyset_totals().await?)
+    }
+
+    /// The store's own measurements, if it makes any.
+    pub fn store_metrics(&self) -> Option<crate::store::StoreMetrics> {
+        self.store.metrics()
+    }
+
+    /// Delete the unpaid quotes that expired more than [`EXPIRED_QUOTE_GRACE_SECS`] ago (the server runs this
+    /// periodically). Paid, issued and pending quotes are never deleted. Returns how many.
+    pub async fn delete_expired_quotes(&self) -> Result<u64, MintError> {
+        Ok(self.store.delete_expired_quotes(unix_now().saturating_sub(EXPIRED_QUOTE_GRACE_SECS)).await?)
     }
 
     /// The payment methods on offer.

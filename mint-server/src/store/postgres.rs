@@ -20,8 +20,8 @@ use super::rows::{
     StoredSignatureRow,
 };
 use super::{
-    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    unix_now,
+    Account, Commit, CommitIntent, KeysetRecord, KeysetTotals, MeltQuote, MintQuote, MintStore, StoreError,
+    StoredProofState, unix_now,
 };
 
 /// A commit's rows: its spent-set rows, its signatures and its cached response, in one statement.
@@ -105,8 +105,13 @@ impl PostgresStore {
         effects: &Effects<'_>,
         inserts: Option<Query<'_, Postgres, PgArguments>>,
         now: i64,
+        lazy: bool,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        if lazy {
+            // Answered before the WAL flush (see `Commit::may_answer_before_durable`).
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+        }
         create(&mut tx, effects, now).await?;
         if let Some(transition) = effects.transition {
             let (sql, id, preimage) = transition.sql();
@@ -319,13 +324,19 @@ impl MintStore for PostgresStore {
                 Ok(_) => Ok(()),
                 Err(error) => Err(self.insert_failure(error, effects.spend).await),
             },
-            inserts => self.commit_in_transaction(&effects, inserts, now).await,
+            inserts => self.commit_in_transaction(&effects, inserts, now, commit.may_answer_before_durable()).await,
         }
     }
 
     /// Each commit is its own transaction: nothing to wait for.
     fn intend_commit(&self) -> CommitIntent {
         CommitIntent::default()
+    }
+
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError> {
+        let found: Vec<rows::KeysetTotalsRow> =
+            sqlx::query_as(rows::SELECT_KEYSET_TOTALS).fetch_all(&self.pool).await?;
+        found.into_iter().map(rows::keyset_totals).collect()
     }
 
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
@@ -361,6 +372,20 @@ impl MintStore for PostgresStore {
         let row: Option<(String,)> =
             sqlx::query_as(rows::SELECT_CACHED_RESPONSE).bind(&key[..]).fetch_optional(&self.pool).await?;
         Ok(row.map(|(response,)| response))
+    }
+
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for statement in [rows::DELETE_EXPIRED_MINT_QUOTES, rows::DELETE_EXPIRED_MELT_QUOTES] {
+            loop {
+                let slice = sqlx::query(statement).bind(expired_before).execute(&self.pool).await?.rows_affected();
+                deleted += slice;
+                if slice < rows::EVICT_SLICE {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
     }
 
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {

@@ -43,6 +43,20 @@ pub(super) const EVICT_SLICE: u64 = 5000;
 pub(super) const EVICT_CACHED_RESPONSES: &str = "DELETE FROM response_cache WHERE key IN \
      (SELECT key FROM response_cache WHERE created_at < $1 LIMIT 5000)";
 
+/// Delete up to [`EVICT_SLICE`] unpaid mint quotes whose expiry is before `$1`.
+pub(super) const DELETE_EXPIRED_MINT_QUOTES: &str = "DELETE FROM mint_quotes WHERE id IN \
+     (SELECT id FROM mint_quotes WHERE state = 'UNPAID' AND expiry < $1 LIMIT 5000)";
+/// Delete up to [`EVICT_SLICE`] unpaid melt quotes whose expiry is before `$1` (an unpaid melt quote holds no
+/// inputs: `MeltStart` makes it `PENDING`, `MeltRelease` deletes its pending inputs).
+pub(super) const DELETE_EXPIRED_MELT_QUOTES: &str = "DELETE FROM melt_quotes WHERE id IN \
+     (SELECT id FROM melt_quotes WHERE state = 'UNPAID' AND expiry < $1 LIMIT 5000)";
+
+/// Value signed and spent per keyset (id, unit, signed, spent), oldest keyset first; SQL both dialects take.
+pub(super) const SELECT_KEYSET_TOTALS: &str = "SELECT k.id, k.unit, \
+     CAST(COALESCE((SELECT SUM(b.amount) FROM blind_signatures b WHERE b.keyset_id = k.id), 0) AS BIGINT), \
+     CAST(COALESCE((SELECT SUM(p.amount) FROM proofs p WHERE p.keyset_id = k.id AND p.state = 'SPENT'), 0) AS BIGINT) \
+     FROM keysets k ORDER BY k.created_at, k.derivation_index";
+
 /// Add a mint quote: id, method, unit, amount, request, state, expiry, created at.
 pub(super) const INSERT_MINT_QUOTE: &str = "INSERT INTO mint_quotes \
      (id, method, unit, amount, request, state, expiry, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -369,6 +383,15 @@ pub(super) fn signature_rows(signatures: &[(PublicKey, BlindSignature)]) -> Resu
 
 // ---------------------------------------------------------------------------------------------------------
 // Rows read
+
+/// A row of [`SELECT_KEYSET_TOTALS`].
+pub(super) type KeysetTotalsRow = (String, String, i64, i64);
+
+/// [`KeysetTotalsRow`] → [`KeysetTotals`](super::KeysetTotals).
+pub(super) fn keyset_totals(row: KeysetTotalsRow) -> Result<super::KeysetTotals, StoreError> {
+    let (keyset_id, unit, signed, spent) = row;
+    Ok(super::KeysetTotals { keyset_id, unit, signed: to_u64(signed)?, spent: to_u64(spent)? })
+}
 
 /// A row of [`SELECT_KEYSETS`].
 pub(super) type KeysetRow = (String, String, i64, i64, i64, Option<i64>, i64);

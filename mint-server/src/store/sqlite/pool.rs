@@ -16,8 +16,8 @@ use super::writer::Writer;
 use crate::store::offline::OfflineValue;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
-    Account, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError, StoredProofState,
-    Unhealthy,
+    Account, Commit, CommitIntent, KeysetRecord, KeysetTotals, MeltQuote, MintQuote, MintStore, StoreError,
+    StoreMetrics, StoredProofState, Unhealthy,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -124,6 +124,16 @@ impl MintStore for SqliteStore {
         self.writer.intend()
     }
 
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError> {
+        let found: Vec<rows::KeysetTotalsRow> =
+            sqlx::query_as(rows::SELECT_KEYSET_TOTALS).fetch_all(&self.pool).await?;
+        found.into_iter().map(rows::keyset_totals).collect()
+    }
+
+    fn metrics(&self) -> Option<StoreMetrics> {
+        Some(self.writer.metrics())
+    }
+
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
         let found: Vec<KeysetRow> = sqlx::query_as(rows::SELECT_KEYSETS).fetch_all(&self.pool).await?;
         found.into_iter().map(rows::keyset).collect()
@@ -157,6 +167,21 @@ impl MintStore for SqliteStore {
             self.writer.durable().await?;
         }
         Ok(row.map(|(response,)| response))
+    }
+
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError> {
+        self.writer.check_writable()?;
+        let mut deleted = 0;
+        for statement in [rows::DELETE_EXPIRED_MINT_QUOTES, rows::DELETE_EXPIRED_MELT_QUOTES] {
+            loop {
+                let slice = sqlx::query(statement).bind(expired_before).execute(&self.pool).await?.rows_affected();
+                deleted += slice;
+                if slice < rows::EVICT_SLICE {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
     }
 
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {
