@@ -18,7 +18,7 @@ async fn conformance(store: &dyn WalletStore) {
     batch.put_raw(Table::Notes, "b", "2".into()).put_raw(Table::Notes, "a", "1".into());
     batch.put_raw(Table::Ops, "op", r#"{"x":1}"#.into()).put_raw(Table::Counters, "k", "7".into());
     store.commit(batch).await.unwrap();
-    assert_eq!(store.get(Table::Notes, "a").await.unwrap().as_deref(), Some("1"));
+    assert_eq!(store.get(Table::Notes, "a").await.unwrap().as_deref(), Some("2"));
     assert_eq!(
         store.get_all(Table::Notes).await.unwrap(),
         vec![("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]
@@ -71,7 +71,7 @@ async fn indexeddb_store_keeps_the_contract_and_persists() {
         let store = IdbStore::open(name).await.unwrap();
         conformance(&store).await;
         // The schema version is recorded at open.
-        assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("1"));
+        assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("2"));
     }
     // A second connection (another tab, a reload) sees the committed data.
     let again = IdbStore::open(name).await.unwrap();
