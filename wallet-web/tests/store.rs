@@ -18,7 +18,7 @@ async fn conformance(store: &dyn WalletStore) {
     batch.put_raw(Table::Notes, "b", "2".into()).put_raw(Table::Notes, "a", "1".into());
     batch.put_raw(Table::Ops, "op", r#"{"x":1}"#.into()).put_raw(Table::Counters, "k", "7".into());
     store.commit(batch).await.unwrap();
-    assert_eq!(store.get(Table::Notes, "a").await.unwrap().as_deref(), Some("2"));
+    assert_eq!(store.get(Table::Notes, "a").await.unwrap().as_deref(), Some("1"));
     assert_eq!(
         store.get_all(Table::Notes).await.unwrap(),
         vec![("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())]
@@ -78,4 +78,38 @@ async fn indexeddb_store_keeps_the_contract_and_persists() {
     assert_eq!(again.get(Table::Notes, "a").await.unwrap().as_deref(), Some("one"));
     assert_eq!(again.get_all(Table::History).await.unwrap().len(), 500);
     assert_eq!(again.name(), format!("indexeddb:{name}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_gains_the_offline_stores_and_keeps_its_data() {
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    let name = "wallet-test-store-upgrade-1-2";
+    IdbStore::delete(name).await.unwrap();
+    {
+        // The schema of version 1: seven object stores, a note and the recorded version.
+        let mut builder = Rexie::builder(name).version(1);
+        for table in ["meta", "mints", "notes", "ops", "counters", "sends", "history"] {
+            builder = builder.add_object_store(ObjectStore::new(table));
+        }
+        let v1 = builder.build().await.unwrap();
+        let tx = v1.transaction(&["meta", "notes"], TransactionMode::ReadWrite).unwrap();
+        let put = |store: &str, key: &str, value: &str| {
+            let store = tx.store(store).unwrap();
+            let (key, value) = (wasm_bindgen::JsValue::from_str(key), wasm_bindgen::JsValue::from_str(value));
+            async move { store.put(&value, Some(&key)).await.unwrap() }
+        };
+        put("meta", "schema_version", "1").await;
+        put("notes", "y1", "note").await;
+        tx.done().await.unwrap();
+        v1.close();
+    }
+    let store = IdbStore::open(name).await.unwrap();
+    assert_eq!(store.get(Table::Notes, "y1").await.unwrap().as_deref(), Some("note"));
+    assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("2"));
+    let mut batch = Batch::new();
+    for table in [Table::OfflineKeysets, Table::OfflineCoins, Table::OfflinePayments, Table::OfflineRequests] {
+        batch.put_raw(table, "k", "1".into());
+    }
+    store.commit(batch).await.unwrap();
+    assert_eq!(store.get(Table::OfflineCoins, "k").await.unwrap().as_deref(), Some("1"));
 }

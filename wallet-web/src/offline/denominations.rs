@@ -146,7 +146,6 @@ pub fn describe_ranges(ranges: &[(u64, u64)], more: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     const ALL: [u64; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
@@ -181,59 +180,66 @@ mod tests {
         assert_eq!(describe_ranges(&[], false), "nothing");
     }
 
-    /// Every subset sum, by brute force (few coins).
-    fn subset_sums(coins: &[u64]) -> std::collections::BTreeSet<u64> {
-        let mut sums = std::collections::BTreeSet::from([0u64]);
-        for coin in coins {
-            let next: Vec<u64> = sums.iter().map(|s| s + coin).collect();
-            sums.extend(next);
-        }
-        sums
-    }
+    // proptest is a native dev-dependency only.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
 
-    proptest! {
-        #[test]
-        fn every_amount_up_to_the_withdrawn_total_is_payable(amount in 1u64..5_000, top in 0usize..11) {
-            let spread = match withdrawal_spread(&ALL[..=top], amount) {
-                Ok(spread) => spread,
-                Err(error) => {
-                    // Only when the largest coin is too small for the amount.
-                    prop_assert_eq!(error, SpreadError::TooManyCoins);
-                    prop_assert!(amount > (MAX_WITHDRAWAL_COINS as u64 - 2 * top as u64 - 2) * ALL[top]);
-                    return Ok(());
-                }
-            };
-            prop_assert_eq!(spread.iter().sum::<u64>(), amount);
-            prop_assert!(spread.len() <= MAX_WITHDRAWAL_COINS);
-            for pay in 1..=amount {
-                prop_assert!(pick_exact(&spread, pay).is_some(), "{} not payable from {:?}", pay, spread);
+        /// Every subset sum, by brute force (few coins).
+        fn subset_sums(coins: &[u64]) -> std::collections::BTreeSet<u64> {
+            let mut sums = std::collections::BTreeSet::from([0u64]);
+            for coin in coins {
+                let next: Vec<u64> = sums.iter().map(|s| s + coin).collect();
+                sums.extend(next);
             }
-            prop_assert_eq!(payable_ranges(&spread, 10), (vec![(1, amount)], false));
+            sums
         }
 
-        #[test]
-        fn greedy_pick_finds_an_exact_subset_iff_one_exists(
-            exps in proptest::collection::vec(0u32..6, 0..10),
-            amount in 1u64..200,
-        ) {
-            let coins: Vec<u64> = exps.iter().map(|e| 1u64 << e).collect();
-            let exists = subset_sums(&coins).contains(&amount);
-            match pick_exact(&coins, amount) {
-                Some(picked) => {
-                    let mut unique = picked.clone();
-                    unique.sort_unstable();
-                    unique.dedup();
-                    prop_assert_eq!(unique.len(), picked.len());
-                    prop_assert_eq!(picked.iter().map(|i| coins[*i]).sum::<u64>(), amount);
+        proptest! {
+            #[test]
+            fn every_amount_up_to_the_withdrawn_total_is_payable(amount in 1u64..5_000, top in 0usize..11) {
+                let spread = match withdrawal_spread(&ALL[..=top], amount) {
+                    Ok(spread) => spread,
+                    Err(error) => {
+                        // Only when the largest coin is too small for the amount.
+                        prop_assert_eq!(error, SpreadError::TooManyCoins);
+                        prop_assert!(amount > (MAX_WITHDRAWAL_COINS as u64 - 2 * top as u64 - 2) * ALL[top]);
+                        return Ok(());
+                    }
+                };
+                prop_assert_eq!(spread.iter().sum::<u64>(), amount);
+                prop_assert!(spread.len() <= MAX_WITHDRAWAL_COINS);
+                for pay in 1..=amount {
+                    prop_assert!(pick_exact(&spread, pay).is_some(), "{} not payable from {:?}", pay, spread);
                 }
-                None => prop_assert!(!exists),
+                prop_assert_eq!(payable_ranges(&spread, 10), (vec![(1, amount)], false));
             }
-            let (ranges, truncated) = payable_ranges(&coins, 1_000);
-            prop_assert!(!truncated);
-            let listed: std::collections::BTreeSet<u64> = ranges.iter().flat_map(|(a, b)| *a..=*b).collect();
-            let mut expected = subset_sums(&coins);
-            expected.remove(&0);
-            prop_assert_eq!(listed, expected);
+
+            #[test]
+            fn greedy_pick_finds_an_exact_subset_iff_one_exists(
+                exps in proptest::collection::vec(0u32..6, 0..10),
+                amount in 1u64..200,
+            ) {
+                let coins: Vec<u64> = exps.iter().map(|e| 1u64 << e).collect();
+                let exists = subset_sums(&coins).contains(&amount);
+                match pick_exact(&coins, amount) {
+                    Some(picked) => {
+                        let mut unique = picked.clone();
+                        unique.sort_unstable();
+                        unique.dedup();
+                        prop_assert_eq!(unique.len(), picked.len());
+                        prop_assert_eq!(picked.iter().map(|i| coins[*i]).sum::<u64>(), amount);
+                    }
+                    None => prop_assert!(!exists),
+                }
+                let (ranges, truncated) = payable_ranges(&coins, 1_000);
+                prop_assert!(!truncated);
+                let listed: std::collections::BTreeSet<u64> = ranges.iter().flat_map(|(a, b)| *a..=*b).collect();
+                let mut expected = subset_sums(&coins);
+                expected.remove(&0);
+                prop_assert_eq!(listed, expected);
+            }
         }
     }
 }
