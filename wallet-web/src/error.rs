@@ -91,6 +91,10 @@ pub enum WalletError {
     /// Work is still pending at the mint (for example a payment in progress); it finishes later.
     #[error("The operation is still pending at the mint; it will finish later.")]
     Pending,
+    /// An offline coin, payment or keyset was refused (`shared::offline`).
+    #[error("Offline coins: {0}.")]
+    Offline(#[from] shared::offline::OfflineError),
+
     /// The mint still holds notes in this wallet.
     #[error("This mint still holds money in the wallet; move or spend it first.")]
     MintNotEmpty,

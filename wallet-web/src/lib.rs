@@ -3,6 +3,8 @@
 //! Layout (components render; everything else is plain Rust that tests can call without a DOM):
 //! - [`error`]: what can go wrong in the wallet ([`WalletError`]), in plain words.
 //! - [`wallet`]: the wallet's engine ([`Wallet`]): mints, notes, journal, send, receive, restore.
+//! - [`offline`]: offline coins (Brands' scheme) beside Cashu's notes: plain logic and records; the
+//!   operations are `wallet::offline`, reached through [`Wallet`]'s `offline_*` methods.
 //! - [`store`]: where the wallet keeps its data ([`store::WalletStore`]: IndexedDB or memory).
 //! - [`connector`]: requests to mints ([`connector::MintConnector`]: HTTP).
 //! - [`mint_url`]: a mint's address ([`MintUrl`]), normalized one way.
@@ -17,6 +19,7 @@ pub mod components;
 pub mod connector;
 pub mod error;
 pub mod mint_url;
+pub mod offline;
 pub mod platform;
 pub mod store;
 pub mod wallet;

@@ -6,8 +6,8 @@ mod extract;
 pub mod health;
 pub mod info;
 pub mod limit;
-mod offline;
 mod metrics;
+mod offline;
 pub(crate) use metrics::{serve as serve_metrics, track};
 
 use axum::Router;

@@ -146,4 +146,29 @@ mod tests {
         assert_ne!(c1, c3);
         assert_eq!(format!("{:?}", derive()), "CoinSecrets(..)");
     }
+
+    #[test]
+    fn a_wallet_coin_is_rebuilt_from_its_derived_secrets_only() {
+        let world = world();
+        let identity = world.u1.identity().unwrap();
+        let (session, start) = MintSession::start(&world.mint, 8, &identity, SecretKey::random().unwrap()).unwrap();
+        let derive = |counter| CoinSecrets::derive(&[3u8; 64], &world.mint.public.id, counter, &start.a0, &start.b0);
+        let (pending, challenge) =
+            PendingWithdrawal::prepare(&identity, &world.mint.public, &start, derive(5).unwrap()).unwrap();
+        let coin = pending.finish(&session.respond(&challenge).unwrap()).unwrap();
+
+        let rebuilt = WalletCoin::from_secrets(coin.coin.clone(), &derive(5).unwrap(), &identity).unwrap();
+        let request = PaymentRequest::new(SecretKey::random().unwrap().public_key(), 1_500, 8).unwrap();
+        assert_eq!(rebuilt.respond(&world.u1, &request).unwrap(), coin.respond(&world.u1, &request).unwrap());
+        // Secrets of another counter, or another identity, do not open the coin.
+        assert_eq!(
+            WalletCoin::from_secrets(coin.coin.clone(), &derive(6).unwrap(), &identity).unwrap_err(),
+            OfflineError::InvalidCoin
+        );
+        let stranger = IdentitySecret::random().unwrap().identity().unwrap();
+        assert_eq!(
+            WalletCoin::from_secrets(coin.coin, &derive(5).unwrap(), &stranger).unwrap_err(),
+            OfflineError::InvalidCoin
+        );
+    }
 }

@@ -23,6 +23,7 @@ mod issue;
 mod journal;
 mod melt;
 mod mints;
+mod offline;
 mod receive;
 mod reclaim;
 pub mod records;
@@ -35,6 +36,7 @@ mod views;
 
 use engine::{Engine, MNEMONIC_KEY};
 pub use engine::{MAX_OUTPUTS_PER_OP, MAX_TOKEN_NOTES, MAX_TOKEN_VALUE, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
+pub use offline::PAYABLE_RANGES;
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 pub use vault::WordsAtRest;
 pub use views::{
@@ -354,6 +356,86 @@ impl Wallet {
     pub async fn restore(&self, mint: &str) -> Result<Amount, WalletError> {
         let _held = self.exclusive().await?;
         restore::restore(&self.inner.engine, mint).await
+    }
+
+    /// Caches a mint's offline keysets for payments with no network (ids checked against their content).
+    pub async fn store_offline_keysets(
+        &self,
+        mint: &str,
+        keysets: Vec<shared::offline::OfflineKeyset>,
+    ) -> Result<(), WalletError> {
+        let mint = crate::MintUrl::parse(mint)?;
+        let _held = self.exclusive().await?;
+        offline::store_keysets(&self.inner.engine, mint.as_str(), keysets).await
+    }
+
+    /// Takes withdrawn offline coins in (the seam the withdrawal calls): each must check against its cached
+    /// keyset and open with secrets derived from this wallet's seed. Returns the value added.
+    pub async fn add_offline_coins(
+        &self,
+        mint: &str,
+        coins: Vec<crate::offline::records::WithdrawnCoin>,
+    ) -> Result<u64, WalletError> {
+        let mint = crate::MintUrl::parse(mint)?;
+        let _held = self.exclusive().await?;
+        offline::add_coins(&self.inner.engine, mint.as_str(), coins, crate::offline::records::CoinOrigin::Withdrawn)
+            .await
+    }
+
+    /// The offline balance (apart from [`Wallet::balance`]), the amounts it pays exactly, per keyset its
+    /// expiry.
+    pub async fn offline_balance(&self) -> Result<crate::offline::records::OfflineBalanceView, WalletError> {
+        offline::balance(&self.inner.engine).await
+    }
+
+    /// This wallet's offline identity `I` (hex), derived from the recovery words.
+    pub async fn offline_identity(&self) -> Result<String, WalletError> {
+        offline::identity_hex(&self.inner.engine).await
+    }
+
+    /// Reads a payment request's text without changing anything (the pay screen's preview).
+    pub fn read_offline_request(text: &str) -> Result<shared::offline::PaymentRequest, WalletError> {
+        offline::read_request(text)
+    }
+
+    /// Pays an offline payment request with exact coins. The coins are recorded as spent to this request
+    /// before the payment is returned; the same request again returns the same payment, and no coin ever
+    /// answers a second request (across tabs too: the wallet's locks).
+    pub async fn pay_offline(
+        &self,
+        request_text: &str,
+    ) -> Result<crate::offline::records::OfflinePaymentView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline::pay(&self.inner.engine, request_text).await
+    }
+
+    /// Offline payments made, newest first (each can be shown again).
+    pub async fn offline_payments(&self) -> Result<Vec<crate::offline::records::OfflinePaymentView>, WalletError> {
+        offline::payments(&self.inner.engine).await
+    }
+
+    /// A new offline payment request for `amount` (this wallet is the payee).
+    pub async fn request_offline(
+        &self,
+        amount: u64,
+    ) -> Result<crate::offline::records::OfflineRequestView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline::create_request(&self.inner.engine, amount).await
+    }
+
+    /// Verifies a payment for one of this wallet's requests against the cached keysets (no network) and
+    /// stores it to deposit later.
+    pub async fn receive_offline(
+        &self,
+        payment_text: &str,
+    ) -> Result<crate::offline::records::OfflineRequestView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline::receive(&self.inner.engine, payment_text).await
+    }
+
+    /// Offline requests made, newest first; received ones wait for their deposit.
+    pub async fn offline_requests(&self) -> Result<Vec<crate::offline::records::OfflineRequestView>, WalletError> {
+        offline::requests(&self.inner.engine).await
     }
 
     /// The history, newest first.
