@@ -52,6 +52,7 @@ fn mint_quote(id: &str, amount: u64, state: MintQuoteState) -> MintQuote {
         request: format!("bank:{id}"),
         state,
         expiry: 2_000_000_000,
+        pubkey: None,
     }
 }
 
@@ -337,6 +338,14 @@ async fn quote_transitions_compare_and_set(store: Arc<dyn MintStore>) {
     assert!(matches!(store.commit(&issue).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(store.signatures(&[blinded]).await.unwrap().len(), 1);
     assert!(store.mint_quote("nope").await.unwrap().is_none());
+    // A NUT-20 quote keeps its key; one without has none.
+    let locked = MintQuote {
+        pubkey: Some(SecretKey::random().unwrap().public_key()),
+        ..mint_quote("locked", 1, MintQuoteState::Unpaid)
+    };
+    store.commit(&Commit::CreateMintQuote(locked.clone())).await.unwrap();
+    assert_eq!(store.mint_quote("locked").await.unwrap().unwrap(), locked);
+    assert_eq!(store.mint_quote("q1").await.unwrap().unwrap().pubkey, None);
 }
 
 /// A quote the backend counts as paid at once is created paid in one commit: no reader ever sees it

@@ -21,7 +21,7 @@ impl Mint {
 }
 
 /// The claims of a mint with these settings and backends: NUT-04 and NUT-05 for each registered method
-/// (in registration order), NUT-07, 09 and 12, and NUT-19 for [`cached_endpoints`].
+/// (in registration order), NUT-07, 09, 12 and 20, and NUT-19 for [`cached_endpoints`].
 pub(super) fn supported_nuts(settings: &MintSettings, funding: &FundingRegistry) -> Nuts {
     let methods: Vec<MintMethodSettings> = funding
         .iter()
@@ -41,6 +41,7 @@ pub(super) fn supported_nuts(settings: &MintSettings, funding: &FundingRegistry)
         nut07: supported,
         nut09: supported,
         nut12: supported,
+        nut20: supported,
         nut19: Some(nut19::Settings {
             ttl: settings.response_cache_ttl_secs,
             cached_endpoints: cached_endpoints(&funding.methods()),
@@ -61,7 +62,7 @@ mod tests {
         let nuts = supported_nuts(&MintSettings::default(), &FundingRegistry::new());
         assert!(nuts.nut04.disabled && nuts.nut04.methods.is_empty());
         assert!(nuts.nut05.disabled && nuts.nut05.methods.is_empty());
-        for implemented in [nuts.nut07, nuts.nut09, nuts.nut12] {
+        for implemented in [nuts.nut07, nuts.nut09, nuts.nut12, nuts.nut20] {
             assert!(implemented.supported);
         }
         for not_implemented in [nuts.nut08, nuts.nut10, nuts.nut11] {

@@ -131,6 +131,8 @@ pub struct MintQuote {
     pub state: MintQuoteState,
     /// Unix time until which it can be paid.
     pub expiry: u64,
+    /// NUT-20: the key that must sign the mint request, if the quote was locked to one.
+    pub pubkey: Option<PublicKey>,
 }
 
 /// A melt quote as stored.

@@ -43,12 +43,13 @@ pub(super) const EVICT_SLICE: u64 = 5000;
 pub(super) const EVICT_CACHED_RESPONSES: &str = "DELETE FROM response_cache WHERE key IN \
      (SELECT key FROM response_cache WHERE created_at < $1 LIMIT 5000)";
 
-/// Add a mint quote: id, method, unit, amount, request, state, expiry, created at.
+/// Add a mint quote: id, method, unit, amount, request, state, expiry, created at, NUT-20 pubkey.
 pub(super) const INSERT_MINT_QUOTE: &str = "INSERT INTO mint_quotes \
-     (id, method, unit, amount, request, state, expiry, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+     (id, method, unit, amount, request, state, expiry, created_at, pubkey) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// A mint quote by id, in [`MintQuoteRow`]'s order.
 pub(super) const SELECT_MINT_QUOTE: &str =
-    "SELECT id, method, unit, amount, request, state, expiry FROM mint_quotes WHERE id = $1";
+    "SELECT id, method, unit, amount, request, state, expiry, pubkey FROM mint_quotes WHERE id = $1";
 /// Add a melt quote: id, method, unit, amount, fee reserve, request, state, expiry, preimage, created at.
 pub(super) const INSERT_MELT_QUOTE: &str = "INSERT INTO melt_quotes \
      (id, method, unit, amount, fee_reserve, request, state, expiry, payment_preimage, created_at) \
@@ -376,7 +377,7 @@ pub(super) type StoredSignatureRow = (Vec<u8>, i64, String, Vec<u8>, Vec<u8>, Ve
 /// A row of a spent-set read: `y, state, witness, request_key`.
 pub(super) type ProofStateRow = (Vec<u8>, String, Option<String>, Option<Vec<u8>>);
 /// A row of [`SELECT_MINT_QUOTE`].
-pub(super) type MintQuoteRow = (String, String, String, i64, String, String, i64);
+pub(super) type MintQuoteRow = (String, String, String, i64, String, String, i64, Option<Vec<u8>>);
 /// A row of [`SELECT_MELT_QUOTE`] and [`SELECT_PENDING_MELT_QUOTES`].
 pub(super) type MeltQuoteRow = (String, String, String, i64, i64, String, String, i64, Option<String>);
 /// A row of [`SELECT_ACCOUNT`].
@@ -416,7 +417,7 @@ pub(super) fn proof_state(row: ProofStateRow) -> Result<StoredProofState, StoreE
 }
 
 pub(super) fn mint_quote(row: MintQuoteRow) -> Result<MintQuote, StoreError> {
-    let (id, method, unit, amount, request, state, expiry) = row;
+    let (id, method, unit, amount, request, state, expiry, pubkey) = row;
     Ok(MintQuote {
         id,
         method,
@@ -425,6 +426,7 @@ pub(super) fn mint_quote(row: MintQuoteRow) -> Result<MintQuote, StoreError> {
         request,
         state: parse_mint_quote_state(&state)?,
         expiry: to_u64(expiry)?,
+        pubkey: pubkey.map(|bytes| parse_point(&bytes, "mint quote pubkey")).transpose()?,
     })
 }
 
@@ -565,6 +567,7 @@ mod tests {
             request: "bank:q".into(),
             state,
             expiry: 0,
+            pubkey: None,
         }
     }
 

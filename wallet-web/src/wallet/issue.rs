@@ -13,6 +13,10 @@ use crate::WalletError;
 use crate::mint_url::MintUrl;
 use crate::store::{Batch, Table, get_json};
 
+/// The prefix of the [`crate::store::Table::Meta`] key holding a mint's next NUT-20 quote key index (not
+/// [`super::engine::QUOTE_PREFIX`], which recovery reads as quote records).
+const QUOTE_LOCK_PREFIX: &str = "quote-lock-counter:";
+
 /// The secret key of the user's bank account at the mint at `mint`, derived from the seed and the mint's
 /// address ([`shared::nuts::bank::account_secret_key`]): one key per mint.
 pub(crate) async fn account_key(engine: &Engine, mint: &MintUrl) -> Result<SecretKey, WalletError> {
@@ -55,14 +59,35 @@ pub(crate) async fn request_quote(
     }
     positive(amount)?;
     let record = engine.mint_record(mint).await?;
-    let request = MintQuoteBolt11Request { amount, unit: CurrencyUnit::Sat, description: None, pubkey: None };
+    // NUT-20: every quote is locked to a fresh seed-derived key; the index moves on before the request
+    // leaves, so no key is ever used for two quotes.
+    let counter_key = format!("{QUOTE_LOCK_PREFIX}{}", record.url);
+    let index: u32 = get_json(&*engine.store, Table::Meta, &counter_key).await?.unwrap_or(0);
+    let next = index.checked_add(1).ok_or_else(|| WalletError::Invalid("quote key counter overflow".into()))?;
+    let mut batch = Batch::new();
+    batch.put(Table::Meta, counter_key, &next)?;
+    engine.store.commit(batch).await?;
+    let lock_key = shared::nuts::nut20::quote_secret_key(&engine.seed().await?, record.url.as_str(), index)?;
+    let request = MintQuoteBolt11Request {
+        amount,
+        unit: CurrencyUnit::Sat,
+        description: None,
+        pubkey: Some(lock_key.public_key()),
+    };
     let quote: MintQuoteBolt11Response = engine.post_as(&record.url, &mint_quote_path(method), &request).await?;
+    // A mint without NUT-20 ignores the key (and answers none): its quote is not locked.
+    let lock = match quote.pubkey {
+        Some(pubkey) if pubkey == lock_key.public_key() => Some(index),
+        None => None,
+        Some(_) => return Err(WalletError::Invalid("The mint locked the quote to a key that is not ours.".into())),
+    };
     let stored = QuoteRecord {
         id: quote.quote.clone(),
         method: method.clone(),
         mint: record.url.clone(),
         amount,
         issued: false,
+        lock,
     };
     let mut batch = Batch::new();
     batch.put(Table::Meta, quote_key(&record.url, &quote.quote), &stored)?;
@@ -158,6 +183,10 @@ async fn forget(engine: &Engine, quote: &QuoteRecord) -> Result<(), WalletError>
 /// The journaled mint op of `quote`, paying it first with the `pay` body when given.
 async fn issue(engine: &Engine, quote: &QuoteRecord, pay: Option<String>) -> Result<Amount, WalletError> {
     let record = engine.mint_record(quote.mint.as_str()).await?;
+    let lock = match quote.lock {
+        Some(index) => Some(shared::nuts::nut20::quote_secret_key(&engine.seed().await?, record.url.as_str(), index)?),
+        None => None,
+    };
     let max = max_denomination(&record)?;
     let amounts: Vec<(Amount, Destination)> =
         quote.amount.split_with_max(max)?.into_iter().map(|a| (a, Destination::Keep)).collect();
@@ -165,7 +194,7 @@ async fn issue(engine: &Engine, quote: &QuoteRecord, pay: Option<String>) -> Res
     let swap = Swap {
         kind: OpKind::Mint,
         mint: &record,
-        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone(), pay },
+        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone(), pay, lock },
         outputs: &amounts,
         send_id: None,
         memo: None,

@@ -149,6 +149,7 @@ async fn an_overdraft_in_a_batch_fails_alone() {
             request: "bank".into(),
             state: MintQuoteState::Unpaid,
             expiry: 2_000_000_000,
+            pubkey: None,
         };
         store.commit(&Commit::CreateMintQuote(quote)).await.unwrap();
     }
