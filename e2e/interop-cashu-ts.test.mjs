@@ -13,6 +13,7 @@ import {
   deriveKeysetId,
   getDecodedToken,
   getEncodedToken,
+  getPubKeyFromPrivKey,
   getTokenMetadata,
   hasValidDleq,
 } from '@cashu/cashu-ts';
@@ -100,6 +101,34 @@ test('mint quote (paid at once by the fake backend) and minting 100 sat, every p
     assert.ok(error instanceof MintOperationError, String(error));
     return true;
   });
+});
+
+test('NUT-20: a quote locked to a key is minted only with its signature', STEP, async () => {
+  assert.ok(alice.getMintInfo().isSupported(20).supported, 'NUT-20 supported');
+  const secret = new Uint8Array(randomBytes(32));
+  const pubkey = Buffer.from(getPubKeyFromPrivKey(secret)).toString('hex');
+  const quote = await alice.createLockedMintQuote(16, pubkey);
+  assert.equal(quote.pubkey, pubkey, 'the mint answers the key it locked the quote to');
+  assert.equal((await alice.checkMintQuoteBolt11(quote.quote)).state, 'PAID');
+
+  // Knowing the quote id is not enough: an unsigned mint request is refused with 20008.
+  const keys = alice.keyChain.getCheapestKeyset();
+  const blank = Buffer.from(getPubKeyFromPrivKey(new Uint8Array(randomBytes(32)))).toString('hex');
+  const unsigned = await fetch(`${base}/v1/mint/bolt11`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ quote: quote.quote, outputs: [{ amount: 16, id: keys.id, B_: blank }] }),
+  });
+  assert.equal(unsigned.status, 400);
+  assert.equal((await unsigned.json()).code, 20008);
+  assert.equal((await alice.checkMintQuoteBolt11(quote.quote)).state, 'PAID', 'the refusal changed nothing');
+
+  // cashu-ts signs the request with the key (NUT-20): minted.
+  const proofs = await alice.mintProofsBolt11(16, quote, { privkey: Buffer.from(secret).toString('hex') });
+  assert.equal(total(proofs), 16);
+  for (const proof of proofs) assert.ok(hasValidDleq(proof, keyset, { require: true }));
+  assert.equal((await alice.checkMintQuoteBolt11(quote.quote)).state, 'ISSUED');
+  assert.deepEqual(await states(alice, proofs), proofs.map(() => 'UNSPENT'));
 });
 
 test('send 37 of 100 (a swap at the mint) and encode it as a cashuB token', STEP, async () => {
