@@ -289,6 +289,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
         preimage: Some("preimage".into()),
         credit: None,
         response: Some(CachedResponse { key, body: "{\"paid\":true}".into() }),
+        change: Vec::new(),
     };
     store.commit(&settle).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Spent));
@@ -303,8 +304,14 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     store.commit(&Commit::CreateMeltQuote(melt_quote(&other))).await.unwrap();
     let (y2, p2) = proof(&ks, 8);
     store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)] }).await.unwrap();
-    let wrong =
-        Commit::MeltSettle { quote_id: other.clone(), inputs: vec![y], preimage: None, credit: None, response: None };
+    let wrong = Commit::MeltSettle {
+        quote_id: other.clone(),
+        inputs: vec![y],
+        preimage: None,
+        credit: None,
+        response: None,
+        change: Vec::new(),
+    };
     assert!(store.commit(&wrong).await.is_err());
     assert_eq!(store.melt_quote(&other).await.unwrap().unwrap().state, MeltQuoteState::Pending);
     assert_eq!(state_of(&*store, y2).await, Some(State::Pending));

@@ -255,6 +255,8 @@ pub enum Commit {
         credit: Option<AccountChange>,
         /// NUT-19 (none when a restarted mint finishes the melt).
         response: Option<CachedResponse>,
+        /// NUT-08: signatures of the blank outputs that return the overpaid fee reserve, with their `B'`.
+        change: Vec<(PublicKey, BlindSignature)>,
     },
     /// The melt's payment failed: its pending inputs are released (unspent again), quote
     /// `PENDING -> UNPAID`.

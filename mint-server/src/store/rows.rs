@@ -254,10 +254,11 @@ impl<'a> Effects<'a> {
                 quote_id: Some(quote_id),
                 ..none
             },
-            Commit::MeltSettle { quote_id, inputs, preimage, credit, response } => Effects {
+            Commit::MeltSettle { quote_id, inputs, preimage, credit, response, change } => Effects {
                 transition: Some(Transition::MeltPaid(quote_id, preimage.as_deref().unwrap_or(""))),
                 settle: inputs,
                 quote_id: Some(quote_id),
+                signatures: change,
                 balance: credit.as_ref().map(Balance::of),
                 cache: response.as_ref(),
                 ..none
