@@ -10,13 +10,13 @@ mod common;
 use std::sync::Arc;
 
 use common::wallet::{Pending, TestMint};
-use mint_server::funding::FundingRegistry;
 use mint_server::funding::fake::FakeBolt11;
+use mint_server::funding::{Funding, FundingError, FundingRegistry, MintRequest, Payout};
 use mint_server::mint::{Mint, MintSettings};
-use mint_server::store::MintStore;
+use mint_server::store::{MeltQuote, MintStore};
 use shared::nuts::{
     ErrorCode, MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, MintInfo,
-    MintQuoteBolt11Request, MintQuoteBolt11Response, RestoreRequest, RestoreResponse,
+    MintQuoteBolt11Request, MintQuoteBolt11Response, PaymentMethod, RestoreRequest, RestoreResponse,
 };
 use shared::{Amount, CurrencyUnit};
 
@@ -122,6 +122,77 @@ async fn nut08(store: Arc<dyn MintStore>) {
     };
     let melted: MeltQuoteBolt11Response = mint.post("/v1/melt/bolt11", &request).await.unwrap();
     assert_eq!((melted.state, melted.change), (MeltQuoteState::Paid, Some(Vec::new())));
+}
+
+/// Fake Lightning whose payments never finish: the melt's request dies with its payment in flight.
+#[derive(Debug)]
+struct Hanging(FakeBolt11);
+
+#[async_trait::async_trait]
+impl Funding for Hanging {
+    fn method(&self) -> PaymentMethod {
+        self.0.method()
+    }
+    fn method_name(&self) -> &'static str {
+        self.0.method_name()
+    }
+    async fn mint_request(&self, id: &str, amount: Amount, unit: &CurrencyUnit) -> Result<MintRequest, FundingError> {
+        self.0.mint_request(id, amount, unit).await
+    }
+    async fn melt_amount(&self, request: &str, amount: Option<Amount>) -> Result<(Amount, Amount), FundingError> {
+        self.0.melt_amount(request, amount).await
+    }
+    async fn pay(&self, _quote: &MeltQuote) -> Result<Payout, FundingError> {
+        std::future::pending().await
+    }
+}
+
+/// A melt whose serving instance died while paying is finished by another instance's background task, and
+/// still returns its change: the blank outputs were stored with the PENDING state; the wallet finds the
+/// change by restoring its blank outputs (NUT-09).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recovered_melt_still_returns_its_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mint.sqlite");
+    let store: Arc<dyn MintStore> = Arc::new(mint_server::store::SqliteStore::open(&path).await.unwrap());
+    let hanging = Hanging(FakeBolt11::with_fees(Amount::from_u64(100), Amount::from_u64(3)));
+    let funding = FundingRegistry::standard(Arc::clone(&store), true).with(Arc::new(hanging));
+    let dying = TestMint::serve(Arc::new(
+        Mint::new(Arc::clone(&store), vec![7; 32], MintSettings::default(), funding).await.unwrap(),
+    ))
+    .await;
+    let survivor = start(Arc::clone(&store)).await;
+
+    let keyset = survivor.keyset().await;
+    let notes = survivor.mint_notes(&[128]).await;
+    let quote = melt_quote(&survivor, 10).await;
+    let blanks = TestMint::outputs(&keyset, &vec![1; blank_count(100)]);
+    let request = MeltRequest {
+        quote: quote.quote.clone(),
+        inputs: notes,
+        outputs: Some(blanks.outputs.clone()),
+        prefer_async: false,
+    };
+    let client = {
+        let (url, client) = (dying.url("/v1/melt/bolt11"), dying.client.clone());
+        tokio::spawn(async move { client.post(url).json(&request).send().await })
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.melt_quote(&quote.quote).await.unwrap().unwrap().state != MeltQuoteState::Pending {
+        assert!(tokio::time::Instant::now() < deadline, "the melt never started");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    client.abort();
+    // The dying instance's lease runs out (as after its death): set it to the past.
+    let raw = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    sqlx::query("UPDATE melt_quotes SET lease_until = 0").execute(&raw).await.unwrap();
+
+    assert_eq!(survivor.mint.recover_pending_melts().await.unwrap(), 1);
+    assert_eq!(store.melt_quote(&quote.quote).await.unwrap().unwrap().state, MeltQuoteState::Paid);
+    let restored: RestoreResponse =
+        survivor.post("/v1/restore", &RestoreRequest { outputs: blanks.outputs.clone() }).await.unwrap();
+    let amounts: Vec<u64> = restored.signatures.iter().map(|s| s.amount.to_u64()).collect();
+    assert_eq!(amounts, [64, 32, 16, 2, 1], "128 - 10 - 3 = 115 comes back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

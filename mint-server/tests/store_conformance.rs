@@ -67,6 +67,7 @@ fn melt_quote(id: &str) -> MeltQuote {
         state: MeltQuoteState::Unpaid,
         expiry: 2_000_000_000,
         payment_preimage: None,
+        change_request: None,
     }
 }
 
@@ -261,7 +262,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let quote = "melt-quote-1".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await.unwrap();
     assert!(matches!(store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await, Err(StoreError::Duplicate)));
-    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())] };
+    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())], change: None };
     store.commit(&start).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Pending));
     assert_eq!(store.pending_for_quote(&quote).await.unwrap(), vec![y]);
@@ -269,7 +270,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     assert_eq!(store.pending_melt_quotes().await.unwrap().len(), 1);
     // A second start of the same quote is refused.
     let (y_other, p_other) = proof(&ks, 8);
-    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)] };
+    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)], change: None };
     assert!(matches!(store.commit(&again).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(state_of(&*store, y_other).await, None);
     // Presenting a pending proof elsewhere says so.
@@ -303,7 +304,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let other = "melt-quote-2".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&other))).await.unwrap();
     let (y2, p2) = proof(&ks, 8);
-    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)] }).await.unwrap();
+    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)], change: None }).await.unwrap();
     let wrong = Commit::MeltSettle {
         quote_id: other.clone(),
         inputs: vec![y],
@@ -498,7 +499,10 @@ async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) 
     assert!(matches!(store.commit(&refused).await, Err(StoreError::AlreadySpent(_))));
     assert_eq!(state_of(&*store, y3).await, None);
     store.commit(&Commit::CreateMeltQuote(melt_quote("keyless"))).await.unwrap();
-    store.commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)] }).await.unwrap();
+    store
+        .commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)], change: None })
+        .await
+        .unwrap();
     assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
 }
 

@@ -61,7 +61,8 @@ impl Mint {
             let ys = self.store.pending_for_quote(&quote.id).await?;
             let backend = self.backend(&PaymentMethod::from(quote.method.as_str()), &quote.unit);
             let id = quote.id.clone();
-            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, None, None, holder).await {
+            let change = self.stored_change(&quote).await;
+            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, None, change, holder).await {
                 Ok(_) | Err(MintError::PaymentFailed(_)) => {
                     finished += 1;
                     tracing::info!(quote = %id, "finished an interrupted melt");
@@ -70,6 +71,22 @@ impl Mint {
             }
         }
         Ok(finished)
+    }
+
+    /// The change a pending melt stored at its start, with the keysets to sign it (`None` if it has none or
+    /// it cannot be read: the melt then settles without change rather than not at all).
+    async fn stored_change(&self, quote: &MeltQuote) -> Option<Change> {
+        let stored: StoredChange = match serde_json::from_str(quote.change_request.as_deref()?) {
+            Ok(stored) => stored,
+            Err(error) => {
+                tracing::error!(quote = %quote.id, %error, "a pending melt's change request does not parse");
+                return None;
+            }
+        };
+        if let Err(error) = self.load_keysets_of(&[], &stored.outputs).await {
+            tracing::error!(quote = %quote.id, %error, "the keysets of a pending melt's change are not loaded");
+        }
+        Some(Change { keysets: self.keysets(), blanks: stored.outputs, most: stored.most })
     }
 
     /// `POST /v1/melt/quote/{method}`.
@@ -93,6 +110,7 @@ impl Mint {
             state: MeltQuoteState::Unpaid,
             expiry: self.expiry(),
             payment_preimage: None,
+            change_request: None,
         };
         self.store.commit(&Commit::CreateMeltQuote(quote.clone())).await?;
         Ok(melt_response(quote))
@@ -160,6 +178,12 @@ impl Mint {
         // What the inputs hold beyond the amount and their fees: the most the change can be.
         let change =
             Change { keysets: Arc::clone(&keysets), blanks, most: total.checked_sub(fee)?.checked_sub(quote.amount)? };
+        // Kept with the PENDING state, so that whoever settles the melt signs the same change.
+        let stored_change = if change.blanks.is_empty() {
+            None
+        } else {
+            Some(to_json(&StoredChange { most: change.most, outputs: change.blanks.clone() })?)
+        };
         let spend = self.cpu(inputs.len(), move || verify_signatures(&keysets, inputs)).await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
@@ -174,7 +198,9 @@ impl Mint {
             if !store.take_melt_lease(&quote.id, MeltQuoteState::Unpaid, &holder, until, now).await? {
                 return Err(MintError::QuotePending);
             }
-            let started = store.commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend }).await;
+            let started = store
+                .commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend, change: stored_change })
+                .await;
             if let Err(error) = started {
                 release_lease(store.as_ref(), &quote.id, &holder).await;
                 return Err(match error {
@@ -190,6 +216,13 @@ impl Mint {
 
 /// Most NUT-08 blank outputs per melt: change of up to 2^64 - 1 needs no more.
 const MAX_BLANK_OUTPUTS: usize = 64;
+
+/// NUT-08: a pending melt's change as stored with it (`melt_quotes.change_request`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredChange {
+    most: Amount,
+    outputs: Vec<BlindedMessage>,
+}
 
 /// NUT-08: what a melt may return as change.
 struct Change {
@@ -252,8 +285,8 @@ async fn release_lease(store: &dyn MintStore, id: &str, holder: &str) {
 
 /// Pay melt `quote` (its inputs `ys` pending, its lease held by `holder`), then settle it (spend the inputs,
 /// record the payment, sign the NUT-08 `change` and, with `cache_key`, the NUT-19 response) or release it if
-/// the payment failed; give the lease back. A melt finished by [`Mint::recover_pending_melts`] has no
-/// change: the blank outputs were not stored.
+/// the payment failed; give the lease back. A melt finished by [`Mint::recover_pending_melts`] signs the
+/// change its start stored.
 async fn pay_and_settle(
     store: Arc<dyn MintStore>,
     backend: Result<Arc<dyn Funding>, MintError>,

@@ -156,6 +156,8 @@ pub struct MeltQuote {
     pub expiry: u64,
     /// Proof of payment, once paid.
     pub payment_preimage: Option<String>,
+    /// NUT-08: the blank outputs and the most change they may carry (the mint's JSON), from `MeltStart`.
+    pub change_request: Option<String>,
 }
 
 /// A bank account.
@@ -241,6 +243,8 @@ pub enum Commit {
         quote_id: String,
         /// Inputs and their serials.
         inputs: Vec<(PublicKey, Proof)>,
+        /// NUT-08: the blank outputs and the most change (the mint's JSON), kept for whoever settles it.
+        change: Option<String>,
     },
     /// The melt was paid: its pending inputs become spent, quote `UNPAID | PENDING -> PAID` with the proof of
     /// payment, and the backend's internal settlement (a bank credit) and the cached response, if any.
