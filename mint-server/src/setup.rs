@@ -59,7 +59,14 @@ pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
         response_cache_ttl_secs: (config.cache_ttl_secs > 0).then_some(config.cache_ttl_secs),
         ..MintSettings::default()
     };
-    let funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);
+    let mut funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);
+    if config.fake_bolt11 {
+        let fees = crate::funding::fake::FakeBolt11::with_fees(
+            shared::Amount::from_u64(config.fake_bolt11_fee_reserve),
+            shared::Amount::from_u64(config.fake_bolt11_fee_paid),
+        );
+        funding = funding.with(Arc::new(fees));
+    }
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await?);
     let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
     let admin_token = load_admin_token(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;

@@ -398,7 +398,7 @@ async fn interrupted_melts_are_finished_at_restart(store: Arc<dyn MintStore>) {
         .unwrap();
     let y = notes[0].y().unwrap();
     store
-        .commit(&Commit::MeltStart { quote_id: quote.quote.clone(), inputs: vec![(y, notes[0].clone())] })
+        .commit(&Commit::MeltStart { quote_id: quote.quote.clone(), inputs: vec![(y, notes[0].clone())], change: None })
         .await
         .unwrap();
     let states: CheckStateResponse = mint.post("/v1/checkstate", &CheckStateRequest { ys: vec![y] }).await.unwrap();

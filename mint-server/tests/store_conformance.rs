@@ -52,6 +52,7 @@ fn mint_quote(id: &str, amount: u64, state: MintQuoteState) -> MintQuote {
         request: format!("bank:{id}"),
         state,
         expiry: 2_000_000_000,
+        pubkey: None,
     }
 }
 
@@ -66,6 +67,7 @@ fn melt_quote(id: &str) -> MeltQuote {
         state: MeltQuoteState::Unpaid,
         expiry: 2_000_000_000,
         payment_preimage: None,
+        change_request: None,
     }
 }
 
@@ -260,7 +262,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let quote = "melt-quote-1".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await.unwrap();
     assert!(matches!(store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await, Err(StoreError::Duplicate)));
-    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())] };
+    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())], change: None };
     store.commit(&start).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Pending));
     assert_eq!(store.pending_for_quote(&quote).await.unwrap(), vec![y]);
@@ -268,7 +270,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     assert_eq!(store.pending_melt_quotes().await.unwrap().len(), 1);
     // A second start of the same quote is refused.
     let (y_other, p_other) = proof(&ks, 8);
-    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)] };
+    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)], change: None };
     assert!(matches!(store.commit(&again).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(state_of(&*store, y_other).await, None);
     // Presenting a pending proof elsewhere says so.
@@ -288,6 +290,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
         preimage: Some("preimage".into()),
         credit: None,
         response: Some(CachedResponse { key, body: "{\"paid\":true}".into() }),
+        change: Vec::new(),
     };
     store.commit(&settle).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Spent));
@@ -301,9 +304,15 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let other = "melt-quote-2".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&other))).await.unwrap();
     let (y2, p2) = proof(&ks, 8);
-    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)] }).await.unwrap();
-    let wrong =
-        Commit::MeltSettle { quote_id: other.clone(), inputs: vec![y], preimage: None, credit: None, response: None };
+    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)], change: None }).await.unwrap();
+    let wrong = Commit::MeltSettle {
+        quote_id: other.clone(),
+        inputs: vec![y],
+        preimage: None,
+        credit: None,
+        response: None,
+        change: Vec::new(),
+    };
     assert!(store.commit(&wrong).await.is_err());
     assert_eq!(store.melt_quote(&other).await.unwrap().unwrap().state, MeltQuoteState::Pending);
     assert_eq!(state_of(&*store, y2).await, Some(State::Pending));
@@ -337,6 +346,14 @@ async fn quote_transitions_compare_and_set(store: Arc<dyn MintStore>) {
     assert!(matches!(store.commit(&issue).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(store.signatures(&[blinded]).await.unwrap().len(), 1);
     assert!(store.mint_quote("nope").await.unwrap().is_none());
+    // A NUT-20 quote keeps its key; one without has none.
+    let locked = MintQuote {
+        pubkey: Some(SecretKey::random().unwrap().public_key()),
+        ..mint_quote("locked", 1, MintQuoteState::Unpaid)
+    };
+    store.commit(&Commit::CreateMintQuote(locked.clone())).await.unwrap();
+    assert_eq!(store.mint_quote("locked").await.unwrap().unwrap(), locked);
+    assert_eq!(store.mint_quote("q1").await.unwrap().unwrap().pubkey, None);
 }
 
 /// A quote the backend counts as paid at once is created paid in one commit: no reader ever sees it
@@ -482,7 +499,10 @@ async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) 
     assert!(matches!(store.commit(&refused).await, Err(StoreError::AlreadySpent(_))));
     assert_eq!(state_of(&*store, y3).await, None);
     store.commit(&Commit::CreateMeltQuote(melt_quote("keyless"))).await.unwrap();
-    store.commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)] }).await.unwrap();
+    store
+        .commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)], change: None })
+        .await
+        .unwrap();
     assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
 }
 
@@ -537,15 +557,22 @@ async fn only_expired_unpaid_quotes_are_deleted(store: Arc<dyn MintStore>) {
     }
     store.commit(&Commit::CreateMeltQuote(melt_quote("x-unpaid-new"))).await.unwrap();
     let (held, input) = proof(&keyset, 8);
-    store.commit(&Commit::MeltStart { quote_id: "x-pending-old".into(), inputs: vec![(held, input)] }).await.unwrap();
+    store
+        .commit(&Commit::MeltStart { quote_id: "x-pending-old".into(), inputs: vec![(held, input)], change: None })
+        .await
+        .unwrap();
     let (paid, input) = proof(&keyset, 8);
-    store.commit(&Commit::MeltStart { quote_id: "x-paid-old".into(), inputs: vec![(paid, input)] }).await.unwrap();
+    store
+        .commit(&Commit::MeltStart { quote_id: "x-paid-old".into(), inputs: vec![(paid, input)], change: None })
+        .await
+        .unwrap();
     let settle = Commit::MeltSettle {
         quote_id: "x-paid-old".into(),
         inputs: vec![paid],
         preimage: None,
         credit: None,
         response: None,
+        change: Vec::new(),
     };
     store.commit(&settle).await.unwrap();
 

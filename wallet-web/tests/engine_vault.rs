@@ -94,7 +94,7 @@ async fn a_wallet_with_a_passphrase_opens_locked_and_unlocks_with_it_only() {
     let before = snapshot(&*store).await;
     assert_eq!(reloaded.recover().await, Err(WalletError::Locked));
     assert_eq!(reloaded.send(MINT, Amount::from(10), None).await, Err(WalletError::Locked));
-    assert_eq!(reloaded.account_pubkey().await, Err(WalletError::Locked));
+    assert_eq!(reloaded.account_pubkey(MINT).await, Err(WalletError::Locked));
     // A wrong passphrase is refused in plain words, and touches nothing.
     for wrong in ["tr0ub4dor & 4", "TR0UB4DOR & 3", " tr0ub4dor & 3"] {
         assert_eq!(reloaded.unlock(wrong).await, Err(WalletError::WrongPassphrase));
@@ -110,7 +110,7 @@ async fn a_wallet_with_a_passphrase_opens_locked_and_unlocks_with_it_only() {
     reloaded.unlock("tr0ub4dor & 3").await.unwrap();
     assert!(!reloaded.is_locked().await.unwrap());
     assert_eq!(snapshot(&*store).await, before, "unlocking writes nothing");
-    assert_eq!(reloaded.account_pubkey().await.unwrap(), wallet.account_pubkey().await.unwrap());
+    assert_eq!(reloaded.account_pubkey(MINT).await.unwrap(), wallet.account_pubkey(MINT).await.unwrap());
     reloaded.recover().await.unwrap();
     let sent = reloaded.send(MINT, Amount::from(10), None).await.unwrap();
     assert_eq!(sent.amount, Amount::from(10));
@@ -178,7 +178,7 @@ async fn showing_the_words_needs_the_passphrase_even_when_unlocked() {
     // A restore from the shown words finds the same wallet (the same account key).
     let twin = Wallet::open(Rc::new(MemoryStore::new()), InProcess::new(&mints)).await.unwrap();
     twin.set_mnemonic(&wallet.mnemonic_with_passphrase("open sesame").await.unwrap()).await.unwrap();
-    assert_eq!(twin.account_pubkey().await.unwrap(), wallet.account_pubkey().await.unwrap());
+    assert_eq!(twin.account_pubkey(MINT).await.unwrap(), wallet.account_pubkey(MINT).await.unwrap());
 }
 
 /// A record of the stated format, made outside this code (Python: `hashlib.pbkdf2_hmac` and

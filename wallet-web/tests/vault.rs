@@ -103,7 +103,10 @@ async fn a_wallet_sealed_by_web_crypto_opens_locked_and_unlocks_with_its_passphr
     assert_eq!(store.get(Table::Meta, "mnemonic").await.unwrap().unwrap(), stored);
     reloaded.unlock("open sesame").await.unwrap();
     assert!(!reloaded.is_locked().await.unwrap());
-    assert_eq!(reloaded.account_pubkey().await.unwrap(), wallet.account_pubkey().await.unwrap());
+    assert_eq!(
+        reloaded.account_pubkey("https://mint.example").await.unwrap(),
+        wallet.account_pubkey("https://mint.example").await.unwrap()
+    );
 
     // The same record opens through the RustCrypto path (compiled to wasm), and the other way round: a
     // record RustCrypto sealed (change of passphrase) opens through WebCrypto.

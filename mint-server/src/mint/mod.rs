@@ -112,6 +112,8 @@ const INLINE_MAX_POINTS: usize = 3;
 pub struct Mint {
     store: Arc<dyn MintStore>,
     master: Zeroizing<Vec<u8>>,
+    /// The mint's identity (`pubkey` of `/v1/info`), derived from the master secret.
+    identity: shared::PublicKey,
     keysets: RwLock<Arc<Keysets>>,
     settings: MintSettings,
     funding: FundingRegistry,
@@ -145,6 +147,9 @@ impl Mint {
         funding: FundingRegistry,
     ) -> Result<Self, MintError> {
         let master = Zeroizing::new(master);
+        let identity = shared::nuts::bank::mint_identity_key(&master)
+            .map_err(|e| MintError::Internal(format!("cannot derive the mint's identity key: {e}")))?
+            .public_key();
         let keysets = Keysets::load(&master, store.keysets().await?)?;
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let offline = OfflineMint::new(Arc::clone(&store), &master, OfflineSettings::default(), Clock::system())
@@ -152,6 +157,7 @@ impl Mint {
         let mint = Mint {
             store,
             master,
+            identity,
             keysets: RwLock::new(Arc::new(keysets)),
             settings,
             funding,
@@ -204,6 +210,12 @@ impl Mint {
     /// The offline coins' side.
     pub fn offline(&self) -> &OfflineMint {
         &self.offline
+    }
+
+    /// The mint's public identity key (`pubkey` of `GET /v1/info`): `HMAC-SHA256(master, tag)` as a key
+    /// ([`shared::nuts::bank::mint_identity_key`]); bank payments sign it.
+    pub fn pubkey(&self) -> shared::PublicKey {
+        self.identity
     }
 
     /// The settings.

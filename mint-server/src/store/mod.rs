@@ -137,6 +137,8 @@ pub struct MintQuote {
     pub state: MintQuoteState,
     /// Unix time until which it can be paid.
     pub expiry: u64,
+    /// NUT-20: the key that must sign the mint request, if the quote was locked to one.
+    pub pubkey: Option<PublicKey>,
 }
 
 /// A melt quote as stored.
@@ -160,6 +162,8 @@ pub struct MeltQuote {
     pub expiry: u64,
     /// Proof of payment, once paid.
     pub payment_preimage: Option<String>,
+    /// NUT-08: the blank outputs and the most change they may carry (the mint's JSON), from `MeltStart`.
+    pub change_request: Option<String>,
 }
 
 /// A bank account.
@@ -245,6 +249,8 @@ pub enum Commit {
         quote_id: String,
         /// Inputs and their serials.
         inputs: Vec<(PublicKey, Proof)>,
+        /// NUT-08: the blank outputs and the most change (the mint's JSON), kept for whoever settles it.
+        change: Option<String>,
     },
     /// The melt was paid: its pending inputs become spent, quote `UNPAID | PENDING -> PAID` with the proof of
     /// payment, and the backend's internal settlement (a bank credit) and the cached response, if any.
@@ -259,6 +265,8 @@ pub enum Commit {
         credit: Option<AccountChange>,
         /// NUT-19 (none when a restarted mint finishes the melt).
         response: Option<CachedResponse>,
+        /// NUT-08: signatures of the blank outputs that return the overpaid fee reserve, with their `B'`.
+        change: Vec<(PublicKey, BlindSignature)>,
     },
     /// The melt's payment failed: its pending inputs are released (unspent again), quote
     /// `PENDING -> UNPAID`.

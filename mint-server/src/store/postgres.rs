@@ -234,6 +234,7 @@ async fn create(tx: &mut sqlx::PgConnection, effects: &Effects<'_>, now: i64) ->
             .bind(state)
             .bind(rows::to_i64(quote.expiry)?)
             .bind(now)
+            .bind(quote.pubkey.map(|key| key.to_bytes().to_vec()))
             .execute(&mut *tx)
             .await;
         rows::unique_or(inserted, StoreError::Duplicate)?;

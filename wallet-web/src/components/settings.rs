@@ -13,12 +13,23 @@ use crate::WordsAtRest;
 #[component]
 pub fn Settings() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let account_key = RwSignal::new(None::<String>);
     let at_rest = RwSignal::new(None::<WordsAtRest>);
     leptos::task::spawn_local(async move {
-        let key = async { ctx.wallet()?.account_pubkey().await }.await;
-        account_key.set(key.ok());
         at_rest.set(async { ctx.wallet()?.words_at_rest().await }.await.ok());
+    });
+    // One account key per mint (derived from the seed and the mint's address).
+    let account_keys = RwSignal::new(Vec::<(String, String)>::new());
+    Effect::new(move |_| {
+        let mints = ctx.mints.get();
+        leptos::task::spawn_local(async move {
+            let mut keys = Vec::new();
+            for mint in mints {
+                if let Ok(key) = async { ctx.wallet()?.account_pubkey(&mint.url).await }.await {
+                    keys.push((mint.name.unwrap_or_else(|| short_url(&mint.url)), key));
+                }
+            }
+            account_keys.set(keys);
+        });
     });
     view! {
         <section class="card" aria-labelledby="screen-heading">
@@ -32,13 +43,18 @@ pub fn Settings() -> impl IntoView {
         <section class="card" aria-labelledby="account-heading">
             <h2 id="account-heading" class="section-heading">"Bank account key"</h2>
             <p class="hint">
-                "Give this key to a mint's operator to open a bank account at that mint. It comes from your recovery "
-                "words, so a restored wallet has the same key."
+                "Give a mint's key to that mint's operator to open a bank account there. Each mint gets its own key; "
+                "they come from your recovery words, so a restored wallet has the same keys."
             </p>
-            {move || account_key.get().map(|key| view! {
-                <p class="mono key" data-testid="settings-account-key">{key.clone()}</p>
-                <CopyButton text=key label="Copy key" />
-            })}
+            <ul class="plain-list">
+                {move || account_keys.get().into_iter().map(|(mint, key)| view! {
+                    <li>
+                        <p class="hint">{mint}</p>
+                        <p class="mono key" data-testid="settings-account-key">{key.clone()}</p>
+                        <CopyButton text=key label="Copy key" />
+                    </li>
+                }).collect_view()}
+            </ul>
         </section>
         <section class="card" aria-labelledby="settings-mints-heading">
             <h2 id="settings-mints-heading" class="section-heading">"Mints"</h2>

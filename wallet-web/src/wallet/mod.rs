@@ -261,11 +261,12 @@ impl Wallet {
         issue::pay_and_mint(&self.inner.engine, mint, quote_id, account_id).await
     }
 
-    /// The seed-derived account public key (hex, SEC1 compressed) that the mint's operator registers:
-    /// `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v1")` is its secret key
-    /// ([`shared::nuts::bank::account_secret_key`]).
-    pub async fn account_pubkey(&self) -> Result<String, WalletError> {
-        Ok(issue::account_key(&self.inner.engine).await?.public_key().to_hex())
+    /// The seed-derived account public key (hex, SEC1 compressed) at the mint at `mint`, which that mint's
+    /// operator registers: `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v2" || 0x00 || mint URL)` is its
+    /// secret key ([`shared::nuts::bank::account_secret_key`]), one key per mint address.
+    pub async fn account_pubkey(&self, mint: &str) -> Result<String, WalletError> {
+        let url = crate::mint_url::MintUrl::parse(mint)?;
+        Ok(issue::account_key(&self.inner.engine, &url).await?.public_key().to_hex())
     }
 
     /// The quote's state at the mint.

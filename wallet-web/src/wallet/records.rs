@@ -229,6 +229,10 @@ pub struct QuoteRecord {
     /// Whether this wallet has its notes (recovery no longer looks at it).
     #[serde(default)]
     pub issued: bool,
+    /// NUT-20: the index of the seed-derived key the quote is locked to
+    /// ([`shared::nuts::nut20::quote_secret_key`]); `None` for a quote the mint did not lock (or from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<u32>,
 }
 
 /// The recovery words as stored (table `meta`, key `mnemonic`): the BIP-39 phrase as text (the default), or

@@ -209,7 +209,8 @@ fn create(connection: &Connection, effects: &Effects<'_>, now: i64) -> Result<()
             quote.request,
             state,
             rows::to_i64(quote.expiry)?,
-            now
+            now,
+            quote.pubkey.map(|key| key.to_bytes().to_vec())
         ]);
         unique_or(inserted, || StoreError::Duplicate)?;
     }

@@ -149,6 +149,7 @@ async fn an_overdraft_in_a_batch_fails_alone() {
             request: "bank".into(),
             state: MintQuoteState::Unpaid,
             expiry: 2_000_000_000,
+            pubkey: None,
         };
         store.commit(&Commit::CreateMintQuote(quote)).await.unwrap();
     }
@@ -213,6 +214,7 @@ async fn an_unpaid_quote_is_answered_before_its_sync() {
         request: "bank".into(),
         state,
         expiry: 2_000_000_000,
+        pubkey: None,
     };
     let melt = crate::store::MeltQuote {
         id: "melt".into(),
@@ -224,6 +226,7 @@ async fn an_unpaid_quote_is_answered_before_its_sync() {
         state: shared::nuts::MeltQuoteState::Unpaid,
         expiry: 2_000_000_000,
         payment_preimage: None,
+        change_request: None,
     };
     let cases = [
         (Commit::CreateMintQuote(quote("unpaid", MintQuoteState::Unpaid)), true),
