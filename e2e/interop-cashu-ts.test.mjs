@@ -13,6 +13,7 @@ import {
   deriveKeysetId,
   getDecodedToken,
   getEncodedToken,
+  getPubKeyFromPrivKey,
   getTokenMetadata,
   hasValidDleq,
 } from '@cashu/cashu-ts';
@@ -102,6 +103,34 @@ test('mint quote (paid at once by the fake backend) and minting 100 sat, every p
   });
 });
 
+test('NUT-20: a quote locked to a key is minted only with its signature', STEP, async () => {
+  assert.ok(alice.getMintInfo().isSupported(20).supported, 'NUT-20 supported');
+  const secret = new Uint8Array(randomBytes(32));
+  const pubkey = Buffer.from(getPubKeyFromPrivKey(secret)).toString('hex');
+  const quote = await alice.createLockedMintQuote(16, pubkey);
+  assert.equal(quote.pubkey, pubkey, 'the mint answers the key it locked the quote to');
+  assert.equal((await alice.checkMintQuoteBolt11(quote.quote)).state, 'PAID');
+
+  // Knowing the quote id is not enough: an unsigned mint request is refused with 20008.
+  const keys = alice.keyChain.getCheapestKeyset();
+  const blank = Buffer.from(getPubKeyFromPrivKey(new Uint8Array(randomBytes(32)))).toString('hex');
+  const unsigned = await fetch(`${base}/v1/mint/bolt11`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ quote: quote.quote, outputs: [{ amount: 16, id: keys.id, B_: blank }] }),
+  });
+  assert.equal(unsigned.status, 400);
+  assert.equal((await unsigned.json()).code, 20008);
+  assert.equal((await alice.checkMintQuoteBolt11(quote.quote)).state, 'PAID', 'the refusal changed nothing');
+
+  // cashu-ts signs the request with the key (NUT-20): minted.
+  const proofs = await alice.mintProofsBolt11(16, quote, { privkey: Buffer.from(secret).toString('hex') });
+  assert.equal(total(proofs), 16);
+  for (const proof of proofs) assert.ok(hasValidDleq(proof, keyset, { require: true }));
+  assert.equal((await alice.checkMintQuoteBolt11(quote.quote)).state, 'ISSUED');
+  assert.deepEqual(await states(alice, proofs), proofs.map(() => 'UNSPENT'));
+});
+
 test('send 37 of 100 (a swap at the mint) and encode it as a cashuB token', STEP, async () => {
   sent = await alice.send(37, minted);
   assert.equal(total(sent.send), 37);
@@ -180,7 +209,7 @@ test('melt: a bolt11 melt quote for 10 sat, paid with bob\'s proofs', STEP, asyn
   const result = await bob.meltProofsBolt11(quote, send);
   assert.equal(result.quote.state, 'PAID');
   assert.match(result.quote.payment_preimage, /^[0-9a-f]{64}$/);
-  assert.deepEqual(result.change, [], 'nothing to give back (the mint does not offer NUT-08 change)');
+  assert.deepEqual(result.change, [], 'nothing to give back: the fee reserve is 0');
   assert.deepEqual(await states(bob, send), send.map(() => 'SPENT'));
   assert.deepEqual(await states(bob, keep), keep.map(() => 'UNSPENT'));
   assert.equal((await bob.checkMeltQuoteBolt11(quote.quote)).state, 'PAID');
@@ -189,4 +218,43 @@ test('melt: a bolt11 melt quote for 10 sat, paid with bob\'s proofs', STEP, asyn
     assert.ok(error instanceof MintOperationError, String(error));
     return true;
   });
+});
+
+test('NUT-08: a melt whose fee reserve exceeds the fee paid returns the difference as change', STEP, async () => {
+  // A mint of its own whose fake Lightning reserves 100 sat per melt and pays 3.
+  const feeMint = await startMint({
+    name: 'cashu-ts NUT-08 mint',
+    args: ['--fake-bolt11-fee-reserve', '100', '--fake-bolt11-fee-paid', '3'],
+  });
+  try {
+    const carol = new Wallet(feeMint.base, { unit: 'sat', requireSigDleq: true });
+    await carol.loadMint();
+    assert.ok(carol.getMintInfo().isSupported(8).supported, 'NUT-08 supported');
+    const feeKeyset = carol.keyChain.getCheapestKeyset();
+    const mintQuote = await carol.createMintQuoteBolt11(200);
+    const proofs = await carol.mintProofsBolt11(200, mintQuote.quote);
+    assert.equal(total(proofs), 200);
+
+    const invoice = (await carol.createMintQuoteBolt11(10)).request;
+    const quote = await carol.createMeltQuoteBolt11(invoice);
+    assert.equal(Number(quote.amount.toString()), 10);
+    assert.equal(Number(quote.fee_reserve.toString()), 100);
+    const { keep, send } = await carol.send(quote.amount.add(quote.fee_reserve), proofs, { includeFees: true });
+    const result = await carol.meltProofsBolt11(quote, send);
+    assert.equal(result.quote.state, 'PAID');
+    // cashu-ts sent blank outputs; the mint filled them with what the inputs held beyond 10 + 3.
+    const expectedChange = total(send) - 10 - 3;
+    assert.ok(expectedChange >= 97, `change ${expectedChange}`);
+    assert.equal(total(result.change), expectedChange, 'the change is the overpaid reserve');
+    for (const proof of result.change) assert.ok(hasValidDleq(proof, feeKeyset, { require: true }));
+    assert.deepEqual(await states(carol, result.change), result.change.map(() => 'UNSPENT'));
+    assert.deepEqual(await states(carol, send), send.map(() => 'SPENT'));
+    // The amounts add up: what carol holds is what she minted less the invoice and the fee really paid.
+    assert.equal(total(keep) + total(result.change), 200 - 10 - 3);
+    // The change is good money: it swaps.
+    const swapped = await carol.send(total(result.change), result.change);
+    assert.equal(total(swapped.send) + total(swapped.keep), expectedChange);
+  } finally {
+    await stopMint(feeMint);
+  }
 });

@@ -2,8 +2,9 @@
 // A creates a wallet, adds money (fake Lightning invoice, and from a bank account at the mint), sends tokens;
 // B receives one; a second receive of the same token is refused; A sees the redeemed send finish and takes an
 // unredeemed one back. Then: a reload in the middle of a send recovers; the page opens offline; a fresh
-// profile restores A's money from the recovery words; and no request ever carried the recovery words,
-// a blinding factor or the secret of a note the wallet still holds.
+// profile restores A's money from the recovery words; a wallet made with a passphrase opens locked after a
+// reload, refuses a wrong passphrase and unlocks with the right one; and no request ever carried the recovery
+// words, a blinding factor or the secret of a note the wallet still holds.
 //
 // Needs MINT_BIN and WALLET_DIR (scripts/test sets both). Screenshots go to target/screenshots/.
 import { test, before, after } from 'node:test';
@@ -232,6 +233,67 @@ test("a fresh profile restores A's money from the recovery words", STEP, async (
   alice.requests.push(...carol.requests);
   alice.problems.push(...carol.problems);
   await carol.context.close();
+});
+
+test('a wallet with a passphrase opens locked; a wrong passphrase is refused, the right one unlocks', STEP, async () => {
+  const dana = await person(browser, 'D');
+  const page = await open(dana, mint.base);
+  const passphrase = 'correct horse battery staple';
+  const words = await createWallet(page, { passphrase });
+  assert.match(await addMoneyByInvoice(page, 250), /Added 250 sat\./);
+  assert.equal(await balance(page), 250);
+
+  // IndexedDB holds the words sealed (the stated format), never in clear.
+  const stored = await dumpWalletDatabase(page);
+  const sealed = stored.meta.filter((record) => record && typeof record === 'object' && 'ciphertext' in record);
+  assert.equal(sealed.length, 1, 'one sealed record');
+  const [record] = sealed;
+  assert.deepEqual(Object.keys(record).toSorted(), ['cipher', 'ciphertext', 'kdf', 'version']);
+  assert.deepEqual([record.version, record.kdf.name, record.kdf.iterations, record.cipher.name],
+    [1, 'PBKDF2-HMAC-SHA256', 600000, 'AES-256-GCM']);
+  assert.match(record.kdf.salt, /^[0-9a-f]{32}$/);
+  assert.match(record.cipher.iv, /^[0-9a-f]{24}$/);
+  assert.match(record.ciphertext, /^[0-9a-f]+$/);
+  const text = JSON.stringify(stored);
+  assert.ok(!text.includes(words.join(' ')) && !text.includes(passphrase), 'the phrase or passphrase is stored');
+  assert.ok(!stored.meta.some((value) => typeof value === 'string' && words.some((word) => value.includes(word))),
+    'a recovery word is stored as text');
+
+  // A reload: the lock screen, and nothing else of the wallet.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Unlock your wallet' }).waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Wallet' }).count(), 0, 'no navigation while locked');
+  await page.screenshot({ path: join(shots, '19-locked.png'), fullPage: true });
+  // A wrong passphrase is refused in plain words; nothing in the wallet's database changes.
+  await page.getByLabel('Passphrase', { exact: true }).fill('correct horse battery stapler');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('alert').filter({ hasText: 'That passphrase is not right. Nothing was changed; try again.' }).waitFor();
+  await page.screenshot({ path: join(shots, '20-wrong-passphrase.png'), fullPage: true });
+  assert.deepEqual(await dumpWalletDatabase(page), stored, 'a wrong passphrase touches nothing');
+  // The right one unlocks, and the money is there.
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('heading', { name: 'Balance' }).waitFor();
+  assert.equal(await balance(page), 250);
+  await page.screenshot({ path: join(shots, '21-unlocked.png'), fullPage: true });
+
+  // Showing the recovery words asks for the passphrase too.
+  await go(page, 'Settings');
+  assert.match(await page.getByTestId('passphrase-state').textContent(), /stored encrypted with your passphrase/);
+  await page.getByRole('button', { name: 'Show recovery words' }).click();
+  await page.getByLabel('Your passphrase', { exact: true }).fill('wrong');
+  await page.getByRole('button', { name: 'Show them' }).click();
+  await page.getByRole('alert').filter({ hasText: 'That passphrase is not right.' }).waitFor();
+  await page.getByLabel('Your passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Show them' }).click();
+  const shown = page.getByTestId('settings-recovery-words');
+  await shown.waitFor();
+  assert.deepEqual((await shown.locator('li').allTextContents()).map((word) => word.trim()), words);
+  await page.screenshot({ path: join(shots, '22-settings-passphrase.png'), fullPage: true });
+  // Everyone's requests are checked below, this profile's too.
+  alice.requests.push(...dana.requests);
+  alice.problems.push(...dana.problems);
+  await dana.context.close();
 });
 
 test('A withdraws to the bank account at the mint', STEP, async () => {

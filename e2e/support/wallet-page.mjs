@@ -66,8 +66,11 @@ export async function go(page, name) {
   await page.getByRole('heading', { level: 1 }).first().waitFor();
 }
 
-/** Creates a wallet through the first-run screens; returns the 12 recovery words. */
-export async function createWallet(page, { screenshots } = {}) {
+/**
+ * Creates a wallet through the first-run screens; returns the 12 recovery words. With `passphrase`, types it
+ * twice (first with a different repeat, which is refused), so the words are stored sealed under it.
+ */
+export async function createWallet(page, { screenshots, passphrase } = {}) {
   await page.getByRole('heading', { name: 'Welcome' }).waitFor();
   if (screenshots) await page.screenshot({ path: `${screenshots}/01-welcome.png`, fullPage: true });
   await page.getByRole('button', { name: 'Create a new wallet' }).click();
@@ -87,6 +90,13 @@ export async function createWallet(page, { screenshots } = {}) {
   await page.getByRole('button', { name: 'Create wallet' }).click();
   await page.getByRole('alert').filter({ hasText: 'check word 7' }).waitFor();
   await page.getByLabel('Word 7', { exact: true }).fill(words[6].toUpperCase());
+  if (passphrase) {
+    await page.getByLabel('Passphrase (optional)', { exact: true }).fill(passphrase);
+    await page.getByLabel('Repeat the passphrase', { exact: true }).fill(`${passphrase}!`);
+    await page.getByRole('button', { name: 'Create wallet' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The two passphrases are not the same.' }).waitFor();
+    await page.getByLabel('Repeat the passphrase', { exact: true }).fill(passphrase);
+  }
   if (screenshots) await page.screenshot({ path: `${screenshots}/03-confirm-words.png`, fullPage: true });
   await page.getByRole('button', { name: 'Create wallet' }).click();
   await page.getByRole('heading', { name: 'Balance' }).waitFor();

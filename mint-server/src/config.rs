@@ -102,6 +102,15 @@ pub struct Config {
     #[arg(long, env = "MINT_FAKE_BOLT11", default_value_t = false)]
     pub fake_bolt11: bool,
 
+    /// The fake `bolt11` backend's fee reserve per melt (sat): wallets add it to their inputs.
+    #[arg(long, env = "MINT_FAKE_BOLT11_FEE_RESERVE", default_value_t = 0)]
+    pub fake_bolt11_fee_reserve: u64,
+
+    /// The fee a fake `bolt11` melt really costs (sat, at most the reserve); the rest of the reserve goes
+    /// back to the wallet's NUT-08 blank outputs.
+    #[arg(long, env = "MINT_FAKE_BOLT11_FEE_PAID", default_value_t = 0)]
+    pub fake_bolt11_fee_paid: u64,
+
     /// NUT-19: seconds a state-changing request's response stays cached for identical retries (advertised
     /// in `GET /v1/info`); older entries are deleted. `0` keeps them forever.
     #[arg(long, env = "MINT_CACHE_TTL_SECS", default_value_t = DEFAULT_CACHE_TTL_SECS)]
@@ -163,6 +172,8 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redacted(self.database_url.is_some()))
             .field("master_secret", &redacted(self.master_secret.is_some()))
             .field("fake_bolt11", &self.fake_bolt11)
+            .field("fake_bolt11_fee_reserve", &self.fake_bolt11_fee_reserve)
+            .field("fake_bolt11_fee_paid", &self.fake_bolt11_fee_paid)
             .field("cache_ttl_secs", &self.cache_ttl_secs)
             .field("commit_delay_us", &self.commit_delay_us)
             .field("input_fee_ppk", &self.input_fee_ppk)

@@ -8,6 +8,10 @@ use shared::nuts::{ErrorCode, ErrorResponse};
 /// The code of errors that have no specific Cashu code (as Nutshell does: its base error has code 0).
 pub const GENERIC_ERROR_CODE: u16 = 0;
 
+/// The Cashu code of an error answer, kept in the response's extensions for `GET /metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CashuCode(pub u16);
+
 /// An error a handler returns. Each variant decides its status and what the client is told; internals
 /// are logged, never sent.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +33,9 @@ pub enum ApiError {
     /// The mint refused the request (or failed).
     #[error(transparent)]
     Mint(#[from] crate::mint::MintError),
+    /// The offline side refused the request (or failed).
+    #[error(transparent)]
+    Offline(#[from] crate::offline::OfflineMintError),
     /// The endpoint exists but not for this method.
     #[error("method {method} is not allowed on {path}")]
     MethodNotAllowed {
@@ -50,6 +57,9 @@ impl ApiError {
             ApiError::Mint(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Mint(crate::mint::MintError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Mint(_) => StatusCode::BAD_REQUEST,
+            ApiError::Offline(error) if error.is_internal() => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Offline(crate::offline::OfflineMintError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Offline(_) => StatusCode::BAD_REQUEST,
         }
     }
 
@@ -61,18 +71,24 @@ impl ApiError {
             | ApiError::BadRequest(_)
             | ApiError::Unauthorized => ErrorCode::from_code(GENERIC_ERROR_CODE),
             ApiError::Mint(error) => error.code(),
+            ApiError::Offline(error) => ErrorCode::from_code(error.code()),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Mint(crate::mint::MintError::Internal(detail)) = &self {
+        if let ApiError::Mint(crate::mint::MintError::Internal(detail))
+        | ApiError::Offline(crate::offline::OfflineMintError::Internal(detail)) = &self
+        {
             // Internals are logged, never sent.
             tracing::error!(%detail, "internal error");
         }
-        let body = ErrorResponse::new(self.code(), self.to_string());
-        (self.status(), Json(body)).into_response()
+        let code = self.code();
+        let body = ErrorResponse::new(code, self.to_string());
+        let mut response = (self.status(), Json(body)).into_response();
+        response.extensions_mut().insert(CashuCode(code.to_code()));
+        response
     }
 }
 

@@ -17,7 +17,9 @@ pub mod audit;
 pub mod config;
 pub mod error;
 pub mod funding;
+pub mod metrics;
 pub mod mint;
+pub mod offline;
 pub mod routes;
 pub mod setup;
 pub mod shutdown;
@@ -57,7 +59,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/v1", routes::v1(state.clone()).layer(cors.clone()))
         .nest("/admin", routes::admin(state.clone()).layer(cors))
         .route("/health", axum::routing::get(routes::health::health))
+        .route("/metrics", axum::routing::get(routes::serve_metrics))
         .fallback(wallet::serve_bundle)
+        // Applied to every route and the fallback, so it sees the matched route's template (`unmatched` when none).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::track))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
         .layer(
             TraceLayer::new_for_http()

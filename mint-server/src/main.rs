@@ -91,6 +91,24 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
+    // Unpaid quotes past their expiry are deleted (paid ones never are).
+    let mint = std::sync::Arc::clone(&state.mint);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(EXPIRED_QUOTE_SWEEP_PERIOD);
+        loop {
+            every.tick().await;
+            match mint.delete_expired_quotes().await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!(deleted, "expired unpaid quotes deleted"),
+                Err(error) => tracing::warn!(%error, "could not delete expired quotes"),
+            }
+        }
+    });
+    // GET /metrics: the value outstanding per keyset, computed once a minute rather than per scrape.
+    tokio::spawn(mint_server::metrics::refresh_periodically(
+        std::sync::Arc::clone(&state.metrics),
+        std::sync::Arc::clone(&state.mint),
+    ));
     // Supervision: if a thread the store needs dies, exit non-zero (a supervisor restarts the mint) rather
     // than answer 500 forever. A failed sync only refuses writes: reads go on, `/health` says 503.
     let mint = std::sync::Arc::clone(&state.mint);
@@ -125,6 +143,9 @@ async fn main() -> anyhow::Result<()> {
 fn melt_recovery_period(lease_secs: u64) -> std::time::Duration {
     std::time::Duration::from_secs((lease_secs / 4).clamp(1, 15))
 }
+
+/// How often the server deletes expired unpaid quotes.
+const EXPIRED_QUOTE_SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// An operator command: open the database, act, print JSON. No start-up task runs: a server may be serving
 /// the same database.

@@ -60,7 +60,14 @@ pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
         melt_lease_secs: config.melt_lease_secs.max(1),
         ..MintSettings::default()
     };
-    let funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);
+    let mut funding = FundingRegistry::standard(Arc::clone(&store), config.fake_bolt11);
+    if config.fake_bolt11 {
+        let fees = crate::funding::fake::FakeBolt11::with_fees(
+            shared::Amount::from_u64(config.fake_bolt11_fee_reserve),
+            shared::Amount::from_u64(config.fake_bolt11_fee_paid),
+        );
+        funding = funding.with(Arc::new(fees));
+    }
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await?);
     let info = MintInfoSettings { name: config.name.clone(), description: config.description.clone() };
     let admin_token = load_admin_token(config.admin_token.as_deref(), &config.data_dir.join("admin.token"))?;

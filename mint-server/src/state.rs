@@ -31,6 +31,8 @@ pub struct AppState {
     /// The operator's bearer token for `/admin` (compared as hex). Empty (as [`AppState::new`] leaves it):
     /// the admin API refuses every request.
     pub admin_token: Arc<zeroize::Zeroizing<Vec<u8>>>,
+    /// What `GET /metrics` shows.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,9 +57,10 @@ impl AppState {
             info: Arc::new(info),
             wallet_dir: Arc::from(wallet_dir.into()),
             max_body_bytes: crate::config::DEFAULT_MAX_BODY_BYTES,
-            mint,
             quote_rate_limit: Some(crate::config::DEFAULT_QUOTE_RATE_LIMIT),
             admin_token: Arc::new(zeroize::Zeroizing::new(Vec::new())),
+            metrics: Arc::new(crate::metrics::Metrics::new(&mint)),
+            mint,
         }
     }
 

@@ -401,6 +401,7 @@ async fn interrupted_melts_are_finished_at_restart(store: Arc<dyn MintStore>) {
         .commit(&Commit::MeltStart {
             quote_id: quote.quote.clone(),
             inputs: vec![(y, notes[0].clone())],
+            change: None,
             request: None,
         })
         .await

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::wallet::TestMint;
 use mint_server::mint::MintSettings;
 use mint_server::store::MintStore;
-use shared::nuts::bank::{AccountInfo, BankPayRequest, MeltQuoteBankRequest, sign_payment};
+use shared::nuts::bank::{AccountInfo, BankPayRequest, MeltQuoteBankRequest, Payment, sign_payment};
 use shared::nuts::{
     ErrorResponse, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, MintQuoteBolt11Request,
     MintQuoteBolt11Response, MintQuoteState, MintRequest, MintResponse,
@@ -81,20 +81,24 @@ async fn bank_round_trip(store: Arc<dyn MintStore>) {
     let forged = BankPayRequest {
         quote: quote.quote.clone(),
         account: account.id.clone(),
-        signature: sign_payment(&stranger, &quote.quote).unwrap(),
+        signature: mint.pay_signature(&stranger, &quote, &account.id),
     };
     assert!(mint.post::<_, MintQuoteBolt11Response>("/v1/bank/pay", &forged).await.is_err());
     let replayed = BankPayRequest {
         quote: quote.quote.clone(),
         account: account.id.clone(),
-        signature: sign_payment(&holder, "another").unwrap(),
+        signature: mint.pay_signature(
+            &holder,
+            &MintQuoteBolt11Response { quote: "another".into(), ..quote.clone() },
+            &account.id,
+        ),
     };
     assert!(mint.post::<_, MintQuoteBolt11Response>("/v1/bank/pay", &replayed).await.is_err());
 
     let pay = BankPayRequest {
         quote: quote.quote.clone(),
         account: account.id.clone(),
-        signature: sign_payment(&holder, &quote.quote).unwrap(),
+        signature: mint.pay_signature(&holder, &quote, &account.id),
     };
     let paid: MintQuoteBolt11Response = mint.post("/v1/bank/pay", &pay).await.unwrap();
     assert_eq!(paid.state, MintQuoteState::Paid);
@@ -119,7 +123,7 @@ async fn bank_round_trip(store: Arc<dyn MintStore>) {
     let pay_big = BankPayRequest {
         quote: big.quote.clone(),
         account: account.id.clone(),
-        signature: sign_payment(&holder, &big.quote).unwrap(),
+        signature: mint.pay_signature(&holder, &big, &account.id),
     };
     let refused = mint.post::<_, MintQuoteBolt11Response>("/v1/bank/pay", &pay_big).await.unwrap_err();
     assert!(refused.detail.contains("insufficient funds"), "{}", refused.detail);
@@ -167,6 +171,73 @@ async fn bank_round_trip(store: Arc<dyn MintStore>) {
     assert_eq!(mint.keyset().await.id, rotated.unwrap().id);
 }
 
+async fn open_account(mint: &TestMint, pubkey: shared::PublicKey, credit: u64) -> String {
+    let (_, account) =
+        admin_post::<AccountInfo>(mint, "/admin/accounts", serde_json::json!({ "pubkey": pubkey })).await;
+    let id = account.unwrap().id;
+    let body = serde_json::json!({ "amount": credit, "reference": "test" });
+    admin_post::<AccountInfo>(mint, &format!("/admin/accounts/{id}/credit"), body).await.1.unwrap();
+    id
+}
+
+async fn bank_quote(mint: &TestMint, amount: u64) -> MintQuoteBolt11Response {
+    let request = MintQuoteBolt11Request {
+        amount: Amount::from_u64(amount),
+        unit: CurrencyUnit::Sat,
+        description: None,
+        pubkey: None,
+    };
+    mint.post("/v1/mint/quote/bank", &request).await.unwrap()
+}
+
+/// Issue 12 point 11: a payment signature binds the mint, the quote, its amount and the account. Mint B
+/// (another master secret, so another identity) gets a signature from a holder whose key is registered at
+/// both mints (the worst case: a wallet of before per-mint keys) for a quote B copied from mint A — same id,
+/// same amount, A's account id: replayed at A it is refused with 20008 and debits nothing. Nor does a
+/// signature for another amount, quote or account pay; the right one does. The wallet's account keys are
+/// per mint, which `account_keys_known_answer_one_per_mint` (shared) and the wallet's engine tests check.
+async fn payments_are_bound_to_mint_quote_amount_and_account(store_a: Arc<dyn MintStore>, store_b: Arc<dyn MintStore>) {
+    let mint_a = TestMint::start_with_master(store_a, vec![7; 32], TOKEN.to_vec()).await;
+    let mint_b = TestMint::start_with_master(store_b, vec![8; 32], TOKEN.to_vec()).await;
+    let info_a: shared::nuts::MintInfo = mint_a.get("/v1/info").await.unwrap();
+    let info_b: shared::nuts::MintInfo = mint_b.get("/v1/info").await.unwrap();
+    assert_eq!(info_a.pubkey, Some(mint_a.mint.pubkey()));
+    assert_ne!(info_a.pubkey, info_b.pubkey);
+
+    let holder = SecretKey::random().unwrap();
+    let account_a = open_account(&mint_a, holder.public_key(), 100).await;
+    let _account_b = open_account(&mint_b, holder.public_key(), 100).await;
+    let quote = bank_quote(&mint_a, 60).await;
+
+    let pay = |signature: String| BankPayRequest { quote: quote.quote.clone(), account: account_a.clone(), signature };
+    let signed = |mint: &shared::PublicKey, quote_id: &str, amount: u64, account: &str| {
+        let payment =
+            Payment { mint, quote: quote_id, amount: Amount::from_u64(amount), unit: &CurrencyUnit::Sat, account };
+        sign_payment(&holder, &payment).unwrap()
+    };
+    let other_quote = bank_quote(&mint_a, 60).await;
+    let refused = [
+        ("captured at mint B", signed(&mint_b.mint.pubkey(), &quote.quote, 60, &account_a)),
+        ("another amount", signed(&mint_a.mint.pubkey(), &quote.quote, 59, &account_a)),
+        ("another quote", signed(&mint_a.mint.pubkey(), &other_quote.quote, 60, &account_a)),
+        ("another account", signed(&mint_a.mint.pubkey(), &quote.quote, 60, "another-account")),
+    ];
+    for (case, signature) in refused {
+        let error = mint_a.post::<_, MintQuoteBolt11Response>("/v1/bank/pay", &pay(signature)).await.unwrap_err();
+        assert_eq!(error.code, shared::nuts::ErrorCode::WitnessMissingOrInvalid, "{case}: {}", error.detail);
+        assert!(error.detail.contains("signature"), "{case}: {}", error.detail);
+    }
+    let shown = mint_a.mint.account(&account_a).await.unwrap();
+    assert_eq!(shown.balance, Amount::from_u64(100), "a refused payment debits nothing");
+    let state: MintQuoteBolt11Response = mint_a.get(&format!("/v1/mint/quote/bank/{}", quote.quote)).await.unwrap();
+    assert_eq!(state.state, MintQuoteState::Unpaid);
+
+    let paid: MintQuoteBolt11Response =
+        mint_a.post("/v1/bank/pay", &pay(signed(&mint_a.mint.pubkey(), &quote.quote, 60, &account_a))).await.unwrap();
+    assert_eq!(paid.state, MintQuoteState::Paid);
+    assert_eq!(mint_a.mint.account(&account_a).await.unwrap().balance, Amount::from_u64(40));
+}
+
 macro_rules! bank_tests {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -177,6 +248,15 @@ macro_rules! bank_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::bank_round_trip(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn payments_are_bound_to_mint_quote_amount_and_account() {
+                #[allow(unused_variables)]
+                let (store_a, guard_a) = $make;
+                #[allow(unused_variables)]
+                let (store_b, guard_b) = $make;
+                super::payments_are_bound_to_mint_quote_amount_and_account(store_a, store_b).await;
             }
         }
     };

@@ -90,8 +90,9 @@ async fn commands_leave_pending_melts_to_the_server() {
             state: MeltQuoteState::Unpaid,
             expiry: u64::MAX / 2,
             payment_preimage: None,
+            change_request: None,
         };
-        let pending = Commit::MeltStart { quote_id: quote.id.clone(), inputs: Vec::new(), request: None };
+        let pending = Commit::MeltStart { quote_id: quote.id.clone(), inputs: Vec::new(), change: None, request: None };
         store.commit(&Commit::CreateMeltQuote(quote)).await.unwrap();
         store.commit(&pending).await.unwrap();
     }

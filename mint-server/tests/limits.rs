@@ -201,7 +201,7 @@ limit_tests!(postgres, (common::postgres_store().await, ()));
 /// Quote creation is limited per client IP: after the burst a client gets 429 with a Cashu error body and
 /// `retry-after`; other clients (another source address) and other endpoints are unaffected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn quote_creation_is_rate_limited_per_client() {
+async fn quote_creation_and_bank_payments_are_rate_limited_per_client() {
     use mint_server::routes::limit::RateLimit;
     let (store, _dir) = common::sqlite_store().await;
     let funding = mint_server::funding::FundingRegistry::standard(Arc::clone(&store), true);
@@ -229,11 +229,20 @@ async fn quote_creation_is_rate_limited_per_client() {
     assert!(refused.headers().get("retry-after").is_some());
     let body: ErrorResponse = refused.json().await.unwrap();
     assert_eq!(body.code.to_code(), 0);
-    assert!(body.detail.starts_with("too many quote requests from this client: retry in "), "{}", body.detail);
+    assert!(body.detail.starts_with("too many requests from this client: retry in "), "{}", body.detail);
     // Melt quotes share the bucket.
     let melt = serde_json::json!({ "request": "lnbc80n1fake", "unit": "sat" });
     let refused = client.post(format!("{base}/v1/melt/quote/bolt11")).json(&melt).send().await.unwrap();
     assert_eq!(refused.status(), 429);
+    // Paying a bank quote has a bucket of its own: 3 refusals for a bad signature, then 429.
+    let pay = serde_json::json!({ "quote": "q", "account": "a", "signature": "00".repeat(64) });
+    for _ in 0..3 {
+        let response = client.post(format!("{base}/v1/bank/pay")).json(&pay).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+    }
+    let refused = client.post(format!("{base}/v1/bank/pay")).json(&pay).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().get("retry-after").is_some());
     // Other endpoints are not limited.
     for _ in 0..10 {
         assert_eq!(client.get(format!("{base}/v1/keys")).send().await.unwrap().status(), 200);

@@ -148,9 +148,13 @@ async fn two_instances_settle_a_pending_melt_once() {
         state: MeltQuoteState::Unpaid,
         expiry: u64::MAX / 2,
         payment_preimage: None,
+        change_request: None,
     };
     first.commit(&Commit::CreateMeltQuote(quote)).await.unwrap();
-    first.commit(&Commit::MeltStart { quote_id: "orphan".into(), inputs: Vec::new(), request: None }).await.unwrap();
+    first
+        .commit(&Commit::MeltStart { quote_id: "orphan".into(), inputs: Vec::new(), change: None, request: None })
+        .await
+        .unwrap();
 
     // Both instances' recovery tasks find it; the first payment is held until the other has had its try.
     let tasks =

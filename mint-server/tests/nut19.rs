@@ -7,7 +7,7 @@ mod common;
 
 use common::wallet::TestMint;
 use mint_server::mint::MintSettings;
-use shared::nuts::bank::{BankPayRequest, MeltQuoteBankRequest, sign_payment};
+use shared::nuts::bank::{BankPayRequest, MeltQuoteBankRequest};
 use shared::nuts::{
     MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltRequest, MintInfo, MintQuoteBolt11Request,
     MintQuoteBolt11Response, MintRequest, SwapRequest,
@@ -68,7 +68,7 @@ async fn request_for(mint: &TestMint, path: &str) -> String {
             let (account, holder) = account(mint, 8).await;
             let quote: MintQuoteBolt11Response =
                 mint.post("/v1/mint/quote/bank", &mint_quote_request(8)).await.unwrap();
-            let signature = sign_payment(&holder, &quote.quote).unwrap();
+            let signature = mint.pay_signature(&holder, &quote, &account);
             let pay = BankPayRequest { quote: quote.quote.clone(), account, signature };
             let _: MintQuoteBolt11Response = mint.post("/v1/bank/pay", &pay).await.unwrap();
             let outputs = TestMint::outputs(&keyset, &[8]).outputs;
@@ -124,7 +124,7 @@ async fn an_endpoint_that_is_not_cached_is_not_claimed() {
     // Indeed a retried payment is refused rather than answered as the first.
     let (account, holder) = account(&mint, 8).await;
     let quote: MintQuoteBolt11Response = mint.post("/v1/mint/quote/bank", &mint_quote_request(8)).await.unwrap();
-    let signature = sign_payment(&holder, &quote.quote).unwrap();
+    let signature = mint.pay_signature(&holder, &quote, &account);
     let body = serde_json::to_string(&BankPayRequest { quote: quote.quote, account, signature }).unwrap();
     assert_eq!(post_raw(&mint, "/v1/bank/pay", &body).await.0, 200);
     assert_eq!(post_raw(&mint, "/v1/bank/pay", &body).await.0, 400);

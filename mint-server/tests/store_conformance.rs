@@ -52,6 +52,7 @@ fn mint_quote(id: &str, amount: u64, state: MintQuoteState) -> MintQuote {
         request: format!("bank:{id}"),
         state,
         expiry: 2_000_000_000,
+        pubkey: None,
     }
 }
 
@@ -66,6 +67,7 @@ fn melt_quote(id: &str) -> MeltQuote {
         state: MeltQuoteState::Unpaid,
         expiry: 2_000_000_000,
         payment_preimage: None,
+        change_request: None,
     }
 }
 
@@ -260,7 +262,8 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let quote = "melt-quote-1".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await.unwrap();
     assert!(matches!(store.commit(&Commit::CreateMeltQuote(melt_quote(&quote))).await, Err(StoreError::Duplicate)));
-    let start = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())], request: None };
+    let start =
+        Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y, p.clone())], change: None, request: None };
     store.commit(&start).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Pending));
     assert_eq!(store.pending_for_quote(&quote).await.unwrap(), vec![y]);
@@ -268,7 +271,8 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     assert_eq!(store.pending_melt_quotes().await.unwrap().len(), 1);
     // A second start of the same quote is refused.
     let (y_other, p_other) = proof(&ks, 8);
-    let again = Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)], request: None };
+    let again =
+        Commit::MeltStart { quote_id: quote.clone(), inputs: vec![(y_other, p_other)], change: None, request: None };
     assert!(matches!(store.commit(&again).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(state_of(&*store, y_other).await, None);
     // Presenting a pending proof elsewhere says so.
@@ -288,6 +292,7 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
         preimage: Some("preimage".into()),
         credit: None,
         response: Some(CachedResponse { key, body: "{\"paid\":true}".into() }),
+        change: Vec::new(),
     };
     store.commit(&settle).await.unwrap();
     assert_eq!(state_of(&*store, y).await, Some(State::Spent));
@@ -301,9 +306,18 @@ async fn pending_inputs(store: Arc<dyn MintStore>) {
     let other = "melt-quote-2".to_string();
     store.commit(&Commit::CreateMeltQuote(melt_quote(&other))).await.unwrap();
     let (y2, p2) = proof(&ks, 8);
-    store.commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)], request: None }).await.unwrap();
-    let wrong =
-        Commit::MeltSettle { quote_id: other.clone(), inputs: vec![y], preimage: None, credit: None, response: None };
+    store
+        .commit(&Commit::MeltStart { quote_id: other.clone(), inputs: vec![(y2, p2)], change: None, request: None })
+        .await
+        .unwrap();
+    let wrong = Commit::MeltSettle {
+        quote_id: other.clone(),
+        inputs: vec![y],
+        preimage: None,
+        credit: None,
+        response: None,
+        change: Vec::new(),
+    };
     assert!(store.commit(&wrong).await.is_err());
     assert_eq!(store.melt_quote(&other).await.unwrap().unwrap().state, MeltQuoteState::Pending);
     assert_eq!(state_of(&*store, y2).await, Some(State::Pending));
@@ -337,6 +351,14 @@ async fn quote_transitions_compare_and_set(store: Arc<dyn MintStore>) {
     assert!(matches!(store.commit(&issue).await, Err(StoreError::QuoteStateConflict(_))));
     assert_eq!(store.signatures(&[blinded]).await.unwrap().len(), 1);
     assert!(store.mint_quote("nope").await.unwrap().is_none());
+    // A NUT-20 quote keeps its key; one without has none.
+    let locked = MintQuote {
+        pubkey: Some(SecretKey::random().unwrap().public_key()),
+        ..mint_quote("locked", 1, MintQuoteState::Unpaid)
+    };
+    store.commit(&Commit::CreateMintQuote(locked.clone())).await.unwrap();
+    assert_eq!(store.mint_quote("locked").await.unwrap().unwrap(), locked);
+    assert_eq!(store.mint_quote("q1").await.unwrap().unwrap().pubkey, None);
 }
 
 /// A quote the backend counts as paid at once is created paid in one commit: no reader ever sees it
@@ -483,13 +505,14 @@ async fn request_keys_are_stored_with_the_spent_rows(store: Arc<dyn MintStore>) 
     assert_eq!(state_of(&*store, y3).await, None);
     store.commit(&Commit::CreateMeltQuote(melt_quote("keyless"))).await.unwrap();
     store
-        .commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)], request: None })
+        .commit(&Commit::MeltStart { quote_id: "keyless".into(), inputs: vec![(y3, p3)], change: None, request: None })
         .await
         .unwrap();
     assert_eq!(store.proof_states(&[y3]).await.unwrap()[0].request, None);
     let (y4, p4) = proof(&ks, 1);
     store.commit(&Commit::CreateMeltQuote(melt_quote("keyed"))).await.unwrap();
-    let start = Commit::MeltStart { quote_id: "keyed".into(), inputs: vec![(y4, p4)], request: Some([4; 32]) };
+    let start =
+        Commit::MeltStart { quote_id: "keyed".into(), inputs: vec![(y4, p4)], change: None, request: Some([4; 32]) };
     store.commit(&start).await.unwrap();
     assert_eq!(store.proof_states(&[y4]).await.unwrap()[0].request, Some([4; 32]));
 }
@@ -522,6 +545,71 @@ async fn melt_leases_are_taken_once(store: Arc<dyn MintStore>) {
     assert!(!store.take_melt_lease("missing", MeltQuoteState::Unpaid, "x", now + 10, now).await.unwrap());
 }
 
+/// Unpaid quotes past their expiry are deleted; a quote in any other state never is, however old.
+async fn only_expired_unpaid_quotes_are_deleted(store: Arc<dyn MintStore>) {
+    let keyset = keyset();
+    let old = |mut quote: MintQuote| {
+        quote.expiry = 1000;
+        quote
+    };
+    for quote in [
+        old(mint_quote("m-unpaid-old", 8, MintQuoteState::Unpaid)),
+        mint_quote("m-unpaid-new", 8, MintQuoteState::Unpaid),
+        old(mint_quote("m-paid-old", 8, MintQuoteState::Paid)),
+        old(mint_quote("m-issued-old", 1, MintQuoteState::Paid)),
+    ] {
+        store.commit(&Commit::CreateMintQuote(quote)).await.unwrap();
+    }
+    let response = CachedResponse { key: [9; 32], body: "{}".into() };
+    let outputs = vec![signature(&keyset, 1)];
+    store.commit(&Commit::Issue { quote_id: "m-issued-old".into(), outputs, response }).await.unwrap();
+    for id in ["x-unpaid-old", "x-pending-old", "x-paid-old"] {
+        store.commit(&Commit::CreateMeltQuote(MeltQuote { expiry: 1000, ..melt_quote(id) })).await.unwrap();
+    }
+    store.commit(&Commit::CreateMeltQuote(melt_quote("x-unpaid-new"))).await.unwrap();
+    let (held, input) = proof(&keyset, 8);
+    store
+        .commit(&Commit::MeltStart {
+            quote_id: "x-pending-old".into(),
+            inputs: vec![(held, input)],
+            change: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let (paid, input) = proof(&keyset, 8);
+    store
+        .commit(&Commit::MeltStart {
+            quote_id: "x-paid-old".into(),
+            inputs: vec![(paid, input)],
+            change: None,
+            request: None,
+        })
+        .await
+        .unwrap();
+    let settle = Commit::MeltSettle {
+        quote_id: "x-paid-old".into(),
+        inputs: vec![paid],
+        preimage: None,
+        credit: None,
+        response: None,
+        change: Vec::new(),
+    };
+    store.commit(&settle).await.unwrap();
+
+    assert_eq!(store.delete_expired_quotes(1500).await.unwrap(), 2);
+    assert_eq!(store.delete_expired_quotes(1500).await.unwrap(), 0);
+    assert!(store.mint_quote("m-unpaid-old").await.unwrap().is_none());
+    assert!(store.melt_quote("x-unpaid-old").await.unwrap().is_none());
+    for id in ["m-unpaid-new", "m-paid-old", "m-issued-old"] {
+        assert!(store.mint_quote(id).await.unwrap().is_some(), "{id} deleted");
+    }
+    for id in ["x-unpaid-new", "x-pending-old", "x-paid-old"] {
+        assert!(store.melt_quote(id).await.unwrap().is_some(), "{id} deleted");
+    }
+    assert_eq!(store.pending_for_quote("x-pending-old").await.unwrap(), vec![held]);
+}
+
 macro_rules! conformance {
     ($backend:ident, $make:expr) => {
         mod $backend {
@@ -551,6 +639,7 @@ macro_rules! conformance {
             case!(cached_responses_are_evicted_by_age);
             case!(request_keys_are_stored_with_the_spent_rows);
             case!(melt_leases_are_taken_once);
+            case!(only_expired_unpaid_quotes_are_deleted);
         }
     };
 }

@@ -139,6 +139,8 @@ fn compute() -> Value {
             "d": scalar_hex(request2.challenge(&coin).unwrap()),
             "transcript": transcript2,
             "evidence": evidence,
+            // What the extraction recovers from the two transcripts: the coin's s and the payer's u1.
+            "extracted": {"s": secrets_json[0], "u1": u1.expose_secret().to_hex()},
             "identity": identity,
         },
         "receipts": {
@@ -211,5 +213,38 @@ fn offline_v1_vectors_verify_from_the_file() {
     for which in ["paid", "double_spend"] {
         let receipt: DepositReceipt = serde_json::from_value(file["receipts"][which]["receipt"].clone()).unwrap();
         receipt.verify_vartime(&receipt_key).unwrap();
+    }
+}
+
+/// The specification names what the code uses: every tag, the generators' DST, messages and values. A new tag
+/// version or generator in the code fails here until `docs/offline-coins.md` says so.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn specification_names_every_tag_and_generator() {
+    use shared::offline::hash::*;
+    let spec = include_str!("../../docs/offline-coins.md");
+    let gens = generators().unwrap();
+    let texts = [
+        TAG_REG.to_owned(),
+        TAG_SIG.to_owned(),
+        TAG_PAY.to_owned(),
+        TAG_DEPOSIT.to_owned(),
+        TAG_RECEIPT.to_owned(),
+        TAG_COIN.to_owned(),
+        TAG_KEYSET.to_owned(),
+        TAG_DERIVE_IDENTITY.to_owned(),
+        TAG_DERIVE_COIN.to_owned(),
+        TAG_DERIVE_REG_NONCE.to_owned(),
+        TAG_DERIVE_SESSION.to_owned(),
+        TAG_DERIVE_MINT_KEY.to_owned(),
+        String::from_utf8(GENERATOR_DST.to_vec()).unwrap(),
+        String::from_utf8(G1_MESSAGE.to_vec()).unwrap(),
+        String::from_utf8(G2_MESSAGE.to_vec()).unwrap(),
+        gens.g1_public().unwrap().to_hex(),
+        gens.g2_public().unwrap().to_hex(),
+    ];
+    for text in texts {
+        let named = spec.contains(&format!("`{text}`")) || spec.contains(&format!("\"{text}\""));
+        assert!(named, "docs/offline-coins.md does not name `{text}`");
     }
 }

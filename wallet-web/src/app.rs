@@ -1,11 +1,12 @@
-//! The root component: opens the wallet, finishes interrupted operations, then shows either the first-run
-//! screens (create or restore) or the wallet with its navigation. [`Ctx`] is what every screen shares.
+//! The root component: opens the wallet, finishes interrupted operations, then shows the first-run screens
+//! (create or restore), the unlock screen (words sealed under a passphrase) or the wallet with its navigation.
+//! [`Ctx`] is what every screen shares.
 
 use leptos::prelude::*;
 
 use crate::components::context::{Ctx, Phase, Tab, open};
 use crate::components::format::format_amount;
-use crate::components::{activity, add_money, home, onboarding, receive, send, settings};
+use crate::components::{activity, add_money, home, onboarding, receive, send, settings, unlock};
 
 /// The whole page.
 #[component]
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
                 }
                 .into_any(),
                 Phase::FirstRun => view! { <onboarding::FirstRun /> }.into_any(),
+                Phase::Locked => view! { <unlock::Unlock /> }.into_any(),
                 Phase::Ready => view! { <Screen /> }.into_any(),
             }}
         </main>

@@ -59,6 +59,18 @@ pub enum WalletError {
     /// A seed is stored already.
     #[error("This wallet already has recovery words.")]
     SeedExists,
+    /// The passphrase does not open the recovery words (AES-GCM's tag did not match). Nothing was changed.
+    #[error("That passphrase is not right. Nothing was changed; try again.")]
+    WrongPassphrase,
+    /// The recovery words are sealed under a passphrase and this page has not been unlocked yet.
+    #[error("The wallet is locked. Enter its passphrase first.")]
+    Locked,
+    /// The recovery words are sealed under a passphrase, which this action asks for.
+    #[error("Enter the wallet's passphrase to do this.")]
+    PassphraseRequired,
+    /// The browser's cryptography failed or is not offered here.
+    #[error("The browser's cryptography failed: {0}")]
+    Crypto(String),
     /// A quote is not paid yet.
     #[error("The quote has not been paid yet.")]
     QuoteNotPaid,
@@ -79,6 +91,10 @@ pub enum WalletError {
     /// Work is still pending at the mint (for example a payment in progress); it finishes later.
     #[error("The operation is still pending at the mint; it will finish later.")]
     Pending,
+    /// An offline coin, payment or keyset was refused (`shared::offline`).
+    #[error("Offline coins: {0}.")]
+    Offline(#[from] shared::offline::OfflineError),
+
     /// The mint still holds notes in this wallet.
     #[error("This mint still holds money in the wallet; move or spend it first.")]
     MintNotEmpty,

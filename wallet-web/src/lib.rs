@@ -3,10 +3,13 @@
 //! Layout (components render; everything else is plain Rust that tests can call without a DOM):
 //! - [`error`]: what can go wrong in the wallet ([`WalletError`]), in plain words.
 //! - [`wallet`]: the wallet's engine ([`Wallet`]): mints, notes, journal, send, receive, restore.
+//! - [`offline`]: offline coins (Brands' scheme) beside Cashu's notes: plain logic and records; the
+//!   operations are `wallet::offline`, reached through [`Wallet`]'s `offline_*` methods.
 //! - [`store`]: where the wallet keeps its data ([`store::WalletStore`]: IndexedDB or memory).
 //! - [`connector`]: requests to mints ([`connector::MintConnector`]: HTTP).
 //! - [`mint_url`]: a mint's address ([`MintUrl`]), normalized one way.
-//! - [`platform`]: the clock and the lock between tabs, as traits (browser and native), and timers.
+//! - [`platform`]: the clock, the lock between tabs and the passphrase cipher, as traits (browser and
+//!   native), and timers.
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
@@ -16,6 +19,7 @@ pub mod components;
 pub mod connector;
 pub mod error;
 pub mod mint_url;
+pub mod offline;
 pub mod platform;
 pub mod store;
 pub mod wallet;
@@ -25,5 +29,5 @@ pub use error::WalletError;
 pub use mint_url::MintUrl;
 pub use wallet::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
-    RecoveryReport, SendView, TokenPreview, Wallet,
+    RecoveryReport, SendView, TokenPreview, Wallet, WordsAtRest,
 };

@@ -120,7 +120,7 @@ async fn reclaim_survives_a_crash() {
 async fn melt_survives_a_crash() {
     for fault in faults("/v1/melt/bank") {
         let (wallet, store, wire) = fresh_wallet().await;
-        let account = open_account(&wallet.account_pubkey().await.unwrap(), 0).await;
+        let account = open_account(&wallet.account_pubkey(&mint_url()).await.unwrap(), 0).await;
         fund(&wallet, 40).await; // 8 + 32
         wire.inject(fault.clone());
         assert!(is_network(&wallet.withdraw_to_account(&mint_url(), sat(32), &account).await), "{fault:?}");
@@ -136,7 +136,7 @@ async fn melt_survives_a_crash() {
 async fn the_swap_before_a_withdrawal_survives_a_crash() {
     for fault in faults("/v1/swap") {
         let (wallet, store, wire) = fresh_wallet().await;
-        let account = open_account(&wallet.account_pubkey().await.unwrap(), 0).await;
+        let account = open_account(&wallet.account_pubkey(&mint_url()).await.unwrap(), 0).await;
         fund(&wallet, 64).await;
         wire.inject(fault.clone());
         // 10 is no exact subset of {64}: a swap into exact denominations comes first, and fails here.

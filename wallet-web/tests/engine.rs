@@ -116,7 +116,7 @@ async fn bank_account_in_and_out() {
     let mints = Mints::start().await;
     let (alice, _, _) = fresh_wallet(&mints).await;
     let mint = MINT.to_owned();
-    let pubkey = alice.account_pubkey().await.unwrap();
+    let pubkey = alice.account_pubkey(MINT).await.unwrap();
     assert_eq!(pubkey.len(), 66);
     let account = mints.open_account(MINT, &pubkey, 500).await;
 
@@ -202,7 +202,7 @@ async fn secrets_never_leave_the_browser() {
     let unclaimed = alice.send(&mint, sat(7), None).await.unwrap();
     alice.reclaim(&unclaimed.send_id).await.unwrap();
     alice.refresh_pending_sends().await.unwrap();
-    let account = mints.open_account(MINT, &alice.account_pubkey().await.unwrap(), 0).await;
+    let account = mints.open_account(MINT, &alice.account_pubkey(MINT).await.unwrap(), 0).await;
     alice.withdraw_to_account(&mint, sat(5), &account).await.unwrap();
     alice.restore(&mint).await.unwrap();
 
@@ -276,7 +276,7 @@ async fn input_fees_are_paid_and_shown() {
     assert_eq!(bob.balance().await.unwrap(), sat(28));
 
     // Withdraw 10: the inputs hold 10 plus their own fee (and at most a unit or two more).
-    let account = mints.open_account(&mint, &alice.account_pubkey().await.unwrap(), 0).await;
+    let account = mints.open_account(&mint, &alice.account_pubkey(&mint).await.unwrap(), 0).await;
     assert_eq!(alice.withdraw_to_account(&mint, sat(10), &account).await.unwrap(), sat(10));
     assert_eq!(mints.account_balance(&mint, &account).await, 10);
     let withdrawn = &alice.history().await.unwrap()[0];
@@ -393,17 +393,44 @@ async fn two_wallets_on_one_store_never_share_a_note_or_a_counter() {
     }
 }
 
-/// The bank account key is `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v1")`: for the BIP-39 test
-/// mnemonic "abandon … about" its secret key is the value below (computed independently).
+/// The bank account key at a mint is `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v2" || 0x00 ||
+/// mint URL)`: for the BIP-39 test mnemonic "abandon … about" its secret keys at the two test mints are the
+/// values below (computed independently); the address is normalised first; one key per mint.
 #[tokio::test]
-async fn the_account_key_is_derived_from_the_seed() {
+async fn the_account_key_is_derived_from_the_seed_per_mint() {
     let mints = Mints::start().await;
     let wallet = Wallet::open(Rc::new(MemoryStore::new()), InProcess::new(&mints)).await.unwrap();
     let words = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
     wallet.set_mnemonic(words).await.unwrap();
-    let expected = shared::SecretKey::from_hex("782aa07be0a048aca1f38e234f7d264a02f1734a011c69e135bc730277333a2d")
-        .unwrap()
-        .public_key()
-        .to_hex();
-    assert_eq!(wallet.account_pubkey().await.unwrap(), expected);
+    let public = |hex: &str| shared::SecretKey::from_hex(hex).unwrap().public_key().to_hex();
+    let at_mint = wallet.account_pubkey(MINT).await.unwrap();
+    assert_eq!(at_mint, public("55217df0b41f9f13282b08566b2fb074893023b4fa04a986f90a1d03bf5326a7"));
+    assert_eq!(
+        wallet.account_pubkey(FEE_MINT).await.unwrap(),
+        public("2947bb53c0215f86daade322d46115b4ede95fdadf9f26ee43083a5d6e4d9cbe")
+    );
+    assert_eq!(wallet.account_pubkey(&format!("{MINT}/")).await.unwrap(), at_mint);
+}
+
+/// Issue 12 point 11 in the wallet: an account opened at one mint for the wallet's key at another mint
+/// cannot be paid from (20008, nothing debited, nothing minted); the account opened for this mint's key can.
+#[tokio::test]
+async fn an_account_key_pays_only_at_its_own_mint() {
+    let mints = Mints::start().await;
+    let (wallet, _, _) = fresh_wallet(&mints).await;
+    let other_mints_key = wallet.account_pubkey(FEE_MINT).await.unwrap();
+    assert_ne!(other_mints_key, wallet.account_pubkey(MINT).await.unwrap());
+    let misregistered = mints.open_account(MINT, &other_mints_key, 100).await;
+    let quote = wallet.request_mint_quote(MINT, PaymentMethod::Bank, sat(10)).await.unwrap();
+    match wallet.pay_and_mint(MINT, &quote.id, &misregistered).await {
+        Err(WalletError::Mint { code, .. }) => assert_eq!(code, shared::nuts::ErrorCode::WitnessMissingOrInvalid),
+        other => panic!("expected a refused signature, got {other:?}"),
+    }
+    assert_eq!(mints.account_balance(MINT, &misregistered).await, 100);
+    assert_eq!(wallet.balance().await.unwrap(), sat(0));
+
+    let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 100).await;
+    assert_eq!(wallet.pay_and_mint(MINT, &quote.id, &account).await.unwrap(), sat(10));
+    assert_eq!(mints.account_balance(MINT, &account).await, 90);
+    assert_eq!(wallet.balance().await.unwrap(), sat(10));
 }

@@ -122,7 +122,7 @@ async fn melt_survives_a_crash() {
     let mints = Mints::start().await;
     for fault in faults("/v1/melt/bank") {
         let (wallet, store, wire) = fresh_wallet(&mints).await;
-        let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 0).await;
+        let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 0).await;
         fund(&wallet, 40).await; // 8 + 32
         wire.inject(fault.clone());
         assert!(is_network(&wallet.withdraw_to_account(MINT, sat(32), &account).await), "{fault:?}");
@@ -139,7 +139,7 @@ async fn the_swap_before_a_withdrawal_survives_a_crash() {
     let mints = Mints::start().await;
     for fault in faults("/v1/swap") {
         let (wallet, store, wire) = fresh_wallet(&mints).await;
-        let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 0).await;
+        let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 0).await;
         fund(&wallet, 64).await;
         wire.inject(fault.clone());
         // 10 is no exact subset of {64}: a swap into exact denominations comes first, and fails here.

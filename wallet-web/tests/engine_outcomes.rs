@@ -114,7 +114,7 @@ async fn a_melt_without_verdict_stays_pending_and_recovers() {
     let mints = Mints::start().await;
     for fault in no_verdicts("/v1/melt/bank") {
         let (wallet, store, wire) = fresh_wallet(&mints).await;
-        let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 0).await;
+        let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 0).await;
         fund(&wallet, 40).await; // 8 + 32
         wire.inject(fault.clone());
         // Pending (the melt was paid, but no verdict came back), or settled by the melt quote's state.

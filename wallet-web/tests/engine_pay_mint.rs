@@ -26,7 +26,7 @@ async fn a_lost_payment_answer_ends_in_notes() {
         Fault::Replace("/v1/bank/pay".into(), 502, "<html>Bad Gateway</html>".into()),
     ] {
         let (wallet, store, wire) = fresh_wallet(&mints).await;
-        let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 100).await;
+        let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 100).await;
         let quote = wallet.request_mint_quote(MINT, PaymentMethod::Bank, sat(40)).await.unwrap();
         wire.inject(fault.clone());
         // The quote's state shows the payment went through: the op goes on to mint.
@@ -44,7 +44,7 @@ async fn a_crash_between_payment_and_issue_ends_in_notes() {
     let mints = Mints::start().await;
     for fault in [Fault::FailBeforeSend("/v1/mint/".into()), Fault::LoseAnswer("/v1/mint/".into())] {
         let (wallet, store, wire) = fresh_wallet(&mints).await;
-        let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 100).await;
+        let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 100).await;
         let quote = wallet.request_mint_quote(MINT, PaymentMethod::Bank, sat(40)).await.unwrap();
         wire.inject(fault.clone());
         let result = wallet.pay_and_mint(MINT, &quote.id, &account).await;
@@ -65,7 +65,7 @@ async fn a_crash_between_payment_and_issue_ends_in_notes() {
 async fn a_crash_before_the_payment_left_pays_once_on_recovery() {
     let mints = Mints::start().await;
     let (wallet, store, wire) = fresh_wallet(&mints).await;
-    let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 100).await;
+    let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 100).await;
     let quote = wallet.request_mint_quote(MINT, PaymentMethod::Bank, sat(40)).await.unwrap();
     wire.inject(Fault::Offline);
     assert!(matches!(wallet.pay_and_mint(MINT, &quote.id, &account).await, Err(WalletError::Network { .. })));
@@ -80,7 +80,7 @@ async fn a_crash_before_the_payment_left_pays_once_on_recovery() {
 async fn a_refused_payment_rolls_back() {
     let mints = Mints::start().await;
     let (wallet, store, _) = fresh_wallet(&mints).await;
-    let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 10).await;
+    let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 10).await;
     let quote = wallet.request_mint_quote(MINT, PaymentMethod::Bank, sat(40)).await.unwrap();
     let refused = wallet.pay_and_mint(MINT, &quote.id, &account).await;
     assert!(matches!(refused, Err(WalletError::Mint { .. })), "{refused:?}");
@@ -93,7 +93,7 @@ async fn a_refused_payment_rolls_back() {
 async fn recovery_mints_paid_quotes_it_has_not_minted() {
     let mints = Mints::start().await;
     let (wallet, store, _) = fresh_wallet(&mints).await;
-    let account = mints.open_account(MINT, &wallet.account_pubkey().await.unwrap(), 100).await;
+    let account = mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), 100).await;
     // Paid without its issue (the flow before the journaled one, or another device).
     let quote = wallet.request_mint_quote(MINT, PaymentMethod::Bank, sat(40)).await.unwrap();
     wallet.pay_quote_from_account(MINT, &quote.id, &account).await.unwrap();

@@ -71,11 +71,45 @@ async fn indexeddb_store_keeps_the_contract_and_persists() {
         let store = IdbStore::open(name).await.unwrap();
         conformance(&store).await;
         // The schema version is recorded at open.
-        assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("1"));
+        assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("2"));
     }
     // A second connection (another tab, a reload) sees the committed data.
     let again = IdbStore::open(name).await.unwrap();
     assert_eq!(again.get(Table::Notes, "a").await.unwrap().as_deref(), Some("one"));
     assert_eq!(again.get_all(Table::History).await.unwrap().len(), 500);
     assert_eq!(again.name(), format!("indexeddb:{name}"));
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_database_gains_the_offline_stores_and_keeps_its_data() {
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    let name = "wallet-test-store-upgrade-1-2";
+    IdbStore::delete(name).await.unwrap();
+    {
+        // The schema of version 1: seven object stores, a note and the recorded version.
+        let mut builder = Rexie::builder(name).version(1);
+        for table in ["meta", "mints", "notes", "ops", "counters", "sends", "history"] {
+            builder = builder.add_object_store(ObjectStore::new(table));
+        }
+        let v1 = builder.build().await.unwrap();
+        let tx = v1.transaction(&["meta", "notes"], TransactionMode::ReadWrite).unwrap();
+        let put = |store: &str, key: &str, value: &str| {
+            let store = tx.store(store).unwrap();
+            let (key, value) = (wasm_bindgen::JsValue::from_str(key), wasm_bindgen::JsValue::from_str(value));
+            async move { store.put(&value, Some(&key)).await.unwrap() }
+        };
+        put("meta", "schema_version", "1").await;
+        put("notes", "y1", "note").await;
+        tx.done().await.unwrap();
+        v1.close();
+    }
+    let store = IdbStore::open(name).await.unwrap();
+    assert_eq!(store.get(Table::Notes, "y1").await.unwrap().as_deref(), Some("note"));
+    assert_eq!(store.get(Table::Meta, "schema_version").await.unwrap().as_deref(), Some("2"));
+    let mut batch = Batch::new();
+    for table in [Table::OfflineKeysets, Table::OfflineCoins, Table::OfflinePayments, Table::OfflineRequests] {
+        batch.put_raw(table, "k", "1".into());
+    }
+    store.commit(batch).await.unwrap();
+    assert_eq!(store.get(Table::OfflineCoins, "k").await.unwrap().as_deref(), Some("1"));
 }

@@ -96,7 +96,7 @@ async fn a_refused_lock_request_is_an_error_not_a_hang() {
 /// clear message, instead of writing beside the first (issue 12, point 4).
 #[wasm_bindgen_test]
 async fn without_web_locks_a_second_tab_refuses_to_write() {
-    use wallet_web::platform::{BrowserClock, LonelyTab, Platform, TabLock, WebLocks};
+    use wallet_web::platform::{LonelyTab, Platform, TabLock, WebLocks};
     let name = "wallet-test-lonely";
     let (tab_a, tab_b) = (LonelyTab::new(), LonelyTab::new());
     drop(tab_a.lock(name).await.unwrap()); // alone: granted
@@ -109,7 +109,7 @@ async fn without_web_locks_a_second_tab_refuses_to_write() {
     let store = Rc::new(IdbStore::open(store).await.unwrap());
     // The first tab has this wallet open (the lock's name is the wallet's: Wallet::open_with).
     drop(tab_a.lock(&format!("chaumian-wallet-lock:{}", store.name())).await.unwrap());
-    let platform = Platform { clock: Rc::new(BrowserClock), lock: Rc::new(tab_b.clone()) };
+    let platform = Platform { lock: Rc::new(tab_b.clone()), ..Platform::browser() };
     let wallet = Wallet::open_with(store, TestConnector::new(), platform).await.unwrap();
     let refused = wallet.set_mnemonic(&Wallet::new_mnemonic().unwrap()).await;
     assert_eq!(refused, Err(WalletError::OtherTab));

@@ -114,7 +114,7 @@ async fn exact_subsets_need_no_swap_and_unknown_mints_need_trust() {
 async fn bank_account_in_and_out() {
     let (alice, _, _) = fresh_wallet().await;
     let mint = mint_url();
-    let pubkey = alice.account_pubkey().await.unwrap();
+    let pubkey = alice.account_pubkey(&mint).await.unwrap();
     assert_eq!(pubkey.len(), 66);
     let account = open_account(&pubkey, 500).await;
 
@@ -198,7 +198,7 @@ async fn secrets_never_leave_the_browser() {
     let unclaimed = alice.send(&mint, sat(7), None).await.unwrap();
     alice.reclaim(&unclaimed.send_id).await.unwrap();
     alice.refresh_pending_sends().await.unwrap();
-    let account = open_account(&alice.account_pubkey().await.unwrap(), 0).await;
+    let account = open_account(&alice.account_pubkey(&mint).await.unwrap(), 0).await;
     alice.withdraw_to_account(&mint, sat(5), &account).await.unwrap();
     alice.restore(&mint).await.unwrap();
 
@@ -271,7 +271,7 @@ async fn input_fees_are_paid_and_shown() {
     assert_eq!(bob.balance().await.unwrap(), sat(28));
 
     // Withdraw 10: the inputs hold 10 plus their own fee (and at most a unit or two more).
-    let account = support::open_account_at(&mint, &alice.account_pubkey().await.unwrap(), 0).await;
+    let account = support::open_account_at(&mint, &alice.account_pubkey(&mint).await.unwrap(), 0).await;
     assert_eq!(alice.withdraw_to_account(&mint, sat(10), &account).await.unwrap(), sat(10));
     assert_eq!(support::account_balance_at(&mint, &account).await, 10);
     let withdrawn = &alice.history().await.unwrap()[0];

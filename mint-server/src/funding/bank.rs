@@ -61,6 +61,7 @@ impl Funding for Bank {
                 reason: "melt".into(),
                 reference: Some(quote.id.clone()),
             }),
+            fee_paid: Amount::ZERO,
         })
     }
 }

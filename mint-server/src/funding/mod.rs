@@ -48,6 +48,9 @@ pub enum Payout {
         preimage: Option<String>,
         /// Internal settlement (bank).
         account: Option<AccountChange>,
+        /// The fee the payment really cost (at most the quote's fee reserve); the rest of the reserve is
+        /// returned to the wallet's blank outputs (NUT-08).
+        fee_paid: Amount,
     },
     /// Definitely not paid: the inputs are released.
     Failed(String),

@@ -26,7 +26,7 @@ impl FundingRegistry {
     pub fn standard(store: Arc<dyn MintStore>, fake_bolt11: bool) -> Self {
         let mut registry = FundingRegistry::new().with(Arc::new(Bank::new(store)));
         if fake_bolt11 {
-            registry = registry.with(Arc::new(FakeBolt11));
+            registry = registry.with(Arc::new(FakeBolt11::default()));
         }
         registry
     }
@@ -73,7 +73,7 @@ mod tests {
         assert_eq!(with.methods(), [PaymentMethod::Bank, PaymentMethod::Bolt11]);
         assert_eq!(with.get(&PaymentMethod::Bolt11).unwrap().method(), PaymentMethod::Bolt11);
         // Registering a method again replaces its backend in place.
-        let again = with.with(Arc::new(FakeBolt11));
+        let again = with.with(Arc::new(FakeBolt11::default()));
         assert_eq!(again.methods(), [PaymentMethod::Bank, PaymentMethod::Bolt11]);
         assert!(FundingRegistry::new().get(&PaymentMethod::Bank).is_none());
     }

@@ -1,6 +1,6 @@
 //! Bank accounts: opening and crediting them (operator), paying a `bank` mint quote from one.
 
-use shared::nuts::bank::BankPayRequest;
+use shared::nuts::bank::{BankPayRequest, Payment};
 use shared::nuts::{MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
 use shared::{Amount, PublicKey};
 
@@ -28,8 +28,20 @@ impl Mint {
             return Err(MintError::QuoteExpired);
         }
         let account = self.store.account(&request.account).await?.ok_or(MintError::UnknownAccount)?;
-        shared::nuts::bank::verify_payment(&account.pubkey, &quote.id, &request.signature)
-            .map_err(|_| MintError::BadRequest("the payment signature does not verify with the account key".into()))?;
+        let payment = Payment {
+            mint: &self.identity,
+            quote: &quote.id,
+            amount: quote.amount,
+            unit: &quote.unit,
+            account: &account.id,
+        };
+        shared::nuts::bank::verify_payment(&account.pubkey, &payment, &request.signature).map_err(|_| {
+            MintError::BadSignature(
+                "the payment signature does not verify: it must be by the account's key over this mint's \
+                 identity, this quote, its amount and unit, and this account"
+                    .into(),
+            )
+        })?;
         i64::try_from(quote.amount.to_u64()).map_err(|_| MintError::AmountOutOfRange("too large".into()))?;
         let commit = Commit::PayMintQuote { quote_id: quote.id.clone(), account_id: account.id, amount: quote.amount };
         match self.store.commit(&commit).await {

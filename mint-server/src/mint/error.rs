@@ -87,6 +87,9 @@ pub enum MintError {
     /// The payment failed.
     #[error("payment failed: {0}")]
     PaymentFailed(String),
+    /// A signature over a mint quote does not verify: a bank payment's, or a NUT-20 mint request's.
+    #[error("signature for mint request invalid: {0}")]
+    BadSignature(String),
     /// No such account, or it is blocked.
     #[error("unknown or blocked account")]
     UnknownAccount,
@@ -130,6 +133,7 @@ impl MintError {
             MintError::QuotePaid => ErrorCode::InvoiceAlreadyPaid,
             MintError::QuoteExpired => ErrorCode::QuoteExpired,
             MintError::PaymentFailed(_) => ErrorCode::LightningError,
+            MintError::BadSignature(_) => ErrorCode::WitnessMissingOrInvalid,
             MintError::UnsupportedMethod(_)
             | MintError::QuoteNotFound
             | MintError::UnknownAccount

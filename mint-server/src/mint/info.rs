@@ -21,7 +21,7 @@ impl Mint {
 }
 
 /// The claims of a mint with these settings and backends: NUT-04 and NUT-05 for each registered method
-/// (in registration order), NUT-07, 09 and 12, and NUT-19 for [`cached_endpoints`].
+/// (in registration order), NUT-07, 08, 09, 12 and 20, and NUT-19 for [`cached_endpoints`].
 pub(super) fn supported_nuts(settings: &MintSettings, funding: &FundingRegistry) -> Nuts {
     let methods: Vec<MintMethodSettings> = funding
         .iter()
@@ -39,8 +39,10 @@ pub(super) fn supported_nuts(settings: &MintSettings, funding: &FundingRegistry)
         nut04: Nut04Settings { disabled: methods.is_empty(), methods: methods.clone() },
         nut05: MeltSettings { disabled: methods.is_empty(), methods },
         nut07: supported,
+        nut08: supported,
         nut09: supported,
         nut12: supported,
+        nut20: supported,
         nut19: Some(nut19::Settings {
             ttl: settings.response_cache_ttl_secs,
             cached_endpoints: cached_endpoints(&funding.methods()),
@@ -61,10 +63,10 @@ mod tests {
         let nuts = supported_nuts(&MintSettings::default(), &FundingRegistry::new());
         assert!(nuts.nut04.disabled && nuts.nut04.methods.is_empty());
         assert!(nuts.nut05.disabled && nuts.nut05.methods.is_empty());
-        for implemented in [nuts.nut07, nuts.nut09, nuts.nut12] {
+        for implemented in [nuts.nut07, nuts.nut08, nuts.nut09, nuts.nut12, nuts.nut20] {
             assert!(implemented.supported);
         }
-        for not_implemented in [nuts.nut08, nuts.nut10, nuts.nut11] {
+        for not_implemented in [nuts.nut10, nuts.nut11] {
             assert!(!not_implemented.supported);
         }
         let nut19 = nuts.nut19.unwrap();
@@ -77,7 +79,7 @@ mod tests {
 
     #[test]
     fn methods_and_cached_endpoints_follow_the_registered_backends() {
-        let funding = FundingRegistry::new().with(Arc::new(FakeBolt11));
+        let funding = FundingRegistry::new().with(Arc::new(FakeBolt11::default()));
         let nuts = supported_nuts(&MintSettings::default(), &funding);
         assert!(!nuts.nut04.disabled && !nuts.nut05.disabled);
         assert_eq!(nuts.nut04.methods.len(), 1);

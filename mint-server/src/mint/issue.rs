@@ -9,7 +9,8 @@ use super::{Mint, MintError, check_method, to_json};
 use crate::store::{CachedResponse, Commit, MintQuote};
 
 impl Mint {
-    /// `POST /v1/mint/quote/{method}`. The fake backend's quotes are paid at once.
+    /// `POST /v1/mint/quote/{method}`. The fake backend's quotes are paid at once. A `pubkey` locks the
+    /// quote (NUT-20): minting it then needs that key's signature.
     pub async fn mint_quote(
         &self,
         method: &PaymentMethod,
@@ -29,6 +30,7 @@ impl Mint {
             // Paid at once (fake backend): created paid, in the same commit.
             state: if payment.paid { MintQuoteState::Paid } else { MintQuoteState::Unpaid },
             expiry: self.expiry(),
+            pubkey: request.pubkey,
         };
         let id = quote.id.clone();
         self.store.commit(&Commit::CreateMintQuote(quote)).await?;
@@ -52,7 +54,7 @@ impl Mint {
             unit: Some(quote.unit),
             state: quote.state,
             expiry: Some(quote.expiry),
-            pubkey: None,
+            pubkey: quote.pubkey,
         })
     }
 
@@ -82,6 +84,17 @@ impl Mint {
             return Err(MintError::BadRequest("minting needs at least one output".into()));
         }
         check_shape(&self.settings, &[], &request.outputs)?;
+        // NUT-20: a locked quote is minted only with its key's signature over the quote and these outputs
+        // (one BIP-340 verification, after the count limits, before any output is decoded or signed).
+        if let Some(pubkey) = &quote.pubkey {
+            let refusal = if request.signature.is_none() {
+                "the mint quote is locked to a key (NUT-20): the mint request needs its signature"
+            } else {
+                "the signature does not verify with the quote's key over the quote id and these outputs"
+            };
+            shared::nuts::nut20::verify_mint_request(pubkey, &request)
+                .map_err(|_| MintError::BadSignature(refusal.into()))?;
+        }
         self.load_keysets_of(&[], &request.outputs).await?;
         let intent = self.store.intend_commit();
         let keysets = self.keysets();

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use shared::nuts::bank::MeltQuoteBankRequest;
 use shared::nuts::{MeltQuoteBolt11Request, MeltQuoteBolt11Response, MeltQuoteState, MeltRequest, PaymentMethod};
-use shared::{Amount, CurrencyUnit, PublicKey};
+use shared::{Amount, BlindSignature, BlindedMessage, CurrencyUnit, PublicKey};
 
-use super::checks::{check_melt_covers, check_shape, price_inputs, verify_signatures};
+use super::checks::{check_melt_covers, check_shape, price_inputs, sign_outputs, verify_signatures};
+use super::keysets::Keysets;
 use super::{Mint, MintError, check_method, to_json};
 use crate::funding::{Funding, Payout};
 use crate::store::{CachedResponse, Commit, MeltQuote, MintStore, StoreError, unix_now};
@@ -63,7 +64,8 @@ impl Mint {
             let request = self.store.proof_states(&ys).await?.into_iter().find_map(|state| state.request);
             let backend = self.backend(&PaymentMethod::from(quote.method.as_str()), &quote.unit);
             let id = quote.id.clone();
-            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, request, holder).await {
+            let change = self.stored_change(&quote).await;
+            match pay_and_settle(Arc::clone(&self.store), backend, quote, ys, request, change, holder).await {
                 Ok(_) | Err(MintError::PaymentFailed(_)) => {
                     finished += 1;
                     tracing::info!(quote = %id, "finished an interrupted melt");
@@ -72,6 +74,22 @@ impl Mint {
             }
         }
         Ok(finished)
+    }
+
+    /// The change a pending melt stored at its start, with the keysets to sign it (`None` if it has none or
+    /// it cannot be read: the melt then settles without change rather than not at all).
+    async fn stored_change(&self, quote: &MeltQuote) -> Option<Change> {
+        let stored: StoredChange = match serde_json::from_str(quote.change_request.as_deref()?) {
+            Ok(stored) => stored,
+            Err(error) => {
+                tracing::error!(quote = %quote.id, %error, "a pending melt's change request does not parse");
+                return None;
+            }
+        };
+        if let Err(error) = self.load_keysets_of(&[], &stored.outputs).await {
+            tracing::error!(quote = %quote.id, %error, "the keysets of a pending melt's change are not loaded");
+        }
+        Some(Change { keysets: self.keysets(), blanks: stored.outputs, most: stored.most })
     }
 
     /// `POST /v1/melt/quote/{method}`.
@@ -95,6 +113,7 @@ impl Mint {
             state: MeltQuoteState::Unpaid,
             expiry: self.expiry(),
             payment_preimage: None,
+            change_request: None,
         };
         self.store.commit(&Commit::CreateMeltQuote(quote.clone())).await?;
         Ok(melt_response(quote))
@@ -142,9 +161,16 @@ impl Mint {
         if request.inputs.is_empty() {
             return Err(MintError::BadRequest("a melt needs at least one input".into()));
         }
-        check_shape(&self.settings, &request.inputs, &[])?;
-        self.load_keysets_of(&request.inputs, &[]).await?;
+        // NUT-08 blank outputs: their amounts are the mint's to choose, so they are checked for shape, keyset
+        // and unit only.
+        let blanks = request.outputs.unwrap_or_default();
+        if blanks.len() > MAX_BLANK_OUTPUTS {
+            return Err(MintError::TooManyOutputs(MAX_BLANK_OUTPUTS));
+        }
+        check_shape(&self.settings, &request.inputs, &blanks)?;
+        self.load_keysets_of(&request.inputs, &blanks).await?;
         let keysets = self.keysets();
+        check_blank_outputs(&keysets, &blanks, &quote.unit)?;
         let inputs = request.inputs;
         let quote_unit = quote.unit.clone();
         let required = quote.amount.checked_add(quote.fee_reserve)?;
@@ -152,6 +178,15 @@ impl Mint {
         // signature is.
         let (unit, fee, total) = price_inputs(&keysets, &inputs)?;
         check_melt_covers(&unit, total, fee, &quote_unit, required)?;
+        // What the inputs hold beyond the amount and their fees: the most the change can be.
+        let change =
+            Change { keysets: Arc::clone(&keysets), blanks, most: total.checked_sub(fee)?.checked_sub(quote.amount)? };
+        // Kept with the PENDING state, so that whoever settles the melt signs the same change.
+        let stored_change = if change.blanks.is_empty() {
+            None
+        } else {
+            Some(to_json(&StoredChange { most: change.most, outputs: change.blanks.clone() })?)
+        };
         let spend = self.cpu(inputs.len(), move || verify_signatures(&keysets, inputs)).await?;
 
         let ys: Vec<PublicKey> = spend.iter().map(|(y, _)| *y).collect();
@@ -168,7 +203,12 @@ impl Mint {
                 return Err(MintError::QuotePending);
             }
             let started = store
-                .commit(&Commit::MeltStart { quote_id: quote.id.clone(), inputs: spend, request: Some(cache_key) })
+                .commit(&Commit::MeltStart {
+                    quote_id: quote.id.clone(),
+                    inputs: spend,
+                    change: stored_change,
+                    request: Some(cache_key),
+                })
                 .await;
             if let Err(error) = started {
                 release_lease(store.as_ref(), &quote.id, &holder).await;
@@ -177,7 +217,7 @@ impl Mint {
                     other => other.into(),
                 });
             }
-            pay_and_settle(store, Ok(backend), quote, ys, Some(cache_key), holder).await
+            pay_and_settle(store, Ok(backend), quote, ys, Some(cache_key), Some(change), holder).await
         };
         tokio::spawn(melting).await.map_err(|error| MintError::Internal(format!("the melt's task failed: {error}")))?
     }
@@ -188,6 +228,59 @@ impl Mint {
     fn melt_lease(&self) -> i64 {
         i64::try_from(self.settings().melt_lease_secs).unwrap_or(i64::MAX)
     }
+}
+
+/// Most NUT-08 blank outputs per melt: change of up to 2^64 - 1 needs no more.
+const MAX_BLANK_OUTPUTS: usize = 64;
+
+/// NUT-08: a pending melt's change as stored with it (`melt_quotes.change_request`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredChange {
+    most: Amount,
+    outputs: Vec<BlindedMessage>,
+}
+
+/// NUT-08: what a melt may return as change.
+struct Change {
+    /// The keysets the blank outputs were checked against.
+    keysets: Arc<Keysets>,
+    /// The blank outputs, in request order.
+    blanks: Vec<BlindedMessage>,
+    /// The inputs' value beyond the quote's amount and the input fees.
+    most: Amount,
+}
+
+impl Change {
+    /// The signed change for a payment that cost `fee_paid`: the overpaid amount split into powers of two,
+    /// largest first, imprinted on the first blank outputs in order (as many as there are; the rest of the
+    /// amount stays with the mint if there are too few).
+    fn sign(&self, fee_paid: Amount) -> Result<Vec<(PublicKey, BlindSignature)>, MintError> {
+        let returned = self.most.checked_sub(fee_paid).unwrap_or(Amount::ZERO);
+        let mut parts = returned.split();
+        parts.reverse();
+        let assigned: Vec<BlindedMessage> =
+            self.blanks.iter().zip(parts).map(|(blank, amount)| BlindedMessage { amount, ..blank.clone() }).collect();
+        sign_outputs(&self.keysets, &assigned)
+    }
+}
+
+/// NUT-08 blank outputs: known, active keysets of the quote's unit, no `B'` twice.
+fn check_blank_outputs(keysets: &Keysets, blanks: &[BlindedMessage], unit: &CurrencyUnit) -> Result<(), MintError> {
+    let mut seen = std::collections::HashSet::with_capacity(blanks.len());
+    for blank in blanks {
+        let keyset =
+            keysets.get(&blank.keyset_id).ok_or_else(|| MintError::UnknownKeyset(blank.keyset_id.to_string()))?;
+        if !keyset.record.active {
+            return Err(MintError::InactiveKeyset(blank.keyset_id.to_string()));
+        }
+        if keyset.record.unit != *unit {
+            return Err(MintError::UnitMismatch);
+        }
+        if !seen.insert(blank.blinded_secret) {
+            return Err(MintError::DuplicateOutputs);
+        }
+    }
+    Ok(())
 }
 
 /// A lease holder's name: unique per attempt.
@@ -203,14 +296,16 @@ async fn release_lease(store: &dyn MintStore, id: &str, holder: &str) {
 }
 
 /// Pay melt `quote` (its inputs `ys` pending, its lease held by `holder`), then settle it (spend the inputs,
-/// record the payment and, with `cache_key`, the NUT-19 response) or release it if the payment failed; give
-/// the lease back.
+/// record the payment, sign the NUT-08 `change` and, with `cache_key`, the NUT-19 response) or release it if
+/// the payment failed; give the lease back. A melt finished by [`Mint::recover_pending_melts`] signs the
+/// change its start stored.
 async fn pay_and_settle(
     store: Arc<dyn MintStore>,
     backend: Result<Arc<dyn Funding>, MintError>,
     quote: MeltQuote,
     ys: Vec<PublicKey>,
     cache_key: Option<[u8; 32]>,
+    change: Option<Change>,
     holder: String,
 ) -> Result<MeltQuoteBolt11Response, MintError> {
     let payout = match backend {
@@ -219,18 +314,46 @@ async fn pay_and_settle(
     };
     let id = quote.id.clone();
     let outcome = match payout {
-        Payout::Paid { preimage, account } => {
+        Payout::Paid { preimage, account, fee_paid } => {
             let mut paid = quote;
             paid.state = MeltQuoteState::Paid;
             paid.payment_preimage = preimage.clone();
-            let response = melt_response(paid);
-            let cached = match cache_key {
-                Some(key) => Some(CachedResponse { key, body: to_json(&response)? }),
-                None => None,
+            let mut response = melt_response(paid);
+            // A failure to sign the change must not undo a payment made: the melt then settles without it.
+            let signed = match &change {
+                Some(change) => change.sign(fee_paid).unwrap_or_else(|error| {
+                    tracing::error!(quote = %id, %error, "could not sign a melt's change; settling without it");
+                    Vec::new()
+                }),
+                None => Vec::new(),
             };
-            let settle =
-                Commit::MeltSettle { quote_id: id.clone(), inputs: ys, preimage, credit: account, response: cached };
-            store.commit(&settle).await.map(|()| response).map_err(MintError::from)
+            if change.as_ref().is_some_and(|c| !c.blanks.is_empty()) {
+                response.change = Some(signed.iter().map(|(_, s)| s.clone()).collect());
+            }
+            let settle = |response: &MeltQuoteBolt11Response, change: Vec<(PublicKey, BlindSignature)>| {
+                let cached = match cache_key {
+                    Some(key) => Some(CachedResponse { key, body: to_json(response)? }),
+                    None => None,
+                };
+                Ok::<_, MintError>(Commit::MeltSettle {
+                    quote_id: id.clone(),
+                    inputs: ys.clone(),
+                    preimage: preimage.clone(),
+                    credit: account.clone(),
+                    response: cached,
+                    change,
+                })
+            };
+            match store.commit(&settle(&response, signed)?).await {
+                Ok(()) => Ok(response),
+                // A blank output signed before (the wallet reused it): the payment is made, so settle without
+                // change rather than leave the melt pending.
+                Err(StoreError::OutputsAlreadySigned) => {
+                    response.change = response.change.map(|_| Vec::new());
+                    store.commit(&settle(&response, Vec::new())?).await.map(|()| response).map_err(MintError::from)
+                }
+                Err(other) => Err(other.into()),
+            }
         }
         Payout::Failed(reason) => match store.commit(&Commit::MeltRelease { quote_id: id.clone(), inputs: ys }).await {
             Ok(()) => Err(MintError::PaymentFailed(reason)),

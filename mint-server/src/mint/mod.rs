@@ -21,6 +21,7 @@ mod keys;
 mod keysets;
 mod melt;
 mod nut19;
+mod payout;
 mod state;
 mod swap;
 
@@ -38,6 +39,7 @@ pub use melt::MeltQuoteRequest;
 pub use nut19::cache_key;
 
 use crate::funding::{Funding, FundingRegistry};
+use crate::offline::{Clock, OfflineMint, OfflineSettings};
 use crate::store::{MintStore, unix_now};
 
 /// Rules and limits an operator can set.
@@ -105,6 +107,10 @@ impl Default for MintSettings {
     }
 }
 
+/// How long after its expiry an unpaid quote is deleted: a request that checked the expiry just before it
+/// passed has long finished by then (and if not, its commit fails cleanly: the quote is gone).
+pub const EXPIRED_QUOTE_GRACE_SECS: i64 = 300;
+
 /// Requests with at most this many inputs plus outputs are verified and signed on the async worker itself
 /// (about 80 µs per input and 200 µs per output on this project's machine: at most about half a millisecond).
 const INLINE_MAX_POINTS: usize = 3;
@@ -113,10 +119,14 @@ const INLINE_MAX_POINTS: usize = 3;
 pub struct Mint {
     store: Arc<dyn MintStore>,
     master: Zeroizing<Vec<u8>>,
+    /// The mint's identity (`pubkey` of `/v1/info`), derived from the master secret.
+    identity: shared::PublicKey,
     keysets: RwLock<Arc<Keysets>>,
     settings: MintSettings,
     funding: FundingRegistry,
     cpu_slots: Semaphore,
+    /// The offline coins' side (its own rules, tables and endpoints: `crate::offline`).
+    offline: OfflineMint,
 }
 
 impl std::fmt::Debug for Mint {
@@ -144,15 +154,22 @@ impl Mint {
         funding: FundingRegistry,
     ) -> Result<Self, MintError> {
         let master = Zeroizing::new(master);
+        let identity = shared::nuts::bank::mint_identity_key(&master)
+            .map_err(|e| MintError::Internal(format!("cannot derive the mint's identity key: {e}")))?
+            .public_key();
         let keysets = Keysets::load(&master, store.keysets().await?)?;
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let offline = OfflineMint::new(Arc::clone(&store), &master, OfflineSettings::default(), Clock::system())
+            .map_err(|e| MintError::Internal(e.to_string()))?;
         let mint = Mint {
             store,
             master,
+            identity,
             keysets: RwLock::new(Arc::new(keysets)),
             settings,
             funding,
             cpu_slots: Semaphore::new(cores),
+            offline,
         };
         let unit = mint.settings.unit.clone();
         let fee = mint.settings.input_fee_ppk;
@@ -189,6 +206,25 @@ impl Mint {
         tokio::task::spawn_blocking(work).await.map_err(|e| MintError::Internal(format!("CPU task failed: {e}")))?
     }
 
+    /// This mint with other offline settings and clock (the default: [`OfflineSettings::default`], the
+    /// system clock).
+    pub fn with_offline(self, settings: OfflineSettings, clock: Clock) -> Result<Self, MintError> {
+        let offline = OfflineMint::new(Arc::clone(&self.store), &self.master, settings, clock)
+            .map_err(|e| MintError::Internal(e.to_string()))?;
+        Ok(Mint { offline, ..self })
+    }
+
+    /// The offline coins' side.
+    pub fn offline(&self) -> &OfflineMint {
+        &self.offline
+    }
+
+    /// The mint's public identity key (`pubkey` of `GET /v1/info`): `HMAC-SHA256(master, tag)` as a key
+    /// ([`shared::nuts::bank::mint_identity_key`]); bank payments sign it.
+    pub fn pubkey(&self) -> shared::PublicKey {
+        self.identity
+    }
+
     /// The settings.
     pub fn settings(&self) -> &MintSettings {
         &self.settings
@@ -197,6 +233,22 @@ impl Mint {
     /// `Ok` while the store takes writes; why not once it does not (until restart).
     pub fn health(&self) -> Result<(), crate::store::Unhealthy> {
         self.store.health()
+    }
+
+    /// Value signed and spent per keyset (a full scan: call it periodically, not per request).
+    pub async fn keyset_totals(&self) -> Result<Vec<crate::store::KeysetTotals>, MintError> {
+        Ok(self.store.keyset_totals().await?)
+    }
+
+    /// The store's own measurements, if it makes any.
+    pub fn store_metrics(&self) -> Option<crate::store::StoreMetrics> {
+        self.store.metrics()
+    }
+
+    /// Delete the unpaid quotes that expired more than [`EXPIRED_QUOTE_GRACE_SECS`] ago (the server runs this
+    /// periodically). Paid, issued and pending quotes are never deleted. Returns how many.
+    pub async fn delete_expired_quotes(&self) -> Result<u64, MintError> {
+        Ok(self.store.delete_expired_quotes(unix_now().saturating_sub(EXPIRED_QUOTE_GRACE_SECS)).await?)
     }
 
     /// The payment methods on offer.

@@ -1,5 +1,5 @@
-//! Per-client rate limits on quote creation (`POST /v1/mint/quote/*`, `POST /v1/melt/quote/*`): the
-//! unauthenticated writes that cost the client nothing. A token bucket per client IP (`tower_governor`):
+//! Per-client rate limits on quote creation (`POST /v1/mint/quote/*`, `POST /v1/melt/quote/*`) and on
+//! `POST /v1/bank/pay`: the unauthenticated writes that cost the client nothing. A token bucket per client IP (`tower_governor`):
 //! `burst` quotes at once, then one more every `60 / per_minute` seconds. Over the limit a client gets
 //! `429 Too Many Requests` with a Cashu error body and a `retry-after` header.
 
@@ -77,11 +77,12 @@ pub(crate) fn refusal(error: GovernorError) -> Response<Body> {
         _ => (StatusCode::INTERNAL_SERVER_ERROR, None),
     };
     let detail = match wait {
-        Some(secs) => format!("too many quote requests from this client: retry in {secs} s"),
+        Some(secs) => format!("too many requests from this client: retry in {secs} s"),
         None => "rate limiter failed".to_owned(),
     };
     let body = serde_json::to_vec(&ErrorResponse { code: ErrorCode::Unknown(0), detail }).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
+    response.extensions_mut().insert(crate::error::CashuCode(0));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(secs) = wait {

@@ -6,6 +6,9 @@ mod extract;
 pub mod health;
 pub mod info;
 pub mod limit;
+mod metrics;
+mod offline;
+pub(crate) use metrics::{serve as serve_metrics, track};
 
 use axum::Router;
 use axum::extract::OriginalUri;
@@ -18,7 +21,8 @@ use crate::error::ApiError;
 /// The routes under `/v1` (to be nested there). Unknown paths and methods get Cashu error bodies, so
 /// wallets never have to parse an HTML or empty error page.
 ///
-/// Quote creation is rate-limited per client when `quote_limit` is given ([`limit`]).
+/// Quote creation and `POST /v1/bank/pay` are rate-limited per client when `quote_rate_limit` is set
+/// ([`limit`]; two buckets per client, one for each).
 ///
 /// Every request's lists of inputs and outputs are counted before their points are decoded
 /// ([`extract::count_limits`]).
@@ -31,8 +35,16 @@ pub fn v1(state: AppState) -> Router<AppState> {
         Some(config) => quotes.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
         None => quotes,
     };
+    // The other unauthenticated write: paying a quote from an account costs a client only a signature
+    // check that fails. Same limit, a bucket of its own (a wallet pays each quote it creates).
+    let bank = Router::new().route("/bank/pay", post(cashu::bank_pay));
+    let bank = match quote_limit.and_then(limit::config) {
+        Some(config) => bank.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
+        None => bank,
+    };
     Router::new()
         .merge(quotes)
+        .merge(bank)
         .route("/info", get(info::get_info))
         .route("/keys", get(cashu::keys))
         .route("/keys/{keyset_id}", get(cashu::keyset_keys))
@@ -44,7 +56,16 @@ pub fn v1(state: AppState) -> Router<AppState> {
         .route("/mint/{method}", post(cashu::mint))
         .route("/melt/quote/{method}/{quote_id}", get(cashu::melt_quote_state))
         .route("/melt/{method}", post(cashu::melt))
-        .route("/bank/pay", post(cashu::bank_pay))
+        .route("/offline/keysets", get(offline::keysets))
+        .route("/offline/register", post(offline::register))
+        .route("/offline/bond", post(offline::bond))
+        .route("/offline/accounts/{account}", get(offline::account))
+        .route("/offline/accounts/{account}/withdrawals", get(offline::withdrawals))
+        .route("/offline/session", post(offline::session))
+        .route("/offline/withdraw", post(offline::withdraw))
+        .route("/offline/deposit", post(offline::deposit))
+        .route("/offline/evidence", get(offline::evidence))
+        .route("/offline/refund", post(offline::refund))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state, extract::count_limits))
@@ -57,6 +78,7 @@ pub fn admin(state: AppState) -> Router<AppState> {
         .route("/accounts/{id}", get(admin::show_account))
         .route("/accounts/{id}/credit", post(admin::credit_account))
         .route("/keysets/rotate", post(admin::rotate_keyset))
+        .route("/offline/prune", post(offline::prune))
         .fallback(not_found)
         .route_layer(axum::middleware::from_fn_with_state(state, admin::require_token))
 }

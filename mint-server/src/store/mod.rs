@@ -21,7 +21,9 @@
 //!   ([`MintStore::evict_cached_responses`], after the TTL the mint advertises). A swap's request key
 //!   ([`Commit::Swap`]) is stored on its spent rows, so it is there exactly when they are; a melt's
 //!   ([`Commit::MeltStart`]) on its pending rows, for whoever settles it.
-//! - `commit` returns only once its effects are durable. Once a sync to disk has failed, or a thread the
+//! - `commit` returns only once its effects are durable, except for the commits
+//!   [`Commit::may_answer_before_durable`] names (creating an unpaid quote): those return once applied
+//!   (visible to reads), durable with the next sync. Once a sync to disk has failed, or a thread the
 //!   store needs has died, every later `commit` fails with [`StoreError::Unavailable`] until restart, and
 //!   [`MintStore::health`] says why (`health.rs`).
 //! - Cached responses and signatures are read only from durable state: a read that finds a commit not yet
@@ -33,6 +35,7 @@
 //! backends.
 
 mod health;
+pub mod offline;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -79,6 +82,9 @@ pub enum StoreError {
     /// The database failed or returned something unreadable.
     #[error("database error: {0}")]
     Backend(String),
+    /// An offline commit's condition failed ([`offline::OfflineConflict`]); nothing was applied.
+    #[error("offline: {0}")]
+    Offline(offline::OfflineConflict),
     /// The store refuses writes until the process restarts (see [`Unhealthy`]).
     #[error("the store refuses writes: {0}")]
     Unavailable(String),
@@ -132,6 +138,8 @@ pub struct MintQuote {
     pub state: MintQuoteState,
     /// Unix time until which it can be paid.
     pub expiry: u64,
+    /// NUT-20: the key that must sign the mint request, if the quote was locked to one.
+    pub pubkey: Option<PublicKey>,
 }
 
 /// A melt quote as stored.
@@ -155,6 +163,8 @@ pub struct MeltQuote {
     pub expiry: u64,
     /// Proof of payment, once paid.
     pub payment_preimage: Option<String>,
+    /// NUT-08: the blank outputs and the most change they may carry (the mint's JSON), from `MeltStart`.
+    pub change_request: Option<String>,
 }
 
 /// A bank account.
@@ -243,6 +253,8 @@ pub enum Commit {
         /// NUT-19 key of the melt request, recorded on its pending rows: an instance that finishes the melt
         /// after the requesting one died caches the answer under it, for the identical retry.
         request: Option<[u8; 32]>,
+        /// NUT-08: the blank outputs and the most change (the mint's JSON), kept for whoever settles it.
+        change: Option<String>,
     },
     /// The melt was paid: its pending inputs become spent, quote `UNPAID | PENDING -> PAID` with the proof of
     /// payment, and the backend's internal settlement (a bank credit) and the cached response, if any.
@@ -257,6 +269,8 @@ pub enum Commit {
         credit: Option<AccountChange>,
         /// NUT-19 (none when a restarted mint finishes the melt).
         response: Option<CachedResponse>,
+        /// NUT-08: signatures of the blank outputs that return the overpaid fee reserve, with their `B'`.
+        change: Vec<(PublicKey, BlindSignature)>,
     },
     /// The melt's payment failed: its pending inputs are released (unspent again), quote
     /// `PENDING -> UNPAID`.
@@ -287,9 +301,25 @@ pub enum Commit {
     /// Add a keyset as the active one of its unit (whatever its `active` says); every other keyset of that
     /// unit becomes inactive in the same transaction.
     RotateKeyset(KeysetRecord),
+    /// An offline-coins request's effects (their own tables, `offline.rs`).
+    Offline(offline::OfflineCommit),
 }
 
 impl Commit {
+    /// Whether the commit may be answered before it is durable: creating a quote nobody has paid
+    /// (`CreateMintQuote` of an `UNPAID` quote, `CreateMeltQuote`). A crash may lose such a quote, and that
+    /// loses nothing: paying it is a later, durable commit that needs the quote (`PayMintQuote`,
+    /// `MeltStart`), so it fails cleanly with "quote not found", and a durable later commit makes every
+    /// earlier one durable too (SQLite syncs the log in order; PostgreSQL flushes its WAL in order). A quote
+    /// created `PAID` (fake bolt11) is money received: it waits for its sync like every other commit.
+    pub fn may_answer_before_durable(&self) -> bool {
+        match self {
+            Commit::CreateMintQuote(quote) => quote.state == MintQuoteState::Unpaid,
+            Commit::CreateMeltQuote(_) => true,
+            _ => false,
+        }
+    }
+
     /// The inputs this commit inserts into the spent set (a swap's, a starting melt's), with their `Y`.
     pub fn spends(&self) -> &[(PublicKey, Proof)] {
         match self {
@@ -334,6 +364,42 @@ pub struct AuditTotals {
     pub pending: Vec<KeysetTotal>,
     /// Every account.
     pub accounts: Vec<LedgerTotal>,
+}
+
+/// What the store measures of its own work, for `GET /metrics`: histograms that the store's threads
+/// observe and the mint's metrics registry exports (cloning shares them).
+#[derive(Debug, Clone)]
+pub struct StoreMetrics {
+    /// Commits per group-commit transaction (SQLite's writer).
+    pub batch_size: prometheus_client::metrics::histogram::Histogram,
+    /// Seconds per fsync of the write-ahead log (SQLite's syncer).
+    pub fsync_seconds: prometheus_client::metrics::histogram::Histogram,
+}
+
+impl Default for StoreMetrics {
+    fn default() -> Self {
+        use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+        StoreMetrics {
+            // 1 .. 128 (the largest batch).
+            batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 8)),
+            // 50 µs .. about 3.3 s.
+            fsync_seconds: Histogram::new(exponential_buckets(0.000_05, 2.0, 17)),
+        }
+    }
+}
+
+/// Value signed and value spent with one keyset, in its unit (`GET /metrics` shows the difference: the
+/// value outstanding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeysetTotals {
+    /// The keyset.
+    pub keyset_id: String,
+    /// Its unit.
+    pub unit: String,
+    /// Sum of the amounts of every signature issued with it.
+    pub signed: u64,
+    /// Sum of the amounts of its notes spent (`SPENT`; notes held `PENDING` by a melt count as outstanding).
+    pub spent: u64,
 }
 
 /// The state of a proof the mint has seen.
@@ -395,6 +461,9 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     async fn signatures(&self, blinded: &[PublicKey]) -> Result<Vec<(PublicKey, BlindSignature)>, StoreError>;
     /// The cached response for a request key.
     async fn cached_response(&self, key: &[u8; 32]) -> Result<Option<String>, StoreError>;
+    /// Delete unpaid quotes (mint quotes `UNPAID`, melt quotes `UNPAID`) whose expiry is before Unix time
+    /// `expired_before`; never a quote in any other state. Returns how many.
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError>;
     /// Delete cached responses stored before Unix time `created_before` (NUT-19's TTL has passed for them);
     /// returns how many.
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError>;
@@ -425,6 +494,18 @@ pub trait MintStore: Send + Sync + fmt::Debug {
     /// Totals of the signatures, the spent set and the bank ledger, read in one snapshot (one read
     /// transaction): what `mint-server audit` checks. Scans whole tables: an operator command, not a request.
     async fn audit_totals(&self) -> Result<AuditTotals, StoreError>;
+
+    /// Rows of an offline read (`offline.rs`), every column selected as text.
+    async fn offline_select(&self, sql: &str, args: &[offline::OfflineValue]) -> Result<Vec<Vec<String>>, StoreError>;
+
+    /// Value signed and spent per keyset (every keyset, oldest first). A full scan of the spent set and the
+    /// signatures: the mint calls it periodically, never per request.
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError>;
+
+    /// The store's own measurements, if it makes any (SQLite's group commit does).
+    fn metrics(&self) -> Option<StoreMetrics> {
+        None
+    }
 
     /// `Ok` while the store takes writes; once it does not, why (until restart). PostgreSQL's server
     /// enforces the rule itself (it stops after a failed fsync), so its store is always `Ok` here.

@@ -14,13 +14,14 @@ use shared::{BlindSignature, Proof, PublicKey};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Postgres, query::Query};
 
+use super::offline::{Expect, OfflineCommit, OfflineValue};
 use super::rows::{
     self, AccountRow, Effects, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofRow, ProofStateRow, SignatureRow,
     StoredSignatureRow,
 };
 use super::{
-    Account, AuditTotals, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError,
-    StoredProofState, unix_now,
+    Account, AuditTotals, Commit, CommitIntent, KeysetRecord, KeysetTotals, MeltQuote, MintQuote, MintStore,
+    StoreError, StoredProofState, unix_now,
 };
 
 /// A commit's rows: its spent-set rows, its signatures and its cached response, in one statement.
@@ -104,8 +105,13 @@ impl PostgresStore {
         effects: &Effects<'_>,
         inserts: Option<Query<'_, Postgres, PgArguments>>,
         now: i64,
+        lazy: bool,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
+        if lazy {
+            // Answered before the WAL flush (see `Commit::may_answer_before_durable`).
+            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+        }
         create(&mut tx, effects, now).await?;
         if let Some(transition) = effects.transition {
             let (sql, id, preimage) = transition.sql();
@@ -161,6 +167,46 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// An offline commit's statements (`store/offline.rs`) in one transaction; the first that fails its
+    /// condition rolls it back.
+    async fn commit_offline(&self, commit: &OfflineCommit, now: i64) -> Result<(), StoreError> {
+        let statements = commit.statements(now)?;
+        let mut tx = self.pool.begin().await?;
+        for statement in &statements {
+            let changed = match bind_offline(sqlx::query(statement.sql), &statement.args).execute(&mut *tx).await {
+                Ok(done) => done.rows_affected(),
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                    return Err(StoreError::Offline(statement.on_unique));
+                }
+                Err(error) => return Err(error.into()),
+            };
+            if let Expect::One(conflict) = statement.expect {
+                if changed != 1 {
+                    return Err(StoreError::Offline(conflict));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// `query` with offline values bound in order.
+fn bind_offline<'q>(
+    mut query: Query<'q, Postgres, PgArguments>,
+    args: &[OfflineValue],
+) -> Query<'q, Postgres, PgArguments> {
+    for value in args {
+        query = match value {
+            OfflineValue::Int(int) => query.bind(*int),
+            OfflineValue::Text(text) => query.bind(text.clone()),
+            OfflineValue::Bytes(bytes) => query.bind(bytes.clone()),
+        };
+    }
+    query
+}
+
 /// The rows a commit creates or flags: keysets, quotes, accounts.
 async fn create(tx: &mut sqlx::PgConnection, effects: &Effects<'_>, now: i64) -> Result<(), StoreError> {
     if let Some(keyset) = effects.rotate_keyset {
@@ -188,6 +234,7 @@ async fn create(tx: &mut sqlx::PgConnection, effects: &Effects<'_>, now: i64) ->
             .bind(state)
             .bind(rows::to_i64(quote.expiry)?)
             .bind(now)
+            .bind(quote.pubkey.map(|key| key.to_bytes().to_vec()))
             .execute(&mut *tx)
             .await;
         rows::unique_or(inserted, StoreError::Duplicate)?;
@@ -265,6 +312,9 @@ fn insert_rows<'q>(
 impl MintStore for PostgresStore {
     async fn commit(&self, commit: &Commit) -> Result<(), StoreError> {
         let now = unix_now();
+        if let Commit::Offline(offline) = commit {
+            return self.commit_offline(offline, now).await;
+        }
         let effects = Effects::of(commit)?;
         let proofs = rows::proof_rows(effects.spend)?;
         let signatures = rows::signature_rows(effects.signatures)?;
@@ -275,13 +325,19 @@ impl MintStore for PostgresStore {
                 Ok(_) => Ok(()),
                 Err(error) => Err(self.insert_failure(error, effects.spend).await),
             },
-            inserts => self.commit_in_transaction(&effects, inserts, now).await,
+            inserts => self.commit_in_transaction(&effects, inserts, now, commit.may_answer_before_durable()).await,
         }
     }
 
     /// Each commit is its own transaction: nothing to wait for.
     fn intend_commit(&self) -> CommitIntent {
         CommitIntent::default()
+    }
+
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError> {
+        let found: Vec<rows::KeysetTotalsRow> =
+            sqlx::query_as(rows::SELECT_KEYSET_TOTALS).fetch_all(&self.pool).await?;
+        found.into_iter().map(rows::keyset_totals).collect()
     }
 
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
@@ -317,6 +373,20 @@ impl MintStore for PostgresStore {
         let row: Option<(String,)> =
             sqlx::query_as(rows::SELECT_CACHED_RESPONSE).bind(&key[..]).fetch_optional(&self.pool).await?;
         Ok(row.map(|(response,)| response))
+    }
+
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for statement in [rows::DELETE_EXPIRED_MINT_QUOTES, rows::DELETE_EXPIRED_MELT_QUOTES] {
+            loop {
+                let slice = sqlx::query(statement).bind(expired_before).execute(&self.pool).await?.rows_affected();
+                deleted += slice;
+                if slice < rows::EVICT_SLICE {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
     }
 
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {
@@ -390,5 +460,11 @@ impl MintStore for PostgresStore {
         let ledger = sqlx::query_as(rows::AUDIT_LEDGER).fetch_all(&mut *transaction).await?;
         transaction.rollback().await?;
         rows::audit_totals(signed, spent, ledger)
+    }
+
+    async fn offline_select(&self, sql: &str, args: &[OfflineValue]) -> Result<Vec<Vec<String>>, StoreError> {
+        use sqlx::Row;
+        let found = bind_offline(sqlx::query(sql), args).fetch_all(&self.pool).await?;
+        found.iter().map(|row| (0..row.len()).map(|i| Ok(row.try_get::<String, _>(i)?)).collect()).collect()
     }
 }

@@ -44,22 +44,37 @@ pub(super) const EVICT_SLICE: u64 = 5000;
 pub(super) const EVICT_CACHED_RESPONSES: &str = "DELETE FROM response_cache WHERE key IN \
      (SELECT key FROM response_cache WHERE created_at < $1 LIMIT 5000)";
 
-/// Add a mint quote: id, method, unit, amount, request, state, expiry, created at.
+/// Delete up to [`EVICT_SLICE`] unpaid mint quotes whose expiry is before `$1`.
+pub(super) const DELETE_EXPIRED_MINT_QUOTES: &str = "DELETE FROM mint_quotes WHERE id IN \
+     (SELECT id FROM mint_quotes WHERE state = 'UNPAID' AND expiry < $1 LIMIT 5000)";
+/// Delete up to [`EVICT_SLICE`] unpaid melt quotes whose expiry is before `$1` (an unpaid melt quote holds no
+/// inputs: `MeltStart` makes it `PENDING`, `MeltRelease` deletes its pending inputs).
+pub(super) const DELETE_EXPIRED_MELT_QUOTES: &str = "DELETE FROM melt_quotes WHERE id IN \
+     (SELECT id FROM melt_quotes WHERE state = 'UNPAID' AND expiry < $1 LIMIT 5000)";
+
+/// Value signed and spent per keyset (id, unit, signed, spent), oldest keyset first; SQL both dialects take.
+pub(super) const SELECT_KEYSET_TOTALS: &str = "SELECT k.id, k.unit, \
+     CAST(COALESCE((SELECT SUM(b.amount) FROM blind_signatures b WHERE b.keyset_id = k.id), 0) AS BIGINT), \
+     CAST(COALESCE((SELECT SUM(p.amount) FROM proofs p WHERE p.keyset_id = k.id AND p.state = 'SPENT'), 0) AS BIGINT) \
+     FROM keysets k ORDER BY k.created_at, k.derivation_index";
+
+/// Add a mint quote: id, method, unit, amount, request, state, expiry, created at, NUT-20 pubkey.
 pub(super) const INSERT_MINT_QUOTE: &str = "INSERT INTO mint_quotes \
-     (id, method, unit, amount, request, state, expiry, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+     (id, method, unit, amount, request, state, expiry, created_at, pubkey) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// A mint quote by id, in [`MintQuoteRow`]'s order.
 pub(super) const SELECT_MINT_QUOTE: &str =
-    "SELECT id, method, unit, amount, request, state, expiry FROM mint_quotes WHERE id = $1";
+    "SELECT id, method, unit, amount, request, state, expiry, pubkey FROM mint_quotes WHERE id = $1";
 /// Add a melt quote: id, method, unit, amount, fee reserve, request, state, expiry, preimage, created at.
 pub(super) const INSERT_MELT_QUOTE: &str = "INSERT INTO melt_quotes \
      (id, method, unit, amount, fee_reserve, request, state, expiry, payment_preimage, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 /// A melt quote by id, in [`MeltQuoteRow`]'s order.
 pub(super) const SELECT_MELT_QUOTE: &str = "SELECT id, method, unit, amount, fee_reserve, request, state, expiry, \
-     payment_preimage FROM melt_quotes WHERE id = $1";
+     payment_preimage, change_request FROM melt_quotes WHERE id = $1";
 /// Melt quotes whose payment is in flight, oldest first, in [`MeltQuoteRow`]'s order.
 pub(super) const SELECT_PENDING_MELT_QUOTES: &str = "SELECT id, method, unit, amount, fee_reserve, request, \
-     state, expiry, payment_preimage FROM melt_quotes WHERE state = 'PENDING' ORDER BY created_at";
+     state, expiry, payment_preimage, change_request FROM melt_quotes WHERE state = 'PENDING' ORDER BY created_at";
 
 /// Take a melt quote's lease: lease until, holder, quote id, the state the quote must be in, now. One row
 /// changed means taken (the quote was in that state and its lease had expired).
@@ -130,8 +145,8 @@ pub(super) enum Transition<'a> {
     MintPaid(&'a str),
     /// Mint quote `PAID -> ISSUED`.
     MintIssued(&'a str),
-    /// Melt quote `UNPAID -> PENDING`.
-    MeltPending(&'a str),
+    /// Melt quote `UNPAID -> PENDING`, with its NUT-08 change request (empty text for none).
+    MeltPending(&'a str, &'a str),
     /// Melt quote `UNPAID | PENDING -> PAID`, with the proof of payment (empty text for none).
     MeltPaid(&'a str, &'a str),
     /// Melt quote `PENDING -> UNPAID`.
@@ -150,9 +165,11 @@ impl<'a> Transition<'a> {
             Transition::MintIssued(id) => {
                 ("UPDATE mint_quotes SET state = 'ISSUED' WHERE id = $1 AND state = 'PAID'", id, None)
             }
-            Transition::MeltPending(id) => {
-                ("UPDATE melt_quotes SET state = 'PENDING' WHERE id = $1 AND state = 'UNPAID'", id, None)
-            }
+            Transition::MeltPending(id, change) => (
+                "UPDATE melt_quotes SET state = 'PENDING', change_request = $1 WHERE id = $2 AND state = 'UNPAID'",
+                id,
+                Some(change),
+            ),
             Transition::MeltPaid(id, preimage) => (
                 "UPDATE melt_quotes SET state = 'PAID', payment_preimage = $1 \
                  WHERE id = $2 AND state IN ('UNPAID', 'PENDING')",
@@ -258,18 +275,19 @@ impl<'a> Effects<'a> {
                 ..none
             },
             Commit::CreateMeltQuote(quote) => Effects { new_melt_quote: Some(quote), ..none },
-            Commit::MeltStart { quote_id, inputs, request } => Effects {
-                transition: Some(Transition::MeltPending(quote_id)),
+            Commit::MeltStart { quote_id, inputs, change, request } => Effects {
+                transition: Some(Transition::MeltPending(quote_id, change.as_deref().unwrap_or(""))),
                 spend: inputs,
                 spend_state: PENDING,
                 quote_id: Some(quote_id),
                 request: request.as_ref(),
                 ..none
             },
-            Commit::MeltSettle { quote_id, inputs, preimage, credit, response } => Effects {
+            Commit::MeltSettle { quote_id, inputs, preimage, credit, response, change } => Effects {
                 transition: Some(Transition::MeltPaid(quote_id, preimage.as_deref().unwrap_or(""))),
                 settle: inputs,
                 quote_id: Some(quote_id),
+                signatures: change,
                 balance: credit.as_ref().map(Balance::of),
                 cache: response.as_ref(),
                 ..none
@@ -294,6 +312,8 @@ impl<'a> Effects<'a> {
                 Effects { block: Some((account_id.as_str(), *blocked)), ..none }
             }
             Commit::RotateKeyset(keyset) => Effects { rotate_keyset: Some(keyset), ..none },
+            // Applied by each backend from its own statements (`offline.rs`).
+            Commit::Offline(_) => none,
         })
     }
 
@@ -381,6 +401,15 @@ pub(super) fn signature_rows(signatures: &[(PublicKey, BlindSignature)]) -> Resu
 // ---------------------------------------------------------------------------------------------------------
 // Rows read
 
+/// A row of [`SELECT_KEYSET_TOTALS`].
+pub(super) type KeysetTotalsRow = (String, String, i64, i64);
+
+/// [`KeysetTotalsRow`] → [`KeysetTotals`](super::KeysetTotals).
+pub(super) fn keyset_totals(row: KeysetTotalsRow) -> Result<super::KeysetTotals, StoreError> {
+    let (keyset_id, unit, signed, spent) = row;
+    Ok(super::KeysetTotals { keyset_id, unit, signed: to_u64(signed)?, spent: to_u64(spent)? })
+}
+
 /// A row of [`SELECT_KEYSETS`].
 pub(super) type KeysetRow = (String, String, i64, i64, i64, Option<i64>, i64);
 /// A row of a signature read: `b, amount, keyset_id, c, dleq_e, dleq_s` (each backend selects by a list of
@@ -389,9 +418,9 @@ pub(super) type StoredSignatureRow = (Vec<u8>, i64, String, Vec<u8>, Vec<u8>, Ve
 /// A row of a spent-set read: `y, state, witness, request_key`.
 pub(super) type ProofStateRow = (Vec<u8>, String, Option<String>, Option<Vec<u8>>);
 /// A row of [`SELECT_MINT_QUOTE`].
-pub(super) type MintQuoteRow = (String, String, String, i64, String, String, i64);
+pub(super) type MintQuoteRow = (String, String, String, i64, String, String, i64, Option<Vec<u8>>);
 /// A row of [`SELECT_MELT_QUOTE`] and [`SELECT_PENDING_MELT_QUOTES`].
-pub(super) type MeltQuoteRow = (String, String, String, i64, i64, String, String, i64, Option<String>);
+pub(super) type MeltQuoteRow = (String, String, String, i64, i64, String, String, i64, Option<String>, Option<String>);
 /// A row of [`SELECT_ACCOUNT`].
 pub(super) type AccountRow = (String, Vec<u8>, String, i64, i64);
 
@@ -465,7 +494,7 @@ pub(super) fn proof_state(row: ProofStateRow) -> Result<StoredProofState, StoreE
 }
 
 pub(super) fn mint_quote(row: MintQuoteRow) -> Result<MintQuote, StoreError> {
-    let (id, method, unit, amount, request, state, expiry) = row;
+    let (id, method, unit, amount, request, state, expiry, pubkey) = row;
     Ok(MintQuote {
         id,
         method,
@@ -474,11 +503,12 @@ pub(super) fn mint_quote(row: MintQuoteRow) -> Result<MintQuote, StoreError> {
         request,
         state: parse_mint_quote_state(&state)?,
         expiry: to_u64(expiry)?,
+        pubkey: pubkey.map(|bytes| parse_point(&bytes, "mint quote pubkey")).transpose()?,
     })
 }
 
 pub(super) fn melt_quote(row: MeltQuoteRow) -> Result<MeltQuote, StoreError> {
-    let (id, method, unit, amount, fee_reserve, request, state, expiry, preimage) = row;
+    let (id, method, unit, amount, fee_reserve, request, state, expiry, preimage, change_request) = row;
     Ok(MeltQuote {
         id,
         method,
@@ -489,6 +519,7 @@ pub(super) fn melt_quote(row: MeltQuoteRow) -> Result<MeltQuote, StoreError> {
         state: parse_melt_quote_state(&state)?,
         expiry: to_u64(expiry)?,
         payment_preimage: preimage.filter(|p| !p.is_empty()),
+        change_request: change_request.filter(|c| !c.is_empty()),
     })
 }
 
@@ -614,6 +645,7 @@ mod tests {
             request: "bank:q".into(),
             state,
             expiry: 0,
+            pubkey: None,
         }
     }
 
@@ -624,7 +656,7 @@ mod tests {
         let effects = Effects::of(&swap).unwrap();
         assert!(effects.only_inserts());
         assert_eq!((effects.spend_state, effects.request), (SPENT, Some(&[1; 32])));
-        let start = Commit::MeltStart { quote_id: "m".into(), inputs: Vec::new(), request: None };
+        let start = Commit::MeltStart { quote_id: "m".into(), inputs: Vec::new(), change: None, request: None };
         let effects = Effects::of(&start).unwrap();
         assert!(!effects.only_inserts());
         assert_eq!((effects.spend_state, effects.quote_id), (PENDING, Some("m")));

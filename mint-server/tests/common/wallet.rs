@@ -55,12 +55,32 @@ impl TestMint {
         Self::serve_with_token(mint, token).await
     }
 
+    /// Serve a mint (fake bolt11 on) with this master secret and admin token.
+    pub async fn start_with_master(store: Arc<dyn MintStore>, master: Vec<u8>, token: Vec<u8>) -> TestMint {
+        let funding = FundingRegistry::standard(Arc::clone(&store), true);
+        let mint = Arc::new(Mint::new(store, master, MintSettings::default(), funding).await.unwrap());
+        Self::serve_with_token(mint, token).await
+    }
+
+    /// The `POST /v1/bank/pay` signature by `holder` paying the whole of `quote` (amount and unit as this
+    /// mint answered them) from `account` at this mint.
+    pub fn pay_signature(&self, holder: &SecretKey, quote: &MintQuoteBolt11Response, account: &str) -> String {
+        let payment = shared::nuts::bank::Payment {
+            mint: &self.mint.pubkey(),
+            quote: &quote.quote,
+            amount: quote.amount.unwrap(),
+            unit: quote.unit.as_ref().unwrap(),
+            account,
+        };
+        shared::nuts::bank::sign_payment(holder, &payment).unwrap()
+    }
+
     /// Serve an existing mint core.
     pub async fn serve(mint: Arc<Mint>) -> TestMint {
         Self::serve_with_token(mint, vec![0x55; 32]).await
     }
 
-    async fn serve_with_token(mint: Arc<Mint>, token: Vec<u8>) -> TestMint {
+    pub async fn serve_with_token(mint: Arc<Mint>, token: Vec<u8>) -> TestMint {
         let info = MintInfoSettings { name: "Test mint".into(), description: "integration tests".into() };
         let mut state = AppState::new(info, "/nonexistent-wallet", Arc::clone(&mint));
         state.admin_token = Arc::new(zeroize::Zeroizing::new(token));

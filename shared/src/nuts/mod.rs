@@ -14,6 +14,7 @@ pub mod nut06;
 pub mod nut07;
 pub mod nut09;
 pub mod nut19;
+pub mod nut20;
 
 pub use error::{ErrorCode, ErrorResponse};
 pub use method::PaymentMethod;

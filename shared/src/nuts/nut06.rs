@@ -56,6 +56,9 @@ pub struct Nuts {
     /// Cached responses.
     #[serde(rename = "19", default, skip_serializing_if = "Option::is_none")]
     pub nut19: Option<nut19::Settings>,
+    /// Signed mint quotes.
+    #[serde(rename = "20", default)]
+    pub nut20: SupportedSettings,
 }
 
 /// Response of `GET /v1/info`.

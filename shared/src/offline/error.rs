@@ -82,6 +82,9 @@ pub enum OfflineError {
     /// Two transcripts do not show a double spend: a different coin, or the same challenge.
     #[error("not a double spend: {0}")]
     NotADoubleSpend(&'static str),
+    /// A coin's ownership proof does not verify (refunds).
+    #[error("the ownership proof does not verify")]
+    InvalidOwnershipProof,
     /// The extracted identity does not own the coin (`A != s (I + g2)`).
     #[error("the extracted identity does not own the coin")]
     EvidenceMismatch,

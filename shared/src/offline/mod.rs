@@ -2,8 +2,8 @@
 //! spend of the same coin reveals the payer's identity. A second protocol beside Cashu's, with its own
 //! types: nothing here is a Cashu type, and an [`OfflineKeysetId`] is not a [`crate::Id`].
 //!
-//! Each module documents its equations and hash inputs; the public specification (`docs/offline-coins.md`,
-//! with frozen vectors) is not written yet. Modules, each importing only those before it:
+//! Each module documents its equations and hash inputs; the public specification is `docs/offline-coins.md`
+//! (frozen vectors: `tests/vectors/offline-v1.json`). Modules, each importing only those before it:
 //! - [`error`]: the error type, [`OfflineError`].
 //! - [`hash`]: `TH`, `Hq`, the versioned tags, keyed derivation of scalars.
 //! - [`generators`]: `g1`, `g2` by RFC 9380 hash-to-curve.
@@ -16,11 +16,16 @@
 //! - [`deposit`]: [`DepositTranscript`], signed by the payee.
 //! - [`evidence`]: identity extraction and [`DoubleSpendEvidence`].
 //! - [`receipt`]: [`DepositReceipt`], signed by the mint.
+//! - [`refund`]: [`OwnershipProof`], that a coin is bound to an account (refunds after the deadline).
+//! - [`auth`]: signed requests to the mint (account key, payee key), the mint's receipt key.
+//! - [`api`]: the JSON bodies of the mint's `/v1/offline` endpoints.
 //!
 //! Constant time wherever the user's secrets are involved (k256 scalar and point arithmetic); functions that
 //! only check public data say so with `_vartime`. No clock: callers pass times (Unix seconds).
 
 pub mod account;
+pub mod api;
+pub mod auth;
 pub mod coin;
 pub mod deposit;
 pub mod error;
@@ -30,6 +35,7 @@ pub mod hash;
 pub mod keyset;
 pub mod payment;
 pub mod receipt;
+pub mod refund;
 pub mod wire;
 pub mod withdrawal;
 
@@ -42,6 +48,7 @@ pub use generators::{Generators, generators};
 pub use keyset::{OfflineKeyset, OfflineKeysetId, OfflineMintKeyset};
 pub use payment::{Payment, PaymentRequest, SpentCoin};
 pub use receipt::{DepositOutcome, DepositReceipt};
+pub use refund::OwnershipProof;
 pub use wire::{HexBytes, PublicScalar};
 pub use withdrawal::{
     BlindedChallenge, CoinSecrets, MintSession, PendingWithdrawal, SessionResponse, SessionStart, WalletCoin,
@@ -138,5 +145,30 @@ mod tests {
         let (_, c3) = PendingWithdrawal::prepare(&identity, &world.mint.public, &start, other).unwrap();
         assert_ne!(c1, c3);
         assert_eq!(format!("{:?}", derive()), "CoinSecrets(..)");
+    }
+
+    #[test]
+    fn a_wallet_coin_is_rebuilt_from_its_derived_secrets_only() {
+        let world = world();
+        let identity = world.u1.identity().unwrap();
+        let (session, start) = MintSession::start(&world.mint, 8, &identity, SecretKey::random().unwrap()).unwrap();
+        let derive = |counter| CoinSecrets::derive(&[3u8; 64], &world.mint.public.id, counter, &start.a0, &start.b0);
+        let (pending, challenge) =
+            PendingWithdrawal::prepare(&identity, &world.mint.public, &start, derive(5).unwrap()).unwrap();
+        let coin = pending.finish(&session.respond(&challenge).unwrap()).unwrap();
+
+        let rebuilt = WalletCoin::from_secrets(coin.coin.clone(), &derive(5).unwrap(), &identity).unwrap();
+        let request = PaymentRequest::new(SecretKey::random().unwrap().public_key(), 1_500, 8).unwrap();
+        assert_eq!(rebuilt.respond(&world.u1, &request).unwrap(), coin.respond(&world.u1, &request).unwrap());
+        // Secrets of another counter, or another identity, do not open the coin.
+        assert_eq!(
+            WalletCoin::from_secrets(coin.coin.clone(), &derive(6).unwrap(), &identity).unwrap_err(),
+            OfflineError::InvalidCoin
+        );
+        let stranger = IdentitySecret::random().unwrap().identity().unwrap();
+        assert_eq!(
+            WalletCoin::from_secrets(coin.coin, &derive(5).unwrap(), &stranger).unwrap_err(),
+            OfflineError::InvalidCoin
+        );
     }
 }

@@ -259,6 +259,23 @@ impl WalletCoin {
     }
 }
 
+impl WalletCoin {
+    /// Rebuild a wallet coin from its public part and the secrets it was withdrawn with (a wallet that keeps
+    /// only the derivation inputs re-derives them with [`CoinSecrets::derive`]). Refused with
+    /// [`OfflineError::InvalidCoin`] unless `A == s (I + g2)` and `B == x1 g1 + x2 g2`: secrets that do not
+    /// open the coin would answer a payment wrongly.
+    pub fn from_secrets(coin: Coin, secrets: &CoinSecrets, identity: &PublicKey) -> Result<WalletCoin, OfflineError> {
+        let gens = generators()?;
+        let m = account_point(identity)?;
+        let a_point = m * secrets.s.as_scalar();
+        let b_point = gens.g1 * secrets.x1.as_scalar() + gens.g2 * secrets.x2.as_scalar();
+        if a_point != coin.a_point.to_projective() || b_point != coin.b_point.to_projective() {
+            return Err(OfflineError::InvalidCoin);
+        }
+        Ok(WalletCoin { coin, s: secrets.s.clone(), x1: secrets.x1.clone(), x2: secrets.x2.clone() })
+    }
+}
+
 impl fmt::Debug for WalletCoin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WalletCoin").field("coin", &self.coin).finish_non_exhaustive()

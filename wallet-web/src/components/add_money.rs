@@ -27,10 +27,13 @@ pub fn AddMoney() -> impl IntoView {
     let invoice = RwSignal::new(None::<QuoteView>);
     let status = RwSignal::new(Status::Idle);
 
-    // The account key is derived from the seed: load it once.
-    leptos::task::spawn_local(async move {
-        let key = async { ctx.wallet()?.account_pubkey().await }.await;
-        account_key.set(key.ok());
+    // The account key is derived from the seed and the mint's address: load it for the chosen mint.
+    Effect::new(move |_| {
+        let url = mint.get();
+        leptos::task::spawn_local(async move {
+            let key = if url.is_empty() { None } else { async { ctx.wallet()?.account_pubkey(&url).await }.await.ok() };
+            account_key.set(key);
+        });
     });
 
     let methods = move || {
@@ -202,7 +205,7 @@ fn AccountKey(key: RwSignal<Option<String>>) -> impl IntoView {
         <div class="account-key" id="account-key-hint">
             <p class="hint">
                 "No account yet? Give this key to the mint's operator. They open an account for it and tell you its "
-                "number. Only this wallet can spend from that account."
+                "number. Only this wallet can spend from that account. Each mint gets its own key."
             </p>
             {move || key.get().map(|text| view! {
                 <p class="mono key" data-testid="account-key">{text.clone()}</p>

@@ -1,4 +1,5 @@
-//! Pieces every screen uses: the status line of an operation, the copy button, the mint picker, the amount field.
+//! Pieces every screen uses: the status line of an operation, the copy button, the mint picker, the amount field,
+//! the passphrase typed twice.
 
 use leptos::prelude::*;
 
@@ -166,3 +167,40 @@ pub fn AmountField(
         </div>
     }
 }
+
+/// A new passphrase typed twice (password fields), with a hint: `first` and `repeat` hold what was typed
+/// ([`super::format::passphrase_choice`] reads them).
+#[component]
+pub fn PassphrasePair(
+    /// The first field.
+    first: RwSignal<String>,
+    /// The repeat field.
+    repeat: RwSignal<String>,
+    /// The first field's label, e.g. "Passphrase (optional)".
+    label: &'static str,
+    /// The id prefix of the fields.
+    id: &'static str,
+    /// What the hint under the fields says.
+    hint: &'static str,
+) -> impl IntoView {
+    let (first_id, repeat_id, hint_id) = (format!("{id}-first"), format!("{id}-repeat"), format!("{id}-hint"));
+    view! {
+        <div class="field">
+            <label for=first_id.clone()>{label}</label>
+            <input id=first_id class="input" type="password" autocomplete="new-password"
+                aria-describedby=hint_id.clone()
+                prop:value=move || first.get() on:input=move |ev| first.set(event_target_value(&ev)) />
+        </div>
+        <div class="field">
+            <label for=repeat_id.clone()>"Repeat the passphrase"</label>
+            <input id=repeat_id class="input" type="password" autocomplete="new-password"
+                prop:value=move || repeat.get() on:input=move |ev| repeat.set(event_target_value(&ev)) />
+            <p id=hint_id class="hint">{hint}</p>
+        </div>
+    }
+}
+
+/// What the passphrase fields of a new wallet explain.
+pub const NEW_PASSPHRASE_HINT: &str = "Optional. With a passphrase, your recovery words are stored encrypted in \
+    this browser and the wallet asks for it each time it opens. Without one (leave both empty) they are stored \
+    as they are. If you forget it, restore the wallet from your recovery words.";

@@ -52,6 +52,8 @@ pub enum Phase {
     Broken(String),
     /// No recovery words yet: create or restore.
     FirstRun,
+    /// The recovery words are sealed under a passphrase: ask for it ([`start`] follows).
+    Locked,
     /// Ready to use.
     Ready,
 }
@@ -177,6 +179,17 @@ pub(crate) async fn open(ctx: Ctx) {
             return;
         }
     }
+    match wallet.is_locked().await {
+        Ok(false) => start(ctx).await,
+        Ok(true) => ctx.phase.set(Phase::Locked),
+        Err(error) => ctx.phase.set(Phase::Broken(error.to_string())),
+    }
+}
+
+/// Once the wallet is open and unlocked: finishes what a reload or crash interrupted, adds the serving mint,
+/// loads the data, shows the wallet.
+pub(crate) async fn start(ctx: Ctx) {
+    let Ok(wallet) = ctx.wallet() else { return };
     ctx.phase.set(Phase::Opening("Checking for interrupted payments…".to_owned()));
     match wallet.recover().await {
         Ok(report) => {

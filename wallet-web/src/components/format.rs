@@ -153,6 +153,15 @@ pub fn method_label(method: &PaymentMethod) -> String {
     }
 }
 
+/// The passphrase chosen in a pair of fields ("passphrase", "repeat"): none when both are empty, refused
+/// when they differ. Typed exactly (no trimming: spaces count).
+pub fn passphrase_choice(first: &str, repeat: &str) -> Result<Option<String>, String> {
+    if first != repeat {
+        return Err("The two passphrases are not the same. Type the same passphrase twice.".to_owned());
+    }
+    Ok((!first.is_empty()).then(|| first.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -212,5 +221,14 @@ mod tests {
         assert_eq!(tidy_token("web+cashu://cashuAabc"), "cashuAabc");
         assert_eq!(plural(1, "note", "notes"), "1 note");
         assert_eq!(plural(1200, "note", "notes"), "1,200 notes");
+    }
+
+    #[test]
+    fn a_passphrase_is_typed_twice_and_empty_means_none() {
+        assert_eq!(passphrase_choice("", ""), Ok(None));
+        assert_eq!(passphrase_choice("open sesame", "open sesame"), Ok(Some("open sesame".to_owned())));
+        assert_eq!(passphrase_choice(" x", " x"), Ok(Some(" x".to_owned())));
+        assert!(passphrase_choice("open sesame", "open sesam").is_err());
+        assert!(passphrase_choice("x", "").is_err());
     }
 }

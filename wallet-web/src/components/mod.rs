@@ -2,9 +2,10 @@
 //! number formatting they share is plain logic in [`format`], testable without a browser.
 //!
 //! Screens: [`onboarding`] (create or restore), [`home`] (balance, mints), [`add_money`] (top up, withdraw),
-//! [`send`], [`receive`], [`activity`] (pending sends, history), [`settings`]. Shared pieces: [`context`]
+//! [`send`], [`receive`], [`activity`] (pending sends, history), [`settings`] (recovery words, passphrase,
+//! account key, mints), [`unlock`] (the passphrase of a sealed wallet). Shared pieces: [`context`]
 //! ([`context::Ctx`], [`context::Tab`]: what every screen shares; imports no screen), [`common`] (status line,
-//! copy button, mint picker), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
+//! copy button, mint picker, passphrase pair), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
 
 pub mod activity;
 pub mod add_money;
@@ -19,3 +20,4 @@ pub mod receive;
 pub mod scanner;
 pub mod send;
 pub mod settings;
+pub mod unlock;

@@ -1,14 +1,34 @@
 //! First run: create a wallet (recovery words shown once, then three of them re-entered) or restore one from
-//! its recovery words (looking for its money at each mint, with progress).
+//! its recovery words (looking for its money at each mint, with progress); either way with an optional
+//! passphrase that seals the words in this browser.
 
 use leptos::prelude::*;
 use shared::Amount;
 
 use super::browser::{focus_id, page_origin};
-use super::common::{Status, StatusLine};
+use super::common::{NEW_PASSPHRASE_HINT, PassphrasePair, Status, StatusLine};
 use super::context::Ctx;
-use super::format::{CONFIRM_POSITIONS, format_amount, mnemonic_words, short_url, tidy_mnemonic, wrong_confirmations};
-use crate::Wallet;
+use super::format::{
+    CONFIRM_POSITIONS, format_amount, mnemonic_words, passphrase_choice, short_url, tidy_mnemonic, wrong_confirmations,
+};
+use crate::{Wallet, WalletError};
+
+/// Stores the recovery words, sealed under `passphrase` when one was chosen.
+async fn store_words(ctx: Ctx, mnemonic: &str, passphrase: Option<String>) -> Result<(), WalletError> {
+    let wallet = ctx.wallet()?;
+    match passphrase {
+        Some(passphrase) => wallet.set_mnemonic_with_passphrase(mnemonic, &passphrase).await,
+        None => wallet.set_mnemonic(mnemonic).await,
+    }
+}
+
+/// What the page says while it stores the words.
+fn saving_text(passphrase: &Option<String>) -> String {
+    match passphrase {
+        Some(_) => "Encrypting your recovery words with your passphrase…".to_owned(),
+        None => "Saving your wallet…".to_owned(),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Step {
@@ -103,6 +123,7 @@ fn ConfirmWords(mnemonic: String, on_back: impl Fn() + 'static) -> impl IntoView
     let ctx = expect_context::<Ctx>();
     let answers: [RwSignal<String>; 3] = std::array::from_fn(|_| RwSignal::new(String::new()));
     let status = RwSignal::new(Status::Idle);
+    let (first, repeat) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let stored = StoredValue::new(mnemonic);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -116,14 +137,14 @@ fn ConfirmWords(mnemonic: String, on_back: impl Fn() + 'static) -> impl IntoView
             status.set(Status::Failed(format!("That does not match: check {list}. Go back to see the words again.")));
             return;
         }
-        status.set(Status::Working("Saving your wallet…".to_owned()));
+        let passphrase = match passphrase_choice(&first.get_untracked(), &repeat.get_untracked()) {
+            Ok(passphrase) => passphrase,
+            Err(reason) => return status.set(Status::Failed(reason)),
+        };
+        status.set(Status::Working(saving_text(&passphrase)));
         let mnemonic = stored.get_value();
         leptos::task::spawn_local(async move {
-            let saved = match ctx.wallet() {
-                Ok(wallet) => wallet.set_mnemonic(&mnemonic).await,
-                Err(error) => Err(error),
-            };
-            match saved {
+            match store_words(ctx, &mnemonic, passphrase).await {
                 Ok(()) => {
                     status.set(Status::Working("Connecting to your mint…".to_owned()));
                     ctx.finish_setup().await;
@@ -161,6 +182,7 @@ fn ConfirmWords(mnemonic: String, on_back: impl Fn() + 'static) -> impl IntoView
                         }
                     })
                     .collect_view()}
+                <PassphrasePair first repeat label="Passphrase (optional)" id="new-passphrase" hint=NEW_PASSPHRASE_HINT />
                 <StatusLine status />
                 <div class="actions">
                     <button type="button" class="button secondary" on:click=move |_| on_back()>"Show the words again"</button>
@@ -178,6 +200,7 @@ fn Restore(on_back: impl Fn() + 'static) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let words = RwSignal::new(String::new());
     let mints = RwSignal::new(page_origin().unwrap_or_default());
+    let (first, repeat) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let status = RwSignal::new(Status::Idle);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -202,13 +225,17 @@ fn Restore(on_back: impl Fn() + 'static) -> impl IntoView {
                 return;
             }
         };
-        status.set(Status::Working("Checking your recovery words…".to_owned()));
+        let passphrase = match passphrase_choice(&first.get_untracked(), &repeat.get_untracked()) {
+            Ok(passphrase) => passphrase,
+            Err(reason) => return status.set(Status::Failed(reason)),
+        };
+        status.set(Status::Working(saving_text(&passphrase)));
         leptos::task::spawn_local(async move {
             let wallet = match ctx.wallet() {
                 Ok(wallet) => wallet,
                 Err(error) => return status.set(Status::Failed(error.to_string())),
             };
-            if let Err(error) = wallet.set_mnemonic(&mnemonic).await {
+            if let Err(error) = store_words(ctx, &mnemonic, passphrase).await {
                 return status.set(Status::Failed(error.to_string()));
             }
             let mut total = Amount::ZERO;
@@ -275,6 +302,7 @@ fn Restore(on_back: impl Fn() + 'static) -> impl IntoView {
                     ></textarea>
                     <p id="restore-mints-hint" class="hint">"One address per line. The mint that served this page is filled in."</p>
                 </div>
+                <PassphrasePair first repeat label="Passphrase (optional)" id="restore-passphrase" hint=NEW_PASSPHRASE_HINT />
                 <StatusLine status testid="restore-status" />
                 <div class="actions">
                     <button type="button" class="button secondary" on:click=move |_| on_back()>"Back"</button>

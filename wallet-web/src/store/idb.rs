@@ -6,7 +6,9 @@
 //!
 //! Schema upgrades: the IndexedDB version is [`super::SCHEMA_VERSION`]; opening with a higher version makes
 //! IndexedDB create the missing object stores, and [`IdbStore::open`] then runs data migrations from the
-//! version recorded in `meta/schema_version` (none yet: version 1 is the first) and records the new one.
+//! version recorded in `meta/schema_version` and records the new one. Version 2 added the offline object
+//! stores (`offline_keysets`, `offline_coins`, `offline_payments`, `offline_requests`): new and empty, so
+//! no data moves.
 
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
@@ -64,7 +66,8 @@ impl IdbStore {
             Some(version) if version > SCHEMA_VERSION => Err(WalletError::Storage(format!(
                 "the wallet's data has schema version {version}, newer than this app ({SCHEMA_VERSION}); reload the page"
             ))),
-            // Version 1 is the first schema: nothing to migrate yet. Later versions add steps here.
+            // 1 -> 2 only added object stores, which IndexedDB created empty: no data to move. Later versions
+            // add steps here.
             _ => {
                 let mut batch = Batch::new();
                 batch.put(Table::Meta, SCHEMA_KEY, &SCHEMA_VERSION)?;

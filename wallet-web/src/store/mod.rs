@@ -19,7 +19,7 @@ pub use memory::MemoryStore;
 use crate::WalletError;
 
 /// The schema version this code writes. [`IdbStore::open`] upgrades older databases to it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The object stores (tables) of the wallet's database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,12 +38,31 @@ pub enum Table {
     Sends,
     /// History entries.
     History,
+    /// Offline keysets cached for use with no network (`offline::records`).
+    OfflineKeysets,
+    /// Offline coins, keyed by `enc(A)` (hex).
+    OfflineCoins,
+    /// Offline payments made (payer), each with the request it answers.
+    OfflinePayments,
+    /// Offline payment requests made (payee), with the payments received for them.
+    OfflineRequests,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 7] =
-        [Table::Meta, Table::Mints, Table::Notes, Table::Ops, Table::Counters, Table::Sends, Table::History];
+    pub const ALL: [Table; 11] = [
+        Table::Meta,
+        Table::Mints,
+        Table::Notes,
+        Table::Ops,
+        Table::Counters,
+        Table::Sends,
+        Table::History,
+        Table::OfflineKeysets,
+        Table::OfflineCoins,
+        Table::OfflinePayments,
+        Table::OfflineRequests,
+    ];
 
     /// The object store's name.
     pub fn name(self) -> &'static str {
@@ -55,6 +74,10 @@ impl Table {
             Table::Counters => "counters",
             Table::Sends => "sends",
             Table::History => "history",
+            Table::OfflineKeysets => "offline_keysets",
+            Table::OfflineCoins => "offline_coins",
+            Table::OfflinePayments => "offline_payments",
+            Table::OfflineRequests => "offline_requests",
         }
     }
 }

@@ -1,4 +1,5 @@
-//! What every operation works with: the store, the connector to mints, the clock and the seed ([`Engine`]), typed
+//! What every operation works with: the store, the connector to mints, the clock, the passphrase cipher and the
+//! seed ([`Engine`]), typed
 //! requests to a mint, and small helpers (ids, history entries, note selection inputs). Imports no
 //! operation module; every operation module imports this one.
 
@@ -9,13 +10,13 @@ use shared::derivation::WalletSeed;
 use shared::nuts::PaymentMethod;
 use shared::{Amount, Id};
 
-use super::records::{CASHU, MintRecord, NoteRecord, NoteState};
+use super::records::{CASHU, MintRecord, NoteRecord, NoteState, StoredWords};
 use super::select::Candidate;
 use super::views::{HistoryEntry, HistoryKind, HistoryStatus};
 use crate::WalletError;
 use crate::connector::MintConnector;
 use crate::mint_url::MintUrl;
-use crate::platform::Clock;
+use crate::platform::{Clock, PassphraseCipher};
 use crate::store::{Table, WalletStore, get_all_json, get_json};
 
 /// Outputs per `/v1/restore` request.
@@ -33,7 +34,7 @@ pub const MAX_TOKEN_NOTES: usize = 1000;
 /// BTC). Anything above is forged.
 pub const MAX_TOKEN_VALUE: u64 = 21_000_000 * 100_000_000;
 
-/// The meta record holding the mnemonic.
+/// The meta record holding the mnemonic (a [`StoredWords`]).
 pub(crate) const MNEMONIC_KEY: &str = "mnemonic";
 
 /// The state the operations share. The caller holds the wallet's locks while an operation runs.
@@ -44,7 +45,9 @@ pub(crate) struct Engine {
     pub(crate) connector: Rc<dyn MintConnector>,
     /// The clock (history entries, op records).
     clock: Rc<dyn Clock>,
-    /// The seed, once read.
+    /// Seals and opens the recovery words under a passphrase ([`super::vault`]).
+    pub(crate) cipher: Rc<dyn PassphraseCipher>,
+    /// The seed, once read or unlocked: the only place it lives when the words are sealed.
     seed: RefCell<Option<WalletSeed>>,
 }
 
@@ -137,19 +140,43 @@ pub(crate) fn positive(amount: Amount) -> Result<(), WalletError> {
 }
 
 impl Engine {
-    pub(crate) fn new(store: Rc<dyn WalletStore>, connector: Rc<dyn MintConnector>, clock: Rc<dyn Clock>) -> Self {
-        Engine { store, connector, clock, seed: RefCell::new(None) }
+    pub(crate) fn new(
+        store: Rc<dyn WalletStore>,
+        connector: Rc<dyn MintConnector>,
+        clock: Rc<dyn Clock>,
+        cipher: Rc<dyn PassphraseCipher>,
+    ) -> Self {
+        Engine { store, connector, clock, cipher, seed: RefCell::new(None) }
     }
 
+    /// The wallet's seed: from memory once read or unlocked, else from the stored phrase. Words sealed under
+    /// a passphrase and not unlocked yet: [`WalletError::Locked`].
     pub(crate) async fn seed(&self) -> Result<WalletSeed, WalletError> {
         if let Some(seed) = self.seed.borrow().as_ref() {
             return Ok(seed.clone());
         }
-        let phrase: String = get_json(&*self.store, Table::Meta, MNEMONIC_KEY).await?.ok_or(WalletError::NoSeed)?;
-        let mnemonic = shared::derivation::parse_mnemonic(&phrase).map_err(|_| WalletError::InvalidMnemonic)?;
+        match self.stored_words().await?.ok_or(WalletError::NoSeed)? {
+            StoredWords::Plain(phrase) => self.remember_seed(&phrase),
+            StoredWords::Sealed(_) => Err(WalletError::Locked),
+        }
+    }
+
+    /// The stored recovery words, as stored.
+    pub(crate) async fn stored_words(&self) -> Result<Option<StoredWords>, WalletError> {
+        get_json(&*self.store, Table::Meta, MNEMONIC_KEY).await
+    }
+
+    /// Parses `phrase`, keeps its seed in memory and returns it.
+    pub(crate) fn remember_seed(&self, phrase: &str) -> Result<WalletSeed, WalletError> {
+        let mnemonic = shared::derivation::parse_mnemonic(phrase).map_err(|_| WalletError::InvalidMnemonic)?;
         let seed = WalletSeed::from_mnemonic(&mnemonic);
         *self.seed.borrow_mut() = Some(seed.clone());
         Ok(seed)
+    }
+
+    /// Whether the seed is in memory (read or unlocked).
+    pub(crate) fn has_seed_in_memory(&self) -> bool {
+        self.seed.borrow().is_some()
     }
 
     pub(crate) async fn all_notes(&self) -> Result<Vec<NoteRecord>, WalletError> {

@@ -1,8 +1,8 @@
 //! Adding money: mint quotes (NUT-04, methods `bolt11` and `bank`), paying a `bank` quote from the user's
 //! account at the mint, and issuing the notes of a paid quote (journaled).
 
-use shared::nuts::bank::BankPayRequest;
-use shared::nuts::{MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
+use shared::nuts::bank::{BankPayRequest, Payment};
+use shared::nuts::{MintInfo, MintQuoteBolt11Request, MintQuoteBolt11Response, MintQuoteState, PaymentMethod};
 use shared::{Amount, CurrencyUnit, SecretKey};
 
 use super::engine::{Engine, max_denomination, mint_quote_path, mint_quote_state_path, positive, quote_key, to_json};
@@ -13,10 +13,38 @@ use crate::WalletError;
 use crate::mint_url::MintUrl;
 use crate::store::{Batch, Table, get_json};
 
-/// The secret key of the user's bank account at a mint, derived from the seed
-/// ([`shared::nuts::bank::account_secret_key`]).
-pub(crate) async fn account_key(engine: &Engine) -> Result<SecretKey, WalletError> {
-    Ok(shared::nuts::bank::account_secret_key(&engine.seed().await?)?)
+/// The prefix of the [`crate::store::Table::Meta`] key holding a mint's next NUT-20 quote key index (not
+/// [`super::engine::QUOTE_PREFIX`], which recovery reads as quote records).
+const QUOTE_LOCK_PREFIX: &str = "quote-lock-counter:";
+
+/// The secret key of the user's bank account at the mint at `mint`, derived from the seed and the mint's
+/// address ([`shared::nuts::bank::account_secret_key`]): one key per mint.
+pub(crate) async fn account_key(engine: &Engine, mint: &MintUrl) -> Result<SecretKey, WalletError> {
+    Ok(shared::nuts::bank::account_secret_key(&engine.seed().await?, mint.as_str())?)
+}
+
+/// The `POST /v1/bank/pay` body paying `quote` from `account`: signed by the account key at that mint over
+/// the mint's identity (`pubkey` of its `/v1/info`, fetched again when the stored info has none), the
+/// quote id, amount and unit, and the account ([`shared::nuts::bank::pay_message`]).
+async fn pay_request(engine: &Engine, quote: &QuoteRecord, account: &str) -> Result<BankPayRequest, WalletError> {
+    let record = engine.mint_record(quote.mint.as_str()).await?;
+    let identity = match record.info.pubkey {
+        Some(pubkey) => pubkey,
+        None => {
+            let info: MintInfo = engine.get_as(&record.url, "/v1/info").await?;
+            info.pubkey.ok_or_else(|| {
+                WalletError::Invalid(
+                    "This mint publishes no identity key (pubkey in /v1/info): it cannot be paid from an account."
+                        .into(),
+                )
+            })?
+        }
+    };
+    let key = account_key(engine, &record.url).await?;
+    let payment =
+        Payment { mint: &identity, quote: &quote.id, amount: quote.amount, unit: &CurrencyUnit::Sat, account };
+    let signature = shared::nuts::bank::sign_payment(&key, &payment)?;
+    Ok(BankPayRequest { quote: quote.id.clone(), account: account.to_owned(), signature })
 }
 
 /// Asks `mint` for a quote of `amount` by `method`, and remembers it.
@@ -31,14 +59,35 @@ pub(crate) async fn request_quote(
     }
     positive(amount)?;
     let record = engine.mint_record(mint).await?;
-    let request = MintQuoteBolt11Request { amount, unit: CurrencyUnit::Sat, description: None, pubkey: None };
+    // NUT-20: every quote is locked to a fresh seed-derived key; the index moves on before the request
+    // leaves, so no key is ever used for two quotes.
+    let counter_key = format!("{QUOTE_LOCK_PREFIX}{}", record.url);
+    let index: u32 = get_json(&*engine.store, Table::Meta, &counter_key).await?.unwrap_or(0);
+    let next = index.checked_add(1).ok_or_else(|| WalletError::Invalid("quote key counter overflow".into()))?;
+    let mut batch = Batch::new();
+    batch.put(Table::Meta, counter_key, &next)?;
+    engine.store.commit(batch).await?;
+    let lock_key = shared::nuts::nut20::quote_secret_key(&engine.seed().await?, record.url.as_str(), index)?;
+    let request = MintQuoteBolt11Request {
+        amount,
+        unit: CurrencyUnit::Sat,
+        description: None,
+        pubkey: Some(lock_key.public_key()),
+    };
     let quote: MintQuoteBolt11Response = engine.post_as(&record.url, &mint_quote_path(method), &request).await?;
+    // A mint without NUT-20 ignores the key (and answers none): its quote is not locked.
+    let lock = match quote.pubkey {
+        Some(pubkey) if pubkey == lock_key.public_key() => Some(index),
+        None => None,
+        Some(_) => return Err(WalletError::Invalid("The mint locked the quote to a key that is not ours.".into())),
+    };
     let stored = QuoteRecord {
         id: quote.quote.clone(),
         method: method.clone(),
         mint: record.url.clone(),
         amount,
         issued: false,
+        lock,
     };
     let mut batch = Batch::new();
     batch.put(Table::Meta, quote_key(&record.url, &quote.quote), &stored)?;
@@ -73,9 +122,7 @@ pub(crate) async fn pay_from_account(
     account: &str,
 ) -> Result<(), WalletError> {
     let quote = quote_record(engine, mint, quote_id).await?;
-    let key = account_key(engine).await?;
-    let signature = shared::nuts::bank::sign_payment(&key, &quote.id)?;
-    let request = BankPayRequest { quote: quote.id.clone(), account: account.to_owned(), signature };
+    let request = pay_request(engine, &quote, account).await?;
     let _: MintQuoteBolt11Response = engine.post_as(&quote.mint, "/v1/bank/pay", &request).await?;
     Ok(())
 }
@@ -99,9 +146,7 @@ pub(crate) async fn pay_and_mint(
     if quote.method != PaymentMethod::Bank {
         return Err(WalletError::Invalid("Only a bank quote is paid from an account.".into()));
     }
-    let key = account_key(engine).await?;
-    let signature = shared::nuts::bank::sign_payment(&key, &quote.id)?;
-    let pay = BankPayRequest { quote: quote.id.clone(), account: account.to_owned(), signature };
+    let pay = pay_request(engine, &quote, account).await?;
     issue(engine, &quote, Some(to_json(&pay)?)).await
 }
 
@@ -138,6 +183,10 @@ async fn forget(engine: &Engine, quote: &QuoteRecord) -> Result<(), WalletError>
 /// The journaled mint op of `quote`, paying it first with the `pay` body when given.
 async fn issue(engine: &Engine, quote: &QuoteRecord, pay: Option<String>) -> Result<Amount, WalletError> {
     let record = engine.mint_record(quote.mint.as_str()).await?;
+    let lock = match quote.lock {
+        Some(index) => Some(shared::nuts::nut20::quote_secret_key(&engine.seed().await?, record.url.as_str(), index)?),
+        None => None,
+    };
     let max = max_denomination(&record)?;
     let amounts: Vec<(Amount, Destination)> =
         quote.amount.split_with_max(max)?.into_iter().map(|a| (a, Destination::Keep)).collect();
@@ -145,7 +194,7 @@ async fn issue(engine: &Engine, quote: &QuoteRecord, pay: Option<String>) -> Res
     let swap = Swap {
         kind: OpKind::Mint,
         mint: &record,
-        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone(), pay },
+        funding: Funding::Mint { method: quote.method.clone(), quote: quote.id.clone(), pay, lock },
         outputs: &amounts,
         send_id: None,
         memo: None,

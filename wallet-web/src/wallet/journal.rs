@@ -19,7 +19,7 @@ use shared::nuts::{
     MintQuoteBolt11Response, MintQuoteState, MintRequest, PaymentMethod, RestoreRequest, RestoreResponse, State,
     SwapRequest, SwapResponse,
 };
-use shared::{Amount, CurrencyUnit, Proof, PublicKey, Token};
+use shared::{Amount, CurrencyUnit, Proof, PublicKey, SecretKey, Token};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
 use super::engine::{
@@ -85,6 +85,8 @@ pub(crate) enum Funding<'a> {
         quote: String,
         /// The `POST /v1/bank/pay` body that pays it first, in the same op.
         pay: Option<String>,
+        /// NUT-20: the key the quote is locked to; the journaled body carries its signature.
+        lock: Option<SecretKey>,
     },
 }
 
@@ -124,8 +126,12 @@ impl Swap<'_> {
         let outputs = build_outputs(&seed, keyset.id, first, self.outputs)?;
         let messages = blinded_messages(&outputs);
         let (path, body, own, quote, pay) = match self.funding {
-            Funding::Mint { method, quote, pay } => {
-                let body = to_json(&MintRequest { quote: quote.clone(), outputs: messages, signature: None })?;
+            Funding::Mint { method, quote, pay, lock } => {
+                let mut request = MintRequest { quote: quote.clone(), outputs: messages, signature: None };
+                if let Some(key) = lock {
+                    request.signature = Some(shared::nuts::nut20::sign_mint_request(&key, &request)?);
+                }
+                let body = to_json(&request)?;
                 (mint_path(&method), body, &[][..], Some(quote), pay)
             }
             Funding::Swap { own, foreign } => {

@@ -3,8 +3,9 @@
 //!
 //! One module per operation, each a set of functions over the shared [`engine::Engine`] (store, connector,
 //! seed): [`mints`], [`issue`] (mint quotes and minting), [`send`], [`receive`], [`reclaim`], [`melt`],
-//! [`restore`], [`recover`]; the journal and the swap they share in [`journal`]. This file holds [`Wallet`],
-//! which takes the locks and calls them; no child imports it.
+//! [`restore`], [`recover`]; the journal and the swap they share in [`journal`]; the recovery words at rest,
+//! optionally sealed under a passphrase, in [`vault`]. This file holds [`Wallet`], which takes the locks and
+//! calls them; no child imports it.
 
 use std::rc::Rc;
 
@@ -14,7 +15,7 @@ use shared::nuts::PaymentMethod;
 use crate::WalletError;
 use crate::connector::MintConnector;
 use crate::platform::{Platform, TabGuard, TabLock};
-use crate::store::{Batch, Table, WalletStore, get_all_json, get_json};
+use crate::store::{Batch, Table, WalletStore, get_all_json};
 
 pub mod crypto;
 mod engine;
@@ -22,6 +23,7 @@ mod issue;
 mod journal;
 mod melt;
 mod mints;
+mod offline;
 mod receive;
 mod reclaim;
 pub mod records;
@@ -29,11 +31,14 @@ mod recover;
 mod restore;
 pub mod select;
 mod send;
+mod vault;
 mod views;
 
 use engine::{Engine, MNEMONIC_KEY};
 pub use engine::{MAX_OUTPUTS_PER_OP, MAX_TOKEN_NOTES, MAX_TOKEN_VALUE, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
+pub use offline::PAYABLE_RANGES;
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
+pub use vault::WordsAtRest;
 pub use views::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
     RecoveryReport, SendView, TokenPreview,
@@ -86,7 +91,7 @@ impl Wallet {
         let lock_name = format!("chaumian-wallet-lock:{}", store.name());
         Ok(Wallet {
             inner: Rc::new(Inner {
-                engine: Engine::new(store, connector, platform.clock),
+                engine: Engine::new(store, connector, platform.clock, platform.cipher),
                 tab_lock: platform.lock,
                 lock_name,
                 mutex: futures::lock::Mutex::new(()),
@@ -112,27 +117,89 @@ impl Wallet {
         Ok(shared::derivation::generate_mnemonic()?.to_string())
     }
 
-    /// Stores the seed of `mnemonic` (validated). Fails if a seed exists already.
+    /// Stores the seed of `mnemonic` (validated) as the phrase itself (the default: no passphrase). Fails if
+    /// a seed exists already.
     pub async fn set_mnemonic(&self, mnemonic: &str) -> Result<(), WalletError> {
+        self.store_mnemonic(mnemonic, None).await
+    }
+
+    /// Stores `mnemonic` (validated) sealed under `passphrase` (see [`Wallet::unlock`]); this page stays
+    /// unlocked. Fails if a seed exists already.
+    pub async fn set_mnemonic_with_passphrase(&self, mnemonic: &str, passphrase: &str) -> Result<(), WalletError> {
+        self.store_mnemonic(mnemonic, Some(passphrase)).await
+    }
+
+    async fn store_mnemonic(&self, mnemonic: &str, passphrase: Option<&str>) -> Result<(), WalletError> {
         let parsed = shared::derivation::parse_mnemonic(mnemonic).map_err(|_| WalletError::InvalidMnemonic)?;
+        if let Some(passphrase) = passphrase {
+            vault::check_passphrase(passphrase)?;
+        }
         let _held = self.exclusive().await?;
         if self.has_seed().await? {
             return Err(WalletError::SeedExists);
         }
+        let phrase = zeroize::Zeroizing::new(parsed.to_string());
+        let record = vault::record_for_new(&self.inner.engine, &phrase, passphrase).await?;
         let mut batch = Batch::new();
-        batch.put(Table::Meta, MNEMONIC_KEY, &parsed.to_string())?;
+        batch.put(Table::Meta, MNEMONIC_KEY, &record)?;
         self.inner.engine.store.commit(batch).await
     }
 
-    /// The stored mnemonic, for a "show recovery words" screen.
+    /// The stored mnemonic, for a "show recovery words" screen. Words sealed under a passphrase:
+    /// [`WalletError::PassphraseRequired`] (see [`Wallet::mnemonic_with_passphrase`]).
     pub async fn mnemonic(&self) -> Result<String, WalletError> {
-        get_json::<String>(&*self.inner.engine.store, Table::Meta, MNEMONIC_KEY).await?.ok_or(WalletError::NoSeed)
+        Ok(vault::reveal(&self.inner.engine, None).await?.to_string())
+    }
+
+    /// The stored mnemonic, opened with `passphrase` when sealed ([`WalletError::WrongPassphrase`] if it is
+    /// not the one).
+    pub async fn mnemonic_with_passphrase(&self, passphrase: &str) -> Result<String, WalletError> {
+        Ok(vault::reveal(&self.inner.engine, Some(passphrase)).await?.to_string())
+    }
+
+    /// How the recovery words are kept in this browser: absent, as text, or sealed under a passphrase.
+    pub async fn words_at_rest(&self) -> Result<WordsAtRest, WalletError> {
+        vault::at_rest(&self.inner.engine).await
+    }
+
+    /// Whether the words are sealed and this page has not unlocked them: every operation that needs the
+    /// seed answers [`WalletError::Locked`] until [`Wallet::unlock`].
+    pub async fn is_locked(&self) -> Result<bool, WalletError> {
+        Ok(!self.inner.engine.has_seed_in_memory() && self.words_at_rest().await? == WordsAtRest::Sealed)
+    }
+
+    /// Opens the sealed words with `passphrase` and keeps the seed in this page's memory (never stored). A
+    /// wrong passphrase is [`WalletError::WrongPassphrase`]; nothing is written either way.
+    pub async fn unlock(&self, passphrase: &str) -> Result<(), WalletError> {
+        vault::unlock(&self.inner.engine, passphrase).await
+    }
+
+    /// Seals the recovery words, stored as text until now, under `passphrase`.
+    pub async fn set_passphrase(&self, passphrase: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        vault::change(&self.inner.engine, None, Some(passphrase)).await
+    }
+
+    /// Seals the recovery words under `new` instead of `current` (fresh salt and IV).
+    pub async fn change_passphrase(&self, current: &str, new: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        vault::change(&self.inner.engine, Some(current), Some(new)).await
+    }
+
+    /// Stores the recovery words as text again, after `current` opened them.
+    pub async fn remove_passphrase(&self, current: &str) -> Result<(), WalletError> {
+        let _held = self.exclusive().await?;
+        vault::change(&self.inner.engine, Some(current), None).await
     }
 
     /// Finishes or rolls back every journaled operation (after a crash or reload). Operations whose mint is
     /// unreachable stay pending and are counted; nothing is lost.
     pub async fn recover(&self) -> Result<RecoveryReport, WalletError> {
         let _held = self.exclusive().await?;
+        // Re-driving an op may need the seed (a restore, a rolled-back op's outputs): a locked wallet waits.
+        if self.is_locked().await? {
+            return Err(WalletError::Locked);
+        }
         recover::recover(&self.inner.engine).await
     }
 
@@ -194,11 +261,12 @@ impl Wallet {
         issue::pay_and_mint(&self.inner.engine, mint, quote_id, account_id).await
     }
 
-    /// The seed-derived account public key (hex, SEC1 compressed) that the mint's operator registers:
-    /// `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v1")` is its secret key
-    /// ([`shared::nuts::bank::account_secret_key`]).
-    pub async fn account_pubkey(&self) -> Result<String, WalletError> {
-        Ok(issue::account_key(&self.inner.engine).await?.public_key().to_hex())
+    /// The seed-derived account public key (hex, SEC1 compressed) at the mint at `mint`, which that mint's
+    /// operator registers: `HMAC-SHA256(seed, "chaumian-cash/bank/account-key/v2" || 0x00 || mint URL)` is its
+    /// secret key ([`shared::nuts::bank::account_secret_key`]), one key per mint address.
+    pub async fn account_pubkey(&self, mint: &str) -> Result<String, WalletError> {
+        let url = crate::mint_url::MintUrl::parse(mint)?;
+        Ok(issue::account_key(&self.inner.engine, &url).await?.public_key().to_hex())
     }
 
     /// The quote's state at the mint.
@@ -289,6 +357,86 @@ impl Wallet {
     pub async fn restore(&self, mint: &str) -> Result<Amount, WalletError> {
         let _held = self.exclusive().await?;
         restore::restore(&self.inner.engine, mint).await
+    }
+
+    /// Caches a mint's offline keysets for payments with no network (ids checked against their content).
+    pub async fn store_offline_keysets(
+        &self,
+        mint: &str,
+        keysets: Vec<shared::offline::OfflineKeyset>,
+    ) -> Result<(), WalletError> {
+        let mint = crate::MintUrl::parse(mint)?;
+        let _held = self.exclusive().await?;
+        offline::store_keysets(&self.inner.engine, mint.as_str(), keysets).await
+    }
+
+    /// Takes withdrawn offline coins in (the seam the withdrawal calls): each must check against its cached
+    /// keyset and open with secrets derived from this wallet's seed. Returns the value added.
+    pub async fn add_offline_coins(
+        &self,
+        mint: &str,
+        coins: Vec<crate::offline::records::WithdrawnCoin>,
+    ) -> Result<u64, WalletError> {
+        let mint = crate::MintUrl::parse(mint)?;
+        let _held = self.exclusive().await?;
+        offline::add_coins(&self.inner.engine, mint.as_str(), coins, crate::offline::records::CoinOrigin::Withdrawn)
+            .await
+    }
+
+    /// The offline balance (apart from [`Wallet::balance`]), the amounts it pays exactly, per keyset its
+    /// expiry.
+    pub async fn offline_balance(&self) -> Result<crate::offline::records::OfflineBalanceView, WalletError> {
+        offline::balance(&self.inner.engine).await
+    }
+
+    /// This wallet's offline identity `I` (hex), derived from the recovery words.
+    pub async fn offline_identity(&self) -> Result<String, WalletError> {
+        offline::identity_hex(&self.inner.engine).await
+    }
+
+    /// Reads a payment request's text without changing anything (the pay screen's preview).
+    pub fn read_offline_request(text: &str) -> Result<shared::offline::PaymentRequest, WalletError> {
+        offline::read_request(text)
+    }
+
+    /// Pays an offline payment request with exact coins. The coins are recorded as spent to this request
+    /// before the payment is returned; the same request again returns the same payment, and no coin ever
+    /// answers a second request (across tabs too: the wallet's locks).
+    pub async fn pay_offline(
+        &self,
+        request_text: &str,
+    ) -> Result<crate::offline::records::OfflinePaymentView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline::pay(&self.inner.engine, request_text).await
+    }
+
+    /// Offline payments made, newest first (each can be shown again).
+    pub async fn offline_payments(&self) -> Result<Vec<crate::offline::records::OfflinePaymentView>, WalletError> {
+        offline::payments(&self.inner.engine).await
+    }
+
+    /// A new offline payment request for `amount` (this wallet is the payee).
+    pub async fn request_offline(
+        &self,
+        amount: u64,
+    ) -> Result<crate::offline::records::OfflineRequestView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline::create_request(&self.inner.engine, amount).await
+    }
+
+    /// Verifies a payment for one of this wallet's requests against the cached keysets (no network) and
+    /// stores it to deposit later.
+    pub async fn receive_offline(
+        &self,
+        payment_text: &str,
+    ) -> Result<crate::offline::records::OfflineRequestView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline::receive(&self.inner.engine, payment_text).await
+    }
+
+    /// Offline requests made, newest first; received ones wait for their deposit.
+    pub async fn offline_requests(&self) -> Result<Vec<crate::offline::records::OfflineRequestView>, WalletError> {
+        offline::requests(&self.inner.engine).await
     }
 
     /// The history, newest first.

@@ -229,4 +229,63 @@ pub struct QuoteRecord {
     /// Whether this wallet has its notes (recovery no longer looks at it).
     #[serde(default)]
     pub issued: bool,
+    /// NUT-20: the index of the seed-derived key the quote is locked to
+    /// ([`shared::nuts::nut20::quote_secret_key`]); `None` for a quote the mint did not lock (or from before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<u32>,
+}
+
+/// The recovery words as stored (table `meta`, key `mnemonic`): the BIP-39 phrase as text (the default), or
+/// sealed under a passphrase. JSON: a string, or a [`SealedWords`] object. `Debug` hides the phrase.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StoredWords {
+    /// The phrase itself.
+    Plain(String),
+    /// The phrase, encrypted.
+    Sealed(SealedWords),
+}
+
+impl std::fmt::Debug for StoredWords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredWords::Plain(_) => f.write_str("Plain(..)"),
+            StoredWords::Sealed(sealed) => f.debug_tuple("Sealed").field(sealed).finish(),
+        }
+    }
+}
+
+/// The recovery words sealed under a passphrase: AES-256-GCM (`cipher`) under a key derived by
+/// PBKDF2-HMAC-SHA256 (`kdf`) from the passphrase; the additional data is
+/// `chaumian-wallet/recovery-words/v1`. Byte strings are lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedWords {
+    /// The format's version: 1.
+    pub version: u32,
+    /// How the key comes from the passphrase.
+    pub kdf: KdfRecord,
+    /// How the phrase is encrypted.
+    pub cipher: CipherRecord,
+    /// The phrase's UTF-8 bytes encrypted, followed by the 16-byte tag.
+    pub ciphertext: String,
+}
+
+/// The key derivation of [`SealedWords`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfRecord {
+    /// `PBKDF2-HMAC-SHA256`.
+    pub name: String,
+    /// PBKDF2's iteration count.
+    pub iterations: u32,
+    /// The 16-byte random salt.
+    pub salt: String,
+}
+
+/// The cipher of [`SealedWords`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CipherRecord {
+    /// `AES-256-GCM`.
+    pub name: String,
+    /// The 12-byte random IV.
+    pub iv: String,
 }

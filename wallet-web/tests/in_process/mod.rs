@@ -29,12 +29,13 @@ pub const MINT: &str = "http://mint.test";
 pub const FEE_MINT: &str = "http://fee-mint.test";
 
 /// The mint's state on a fresh SQLite database in `dir`: fake bolt11 (quotes paid at once), input fee
-/// `input_fee_ppk`. The one function that builds a mint: adapt it when `Mint::new` changes.
-pub async fn mint_state(dir: &Path, input_fee_ppk: u64) -> AppState {
+/// `input_fee_ppk`, master secret `master` (so its identity key). The one function that builds a mint:
+/// adapt it when `Mint::new` changes.
+pub async fn mint_state(dir: &Path, input_fee_ppk: u64, master: [u8; 32]) -> AppState {
     let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
     let settings = MintSettings { input_fee_ppk, ..MintSettings::default() };
     let funding = FundingRegistry::standard(Arc::clone(&store), true);
-    let mint = Arc::new(Mint::new(store, vec![7; 32], settings, funding).await.unwrap());
+    let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await.unwrap());
     let info = MintInfoSettings { name: "In-process mint".into(), description: "for the wallet's tests".into() };
     AppState::new(info, dir.join("wallet"), mint).with_admin_token(ADMIN_TOKEN.to_vec())
 }
@@ -49,13 +50,13 @@ pub struct Mints {
 }
 
 impl Mints {
-    /// [`MINT`] and [`FEE_MINT`], each on a fresh database.
+    /// [`MINT`] and [`FEE_MINT`], each on a fresh database, with their own master secrets (so identities).
     pub async fn start() -> Rc<Mints> {
         let mut routers = HashMap::new();
         let mut dirs = Vec::new();
-        for (url, fee) in [(MINT, 0), (FEE_MINT, 500)] {
+        for (url, fee, master) in [(MINT, 0, [7; 32]), (FEE_MINT, 500, [8; 32])] {
             let dir = tempfile::tempdir().unwrap();
-            routers.insert(url.to_owned(), mint_server::app(mint_state(dir.path(), fee).await));
+            routers.insert(url.to_owned(), mint_server::app(mint_state(dir.path(), fee, master).await));
             dirs.push(dir);
         }
         Rc::new(Mints { routers, _dirs: dirs })

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use shared::PublicKey;
 
+use crate::store::offline::{Expect, OfflineCommit, OfflineValue};
 use crate::store::rows::{self, Effects, proof_rows, signature_rows};
 use crate::store::{Commit, StoreError, StoredProofState};
 
@@ -55,6 +56,9 @@ pub(super) fn rows_written(commit: &Commit) -> usize {
 /// Apply one request's commit inside the open transaction (the caller rolls it back, or back to its
 /// savepoint, if this fails).
 pub(super) fn apply(connection: &Connection, commit: &Commit, now: i64) -> Result<(), StoreError> {
+    if let Commit::Offline(offline) = commit {
+        return apply_offline(connection, offline, now);
+    }
     let effects = Effects::of(commit)?;
     create(connection, &effects, now)?;
 
@@ -157,6 +161,29 @@ pub(super) fn apply(connection: &Connection, commit: &Commit, now: i64) -> Resul
     Ok(())
 }
 
+/// An offline commit's statements (`store/offline.rs`), in order; the first that fails its condition fails
+/// the commit (the caller rolls back).
+fn apply_offline(connection: &Connection, commit: &OfflineCommit, now: i64) -> Result<(), StoreError> {
+    for statement in commit.statements(now)? {
+        let values = statement.args.iter().map(|value| match value {
+            OfflineValue::Int(int) => rusqlite::types::Value::Integer(*int),
+            OfflineValue::Text(text) => rusqlite::types::Value::Text(text.clone()),
+            OfflineValue::Bytes(bytes) => rusqlite::types::Value::Blob(bytes.clone()),
+        });
+        let changed = match connection.prepare_cached(statement.sql)?.execute(rusqlite::params_from_iter(values)) {
+            Ok(changed) => changed,
+            Err(error) if is_unique_violation(&error) => return Err(StoreError::Offline(statement.on_unique)),
+            Err(error) => return Err(error.into()),
+        };
+        if let Expect::One(conflict) = statement.expect {
+            if changed != 1 {
+                return Err(StoreError::Offline(conflict));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The rows a commit creates or flags: keysets, quotes, accounts.
 fn create(connection: &Connection, effects: &Effects<'_>, now: i64) -> Result<(), StoreError> {
     if let Some(keyset) = effects.rotate_keyset {
@@ -182,7 +209,8 @@ fn create(connection: &Connection, effects: &Effects<'_>, now: i64) -> Result<()
             quote.request,
             state,
             rows::to_i64(quote.expiry)?,
-            now
+            now,
+            quote.pubkey.map(|key| key.to_bytes().to_vec())
         ]);
         unique_or(inserted, || StoreError::Duplicate)?;
     }

@@ -13,10 +13,11 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::FaultInjection;
 use super::writer::Writer;
+use crate::store::offline::OfflineValue;
 use crate::store::rows::{self, AccountRow, KeysetRow, MeltQuoteRow, MintQuoteRow, ProofStateRow, StoredSignatureRow};
 use crate::store::{
-    Account, AuditTotals, Commit, CommitIntent, KeysetRecord, MeltQuote, MintQuote, MintStore, StoreError,
-    StoredProofState, Unhealthy,
+    Account, AuditTotals, Commit, CommitIntent, KeysetRecord, KeysetTotals, MeltQuote, MintQuote, MintStore,
+    StoreError, StoreMetrics, StoredProofState, Unhealthy,
 };
 
 /// The embedded store: one SQLite file in WAL mode, every answered commit synced to disk (a committed spend
@@ -123,6 +124,16 @@ impl MintStore for SqliteStore {
         self.writer.intend()
     }
 
+    async fn keyset_totals(&self) -> Result<Vec<KeysetTotals>, StoreError> {
+        let found: Vec<rows::KeysetTotalsRow> =
+            sqlx::query_as(rows::SELECT_KEYSET_TOTALS).fetch_all(&self.pool).await?;
+        found.into_iter().map(rows::keyset_totals).collect()
+    }
+
+    fn metrics(&self) -> Option<StoreMetrics> {
+        Some(self.writer.metrics())
+    }
+
     async fn keysets(&self) -> Result<Vec<KeysetRecord>, StoreError> {
         let found: Vec<KeysetRow> = sqlx::query_as(rows::SELECT_KEYSETS).fetch_all(&self.pool).await?;
         found.into_iter().map(rows::keyset).collect()
@@ -156,6 +167,21 @@ impl MintStore for SqliteStore {
             self.writer.durable().await?;
         }
         Ok(row.map(|(response,)| response))
+    }
+
+    async fn delete_expired_quotes(&self, expired_before: i64) -> Result<u64, StoreError> {
+        self.writer.check_writable()?;
+        let mut deleted = 0;
+        for statement in [rows::DELETE_EXPIRED_MINT_QUOTES, rows::DELETE_EXPIRED_MELT_QUOTES] {
+            loop {
+                let slice = sqlx::query(statement).bind(expired_before).execute(&self.pool).await?.rows_affected();
+                deleted += slice;
+                if slice < rows::EVICT_SLICE {
+                    break;
+                }
+            }
+        }
+        Ok(deleted)
     }
 
     async fn evict_cached_responses(&self, created_before: i64) -> Result<u64, StoreError> {
@@ -231,6 +257,25 @@ impl MintStore for SqliteStore {
         let ledger = sqlx::query_as(rows::AUDIT_LEDGER).fetch_all(&mut *transaction).await?;
         transaction.rollback().await?;
         rows::audit_totals(signed, spent, ledger)
+    }
+
+    async fn offline_select(&self, sql: &str, args: &[OfflineValue]) -> Result<Vec<Vec<String>>, StoreError> {
+        use sqlx::Row;
+        let mut query = sqlx::query(sql);
+        for value in args {
+            query = match value {
+                OfflineValue::Int(int) => query.bind(*int),
+                OfflineValue::Text(text) => query.bind(text.clone()),
+                OfflineValue::Bytes(bytes) => query.bind(bytes.clone()),
+            };
+        }
+        let found = query.fetch_all(&self.pool).await?;
+        if !found.is_empty() {
+            // Offline reads decide and answer retries (a stored deposit answer, a withdrawal transcript):
+            // only from durable state (the rows' batch may still be syncing).
+            self.writer.durable().await?;
+        }
+        found.iter().map(|row| (0..row.len()).map(|i| Ok(row.try_get::<String, _>(i)?)).collect()).collect()
     }
 
     fn health(&self) -> Result<(), Unhealthy> {

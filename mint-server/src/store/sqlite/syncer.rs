@@ -36,6 +36,7 @@ pub(super) fn sync_and_answer(
     durable: watch::Sender<Durable>,
     health: Arc<Health>,
     faults: Option<Arc<FaultInjection>>,
+    fsync_seconds: prometheus_client::metrics::histogram::Histogram,
 ) {
     let mut waiting = Vec::new();
     // Declared after the waiting batches, so that it reports a panic before their requests hear of it.
@@ -49,9 +50,14 @@ pub(super) fn sync_and_answer(
             Ok(()) if faults.as_deref().is_some_and(FaultInjection::syncs_fail) => {
                 Err("a sync of the write-ahead log failed: injected fault".to_owned())
             }
-            Ok(()) => std::fs::File::open(wal)
-                .and_then(|log| log.sync_data())
-                .map_err(|error| format!("a sync of the write-ahead log failed: {error}")),
+            Ok(()) => {
+                let started = std::time::Instant::now();
+                let synced = std::fs::File::open(wal)
+                    .and_then(|log| log.sync_data())
+                    .map_err(|error| format!("a sync of the write-ahead log failed: {error}"));
+                fsync_seconds.observe(started.elapsed().as_secs_f64());
+                synced
+            }
         };
         match &synced {
             Ok(()) => {

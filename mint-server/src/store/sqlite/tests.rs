@@ -149,6 +149,7 @@ async fn an_overdraft_in_a_batch_fails_alone() {
             request: "bank".into(),
             state: MintQuoteState::Unpaid,
             expiry: 2_000_000_000,
+            pubkey: None,
         };
         store.commit(&Commit::CreateMintQuote(quote)).await.unwrap();
     }
@@ -196,6 +197,54 @@ async fn answers_wait_for_the_log_to_be_durable() {
     assert_eq!(good.health(), Ok(()));
     good.durable().await.unwrap();
     drop(store);
+}
+
+/// Creating an unpaid quote is answered once applied, without waiting for the log's sync (a writer whose
+/// log cannot be synced still answers it); a quote created paid waits like every other commit.
+#[tokio::test]
+async fn an_unpaid_quote_is_answered_before_its_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mint.sqlite");
+    let store = SqliteStore::open(&path).await.unwrap();
+    let quote = |id: &str, state| MintQuote {
+        id: id.into(),
+        method: "bank".into(),
+        unit: shared::CurrencyUnit::Sat,
+        amount: Amount::from_u64(8),
+        request: "bank".into(),
+        state,
+        expiry: 2_000_000_000,
+        pubkey: None,
+    };
+    let melt = crate::store::MeltQuote {
+        id: "melt".into(),
+        method: "bank".into(),
+        unit: shared::CurrencyUnit::Sat,
+        amount: Amount::from_u64(8),
+        fee_reserve: Amount::ZERO,
+        request: "account".into(),
+        state: shared::nuts::MeltQuoteState::Unpaid,
+        expiry: 2_000_000_000,
+        payment_preimage: None,
+        change_request: None,
+    };
+    let cases = [
+        (Commit::CreateMintQuote(quote("unpaid", MintQuoteState::Unpaid)), true),
+        (Commit::CreateMeltQuote(melt), true),
+        (Commit::CreateMintQuote(quote("paid", MintQuoteState::Paid)), false),
+    ];
+    for (n, (commit, answered)) in cases.into_iter().enumerate() {
+        // A fresh writer whose log cannot be synced for each (one failed sync refuses every later write).
+        let broken = Writer::start(&path, dir.path().join(format!("missing-wal-{n}")), Duration::ZERO, None).unwrap();
+        let outcome = broken.commit(commit.clone()).await;
+        if answered {
+            outcome.unwrap();
+        } else {
+            assert!(matches!(outcome, Err(StoreError::Unavailable(_))), "{commit:?}: {outcome:?}");
+        }
+    }
+    assert!(store.mint_quote("unpaid").await.unwrap().is_some());
+    assert!(store.melt_quote("melt").await.unwrap().is_some());
 }
 
 /// The real writer and syncer with an injected sync failure: the batch is refused, every later write is

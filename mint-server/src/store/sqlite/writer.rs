@@ -12,7 +12,9 @@
 //!   request only, and the others still commit;
 //! - answers are sent only after the batch's `COMMIT` succeeded and a later fsync of the write-ahead log
 //!   finished (`syncer.rs`; a crash before it loses only requests that nobody was told about); if the
-//!   `COMMIT` fails, every request of the batch gets an error and none of the batch was applied.
+//!   `COMMIT` fails, every request of the batch gets an error and none of the batch was applied. The one
+//!   exception, creating an unpaid quote ([`Commit::may_answer_before_durable`]), is answered right after
+//!   the `COMMIT`: quote creation, the cheapest write a client can ask for, never waits for an fsync.
 //!
 //! The writer is a plain thread with a synchronous connection (rusqlite), not an async task: a batch's
 //! statements run back to back without a hand-off per statement, so neither the batch nor the write lock
@@ -46,7 +48,7 @@ use super::checkpointer::{CheckpointPolicy, Checkpoints};
 use super::syncer::{Durable, sync_and_answer};
 use super::{Applied, FaultInjection, Job, commit};
 use crate::store::health::{Health, ThreadWatch, Unhealthy};
-use crate::store::{Commit, CommitIntent, StoreError, unix_now};
+use crate::store::{Commit, CommitIntent, StoreError, StoreMetrics, unix_now};
 
 /// Most commits applied in one transaction.
 pub(super) const MAX_BATCH: usize = 128;
@@ -83,6 +85,8 @@ pub(super) struct Writer {
     durable: watch::Receiver<Durable>,
     /// Shared by the three threads; see `store/health.rs`.
     health: Arc<Health>,
+    /// Batch sizes (the writer) and fsync times (the syncer).
+    metrics: StoreMetrics,
 }
 
 fn stopped() -> StoreError {
@@ -126,7 +130,14 @@ impl Writer {
         let spawn_failed = |e: std::io::Error| StoreError::Backend(format!("cannot start the SQLite writer: {e}"));
         let checkpoints = Checkpoints::start(path, policy, &health)?;
         let catch_ups = checkpoints.catch_ups();
-        let threads = Threads { health: Arc::clone(&health), begun: Arc::clone(&begun), faults: faults.clone() };
+        let metrics = StoreMetrics::default();
+        let threads = Threads {
+            health: Arc::clone(&health),
+            begun: Arc::clone(&begun),
+            faults: faults.clone(),
+            batch_size: metrics.batch_size.clone(),
+        };
+        let fsync_seconds = metrics.fsync_seconds.clone();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(connection, queue, delay, checkpoints, applied, threads))
@@ -134,9 +145,14 @@ impl Writer {
         let syncer_health = Arc::clone(&health);
         std::thread::Builder::new()
             .name("sqlite-syncer".into())
-            .spawn(move || sync_and_answer(&wal, to_sync, durable_tx, syncer_health, faults))
+            .spawn(move || sync_and_answer(&wal, to_sync, durable_tx, syncer_health, faults, fsync_seconds))
             .map_err(spawn_failed)?;
-        Ok(Writer { jobs, preparing, catch_ups, begun, durable, health })
+        Ok(Writer { jobs, preparing, catch_ups, begun, durable, health, metrics })
+    }
+
+    /// The writer's and syncer's measurements.
+    pub(super) fn metrics(&self) -> StoreMetrics {
+        self.metrics.clone()
     }
 
     /// `Ok` while the store takes writes.
@@ -248,6 +264,7 @@ struct Threads {
     health: Arc<Health>,
     begun: Arc<AtomicU64>,
     faults: Option<Arc<FaultInjection>>,
+    batch_size: prometheus_client::metrics::histogram::Histogram,
 }
 
 /// The writer thread: take what is queued (up to [`MAX_BATCH`], and under load what arrives during the commit
@@ -286,8 +303,19 @@ fn run(
         let number = threads.begun.fetch_add(1, Ordering::SeqCst) + 1;
         let commits: Vec<&Commit> = batch.iter().map(|job| &job.commit).collect();
         let outcomes = apply_batch(&mut connection, &commits, unix_now());
+        threads.batch_size.observe(commits.len() as f64);
         let rows = commits.iter().map(|c| commit::rows_written(c)).sum();
-        let done = Applied { number, outcomes: batch.drain(..).zip(outcomes).collect() };
+        let mut to_answer = Vec::with_capacity(batch.len());
+        for (job, outcome) in batch.drain(..).zip(outcomes) {
+            if job.commit.may_answer_before_durable() {
+                // An unpaid quote: answered now, durable with the next sync (see `Commit`).
+                let _ = job.reply.send(outcome);
+            } else {
+                to_answer.push((job, outcome));
+            }
+        }
+        // Sent even when nobody waits: readers wait for every batch begun to be synced (`Writer::durable`).
+        let done = Applied { number, outcomes: to_answer };
         if applied.send(done).is_err() {
             // The syncer is gone (its own watch reported why); the watch of this thread reports it too.
             return;

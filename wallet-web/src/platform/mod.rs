@@ -1,8 +1,11 @@
-//! The platform services the wallet's engine needs, as traits passed in ([`Platform`]): the [`Clock`] and
-//! the [`TabLock`] that keeps two tabs (or two wallets on one store) from changing the same wallet at once.
-//! Browser implementations ([`BrowserClock`], [`WebLocks`]: the Web Locks API) and native ones
-//! ([`SystemClock`], [`ProcessLocks`]), so the engine runs in the browser and in native tests. Also the
-//! browser's timer ([`sleep`]).
+//! The platform services the wallet's engine needs, as traits passed in ([`Platform`]): the [`Clock`], the
+//! [`TabLock`] that keeps two tabs (or two wallets on one store) from changing the same wallet at once, and
+//! the [`PassphraseCipher`] over the recovery words ([`cipher`]). Browser implementations ([`BrowserClock`],
+//! [`WebLocks`]: the Web Locks API, [`WebCrypto`]) and native ones ([`SystemClock`], [`ProcessLocks`],
+//! [`RustCrypto`]), so the engine runs in the browser and in native tests. Also the browser's timer
+//! ([`sleep`]).
+
+pub mod cipher;
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -12,6 +15,8 @@ use std::sync::Arc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+
+pub use cipher::{PassphraseCipher, RustCrypto, WebCrypto};
 
 use crate::WalletError;
 
@@ -53,6 +58,8 @@ pub struct Platform {
     pub clock: Rc<dyn Clock>,
     /// The lock between tabs.
     pub lock: Rc<dyn TabLock>,
+    /// Seals and opens the recovery words under a passphrase.
+    pub cipher: Rc<dyn PassphraseCipher>,
 }
 
 impl std::fmt::Debug for Platform {
@@ -62,19 +69,23 @@ impl std::fmt::Debug for Platform {
 }
 
 impl Platform {
-    /// The browser's clock and Web Locks.
+    /// The browser's clock, Web Locks and WebCrypto.
     pub fn browser() -> Self {
-        Platform { clock: Rc::new(BrowserClock), lock: Rc::new(WebLocks) }
+        Platform { clock: Rc::new(BrowserClock), lock: Rc::new(WebLocks), cipher: Rc::new(WebCrypto) }
     }
 
-    /// The system clock and locks shared within this process.
+    /// The system clock, locks shared within this process, and the RustCrypto cipher.
     pub fn native() -> Self {
-        Platform { clock: Rc::new(SystemClock), lock: Rc::new(ProcessLocks) }
+        Platform { clock: Rc::new(SystemClock), lock: Rc::new(ProcessLocks), cipher: Rc::new(RustCrypto) }
     }
 
     /// [`Platform::browser`] on wasm32, [`Platform::native`] elsewhere.
     pub fn current() -> Self {
-        if cfg!(target_arch = "wasm32") { Platform::browser() } else { Platform::native() }
+        #[cfg(target_arch = "wasm32")]
+        let platform = Platform::browser();
+        #[cfg(not(target_arch = "wasm32"))]
+        let platform = Platform::native();
+        platform
     }
 }
 

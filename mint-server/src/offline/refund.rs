@@ -1,0 +1,74 @@
+//! Nothing lost with a lost phone: after a keyset's deposit deadline, and until its refund window closes,
+//! the owner of a coin that was never deposited claims its value back into the account, by showing the coin
+//! and proving it is bound to that account (`shared::offline::refund`). The coin enters the offline spent
+//! set in the same commit, so a refunded or deposited coin is never paid twice. After the refund window the
+//! keyset's spent coins and deposits can be pruned ([`OfflineMint::prune`]).
+
+use shared::PublicKey;
+use shared::offline::api::{RefundRequest, RefundResponse};
+use shared::offline::auth::op;
+use shared::offline::{HexBytes, OfflineKeysetId};
+
+use super::{OfflineMint, OfflineMintError, invalid};
+use crate::store::offline::{BankMove, OfflineCommit};
+use crate::store::{Commit, StoreError};
+
+impl OfflineMint {
+    /// `POST /v1/offline/refund`.
+    pub async fn refund(&self, request: RefundRequest) -> Result<RefundResponse, OfflineMintError> {
+        let now = self.clock.now();
+        let keyset = self.keyset(&request.coin.keyset_id)?;
+        let deadline = keyset.public.deposit_deadline;
+        if now <= deadline {
+            return Err(OfflineMintError::DeadlineNotPassed);
+        }
+        if now > deadline.saturating_add(self.settings.refund_window_secs) {
+            return Err(OfflineMintError::RefundWindowClosed);
+        }
+        let hash = request.coin.hash().map_err(invalid)?;
+        self.authenticate(&request.account, op::REFUND, &[request.account.as_bytes(), &hash], &request.signature)
+            .await?;
+        let account = self.registration(&request.account).await?;
+        request.coin.verify_vartime(&keyset.public).map_err(invalid)?;
+        let identity = PublicKey::from_hex(&account.identity).map_err(|e| OfflineMintError::Internal(e.to_string()))?;
+        request
+            .proof
+            .verify_vartime(&request.coin.a_point, &identity, request.account.as_bytes())
+            .map_err(|_| OfflineMintError::NotOwner)?;
+        let amount = request.coin.amount;
+        let delta = i64::try_from(amount).map_err(|_| OfflineMintError::BadRequest("amount too large".into()))?;
+        let coin = request.coin.a_point.to_hex();
+        let commit = OfflineCommit::Refund {
+            coin: coin.clone(),
+            keyset_id: keyset.public.id.to_hex(),
+            amount,
+            credit: BankMove { account_id: request.account.clone(), delta, reason: "offline-refund", reference: coin },
+        };
+        match self.store.commit(&Commit::Offline(commit)).await {
+            Ok(()) => Ok(RefundResponse { account: request.account, coin: HexBytes(hash), amount }),
+            Err(StoreError::Offline(crate::store::offline::OfflineConflict::CoinSeen)) => {
+                Err(OfflineMintError::AlreadyDeposited)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Forget the spent coins and deposits of every keyset (of the last periods) whose refund window has
+    /// closed; returns their ids. Deposits and refunds of those keysets are refused by then anyway.
+    pub async fn prune(&self) -> Result<Vec<OfflineKeysetId>, OfflineMintError> {
+        let now = self.clock.now();
+        let mut pruned = Vec::new();
+        let current = now / self.settings.period_secs;
+        for index in current.saturating_sub(super::keysets::LOOKBACK_PERIODS)..=current {
+            let keyset = self.keyset_at(index)?;
+            if keyset.public.deposit_deadline.saturating_add(self.settings.refund_window_secs) < now {
+                pruned.push(keyset.public.id);
+            }
+        }
+        if !pruned.is_empty() {
+            let keyset_ids = pruned.iter().map(OfflineKeysetId::to_hex).collect();
+            self.store.commit(&Commit::Offline(OfflineCommit::Prune { keyset_ids })).await?;
+        }
+        Ok(pruned)
+    }
+}

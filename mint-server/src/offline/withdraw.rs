@@ -1,0 +1,129 @@
+//! Withdrawal sessions (`PROTOCOL.md` section 2, "Withdrawal" and the ROS rule): at most one open session
+//! per account, a new one replaces (aborts) the old one, sessions time out. The mint's nonce `w` is derived
+//! from the master secret and the session's random id, so it is fresh per session and never stored. The
+//! answer closes the session, counts the value against the period's limit, debits the bank balance and keeps
+//! the public transcript, in one commit.
+
+use shared::offline::api::{SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript};
+use shared::offline::auth::op;
+use shared::offline::withdrawal::derive_session_nonce;
+use shared::offline::{MintSession, OfflineMintKeyset};
+use shared::{PublicKey, SecretKey};
+
+use super::{OfflineMint, OfflineMintError, check_id, from_json, to_json};
+use crate::store::offline::{self as rows, OfflineAccount, OfflineCommit};
+use crate::store::{Commit, StoreError};
+
+impl OfflineMint {
+    fn session_nonce(&self, session_id: &str) -> Result<SecretKey, OfflineMintError> {
+        derive_session_nonce(&self.master, session_id.as_bytes()).map_err(|e| OfflineMintError::Internal(e.to_string()))
+    }
+
+    fn identity(account: &OfflineAccount) -> Result<PublicKey, OfflineMintError> {
+        PublicKey::from_hex(&account.identity).map_err(|e| OfflineMintError::Internal(e.to_string()))
+    }
+
+    fn mint_session(
+        &self,
+        keyset: &OfflineMintKeyset,
+        amount: u64,
+        account: &OfflineAccount,
+        session_id: &str,
+    ) -> Result<(MintSession, shared::offline::SessionStart), OfflineMintError> {
+        let identity = Self::identity(account)?;
+        MintSession::start(keyset, amount, &identity, self.session_nonce(session_id)?)
+            .map_err(|e| OfflineMintError::BadRequest(e.to_string()))
+    }
+
+    /// `POST /v1/offline/session`: open a session for one coin of `amount` of the current keyset.
+    pub async fn start_session(&self, request: SessionRequest) -> Result<SessionResponseBody, OfflineMintError> {
+        let parts: [&[u8]; 3] = [request.account.as_bytes(), &request.keyset.to_bytes(), &request.amount.to_be_bytes()];
+        self.authenticate(&request.account, op::SESSION, &parts, &request.signature).await?;
+        let account = self.registration(&request.account).await?;
+        if account.blocked {
+            return Err(OfflineMintError::Blocked);
+        }
+        let keyset = self.current_keyset()?;
+        if keyset.public.id != request.keyset {
+            return Err(match self.keyset(&request.keyset) {
+                Ok(_) => OfflineMintError::KeysetNotCurrent,
+                Err(error) => error,
+            });
+        }
+        keyset.public.key(request.amount).map_err(|e| OfflineMintError::BadRequest(e.to_string()))?;
+        let id = keyset.public.id.to_hex();
+        let withdrawn = if account.period_keyset == id { account.withdrawn } else { 0 };
+        if withdrawn.saturating_add(request.amount) > account.limit {
+            return Err(OfflineMintError::LimitExceeded);
+        }
+        // 122 random bits from the OS: the nonce w derived from it is fresh per session.
+        let session = uuid::Uuid::new_v4().simple().to_string();
+        let (_, start) = self.mint_session(&keyset, request.amount, &account, &session)?;
+        let expires_at = self.clock.now().saturating_add(self.settings.session_ttl_secs);
+        let commit = OfflineCommit::StartSession {
+            account_id: request.account.clone(),
+            session_id: session.clone(),
+            keyset_id: id,
+            amount: request.amount,
+            a0: start.a0.to_hex(),
+            b0: start.b0.to_hex(),
+            expires_at,
+        };
+        self.store.commit(&Commit::Offline(commit)).await?;
+        Ok(SessionResponseBody { session, start, expires_at })
+    }
+
+    /// `POST /v1/offline/withdraw`: answer the open session's blinded challenge. A retry of an answered
+    /// session with the same challenge gets the same answer.
+    pub async fn withdraw(&self, request: WithdrawRequest) -> Result<WithdrawalTranscript, OfflineMintError> {
+        check_id(&request.session)?;
+        let parts: [&[u8]; 3] =
+            [request.account.as_bytes(), request.session.as_bytes(), &request.challenge.c0.to_bytes()];
+        self.authenticate(&request.account, op::WITHDRAW, &parts, &request.signature).await?;
+        let account = self.registration(&request.account).await?;
+        let now = self.clock.now();
+        let open = rows::session(self.store.as_ref(), &request.account).await?;
+        let Some(open) = open.filter(|s| s.session_id == request.session && s.expires_at >= now) else {
+            return self.answered(&request).await;
+        };
+        let keyset = self.keyset(&shared::offline::OfflineKeysetId::from_bytes(
+            hex::decode(&open.keyset_id)
+                .ok()
+                .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                .ok_or_else(|| OfflineMintError::Internal("stored keyset id".into()))?,
+        ))?;
+        let (session, start) = self.mint_session(&keyset, open.amount, &account, &open.session_id)?;
+        let response = session.respond(&request.challenge).map_err(|e| OfflineMintError::BadRequest(e.to_string()))?;
+        let transcript =
+            WithdrawalTranscript { session: open.session_id.clone(), start, challenge: request.challenge, response };
+        let commit = OfflineCommit::Withdraw {
+            account_id: request.account.clone(),
+            session_id: open.session_id,
+            keyset_id: open.keyset_id,
+            amount: open.amount,
+            transcript: to_json(&transcript)?,
+            now,
+        };
+        match self.store.commit(&Commit::Offline(commit)).await {
+            Ok(()) => Ok(transcript),
+            Err(StoreError::Offline(rows::OfflineConflict::SessionGone)) => self.answered(&request).await,
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The stored answer of a session answered before with this challenge, or [`OfflineMintError::SessionGone`].
+    async fn answered(&self, request: &WithdrawRequest) -> Result<WithdrawalTranscript, OfflineMintError> {
+        let stored = rows::withdrawal(self.store.as_ref(), &request.session, &request.account).await?;
+        match stored {
+            Some(text) => {
+                let transcript: WithdrawalTranscript = from_json(&text)?;
+                if transcript.challenge == request.challenge {
+                    Ok(transcript)
+                } else {
+                    Err(OfflineMintError::SessionGone)
+                }
+            }
+            None => Err(OfflineMintError::SessionGone),
+        }
+    }
+}
