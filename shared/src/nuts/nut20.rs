@@ -1,7 +1,10 @@
 //! NUT-20: signed mint quotes. A mint quote requested with a `pubkey` is minted only with a BIP-340
 //! `signature` by that key over `SHA-256(quote || B_0 || ... || B_(n-1))`, the quote id and each output's
 //! `B_` as lowercase hex text, in request order ([`msg_to_sign`]): knowing the quote id is not enough to
-//! mint it, and the signature fixes the outputs.
+//! mint it, and the signature fixes the outputs. Newer wallets (Nutshell since 0.20.2) sign a framed message
+//! instead ([`msg_to_sign_v1`]: a domain separator, then each field length-prefixed, amounts included); the
+//! mint accepts either, as Nutshell's mint does. Our wallet signs the original form, which every NUT-20 mint
+//! accepts.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -47,6 +50,29 @@ pub fn msg_to_sign(quote: &str, outputs: &[BlindedMessage]) -> Vec<u8> {
     message
 }
 
+/// Domain separator of the framed message ([`msg_to_sign_v1`]).
+pub const MINT_QUOTE_SIG_DST: &[u8] = b"Cashu_MintQuoteSig_v1";
+
+/// The framed NUT-20 message: `DST || len(quote) || quote || (len(amount) || amount || len(B_) || B_)...`,
+/// each length a 4-byte big-endian integer, each amount its minimal big-endian bytes (none for 0), each `B_`
+/// its 33 compressed bytes.
+pub fn msg_to_sign_v1(quote: &str, outputs: &[BlindedMessage]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(MINT_QUOTE_SIG_DST.len() + 4 + quote.len() + outputs.len() * 49);
+    message.extend_from_slice(MINT_QUOTE_SIG_DST);
+    let mut field = |bytes: &[u8]| {
+        message.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        message.extend_from_slice(bytes);
+    };
+    field(quote.as_bytes());
+    for output in outputs {
+        let amount = output.amount.to_u64().to_be_bytes();
+        let first = amount.iter().position(|&b| b != 0).unwrap_or(amount.len());
+        field(&amount[first..]);
+        field(&output.blinded_secret.to_bytes());
+    }
+    message
+}
+
 /// The signature (hex, 64 bytes) by `key` over `request`'s quote and outputs (fresh auxiliary randomness).
 pub fn sign_mint_request(key: &SecretKey, request: &MintRequest) -> Result<String, Error> {
     let signing = SigningKey::from_slice(&key.to_bytes()).map_err(|_| Error::InvalidSecretKey("bad key"))?;
@@ -62,6 +88,10 @@ pub fn verify_mint_request(pubkey: &PublicKey, request: &MintRequest) -> Result<
     let bytes: [u8; 64] = crate::util::hex_array(signature_hex)?;
     let signature = Signature::try_from(bytes.as_slice()).map_err(|_| Error::VerificationFailed)?;
     let verifying = VerifyingKey::from_slice(&pubkey.to_bytes()[1..]).map_err(|_| Error::VerificationFailed)?;
+    let framed: [u8; 32] = Sha256::digest(msg_to_sign_v1(&request.quote, &request.outputs)).into();
+    if verifying.verify_raw(&framed, &signature).is_ok() {
+        return Ok(());
+    }
     let digest: [u8; 32] = Sha256::digest(msg_to_sign(&request.quote, &request.outputs)).into();
     verifying.verify_raw(&digest, &signature).map_err(|_| Error::VerificationFailed)
 }
@@ -103,6 +133,25 @@ mod tests {
         assert_eq!(msg_to_sign(&valid.quote, &valid.outputs)[..4], [57, 100, 55, 52]);
         verify_mint_request(&pubkey, &valid).unwrap();
         assert!(verify_mint_request(&pubkey, &vector_request(INVALID)).is_err());
+    }
+
+    /// The framed form, as Nutshell 0.21 signs it: digest and signature made by Nutshell's own
+    /// `construct_message` / `sign_mint_quote` over the spec's request, with the secret key 1.
+    #[test]
+    fn the_framed_form_signed_by_nutshell_verifies() {
+        const NUTSHELL_DIGEST: &str = "1386003c80ce461ad8d8711d2925751fba83af9ac571825624701bc451e63817";
+        const NUTSHELL_SIGNATURE: &str = "6f76eaafdcc2b92cdb7ced8d8b5daaa12adaa110f6035c63d4919cbc5d9923fe9b4bd00201105c2542492903c54fceece9428ef3c8678097ee77b07e2da7e8e7";
+        let request = vector_request(NUTSHELL_SIGNATURE);
+        let digest: [u8; 32] = Sha256::digest(msg_to_sign_v1(&request.quote, &request.outputs)).into();
+        assert_eq!(hex::encode(digest), NUTSHELL_DIGEST);
+        let generator =
+            PublicKey::from_hex("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798").unwrap();
+        verify_mint_request(&generator, &request).unwrap();
+        // Another key, or the framed signature over other outputs, does not verify.
+        assert!(verify_mint_request(&PublicKey::from_hex(VECTOR_PUBKEY).unwrap(), &request).is_err());
+        let mut other = request.clone();
+        other.outputs.swap(0, 1);
+        assert!(verify_mint_request(&generator, &other).is_err());
     }
 
     #[test]
