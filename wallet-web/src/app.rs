@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::context::{Ctx, Phase, Tab, open};
 use crate::components::format::format_amount;
-use crate::components::{activity, add_money, home, onboarding, receive, send, settings, unlock};
+use crate::components::{activity, add_money, home, offline, onboarding, receive, send, settings, unlock};
 
 /// The whole page.
 #[component]
@@ -100,6 +100,7 @@ fn Screen() -> impl IntoView {
         Tab::Send => view! { <send::Send /> }.into_any(),
         Tab::Receive => view! { <receive::Receive /> }.into_any(),
         Tab::Activity => view! { <activity::Activity /> }.into_any(),
+        Tab::Offline => view! { <offline::Offline /> }.into_any(),
         Tab::Settings => view! { <settings::Settings /> }.into_any(),
     }
 }

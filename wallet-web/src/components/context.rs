@@ -7,6 +7,7 @@ use shared::Amount;
 
 use super::browser::{focus_id, page_origin};
 use super::format::plural;
+use crate::offline::records::OfflineBalanceView;
 use crate::{HistoryEntry, MintView, PendingSendView, Wallet, WalletError};
 
 /// The screens of an open wallet.
@@ -22,13 +23,16 @@ pub enum Tab {
     Receive,
     /// Pending sends and history.
     Activity,
+    /// Offline coins: balance, pay and get paid with no network, withdraw.
+    Offline,
     /// Recovery words, account key, mints.
     Settings,
 }
 
 impl Tab {
     /// Every tab, in navigation order.
-    pub const ALL: [Tab; 6] = [Tab::Home, Tab::AddMoney, Tab::Send, Tab::Receive, Tab::Activity, Tab::Settings];
+    pub const ALL: [Tab; 7] =
+        [Tab::Home, Tab::AddMoney, Tab::Send, Tab::Receive, Tab::Offline, Tab::Activity, Tab::Settings];
 
     /// Its name in the navigation.
     pub fn label(self) -> &'static str {
@@ -38,6 +42,7 @@ impl Tab {
             Tab::Send => "Send",
             Tab::Receive => "Receive",
             Tab::Activity => "Activity",
+            Tab::Offline => "Offline",
             Tab::Settings => "Settings",
         }
     }
@@ -74,6 +79,8 @@ pub struct Ctx {
     pub pending: RwSignal<Vec<PendingSendView>>,
     /// Every transaction, newest first.
     pub history: RwSignal<Vec<HistoryEntry>>,
+    /// The offline balance, apart from [`Ctx::balance`] (`None` until loaded).
+    pub offline: RwSignal<Option<OfflineBalanceView>>,
     /// A message for the whole page (e.g. what recovery did), shown above the screen.
     pub banner: RwSignal<Option<String>>,
     /// Why the last data refresh failed, if it did.
@@ -96,6 +103,7 @@ impl Ctx {
             mints: RwSignal::new(Vec::new()),
             pending: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
+            offline: RwSignal::new(None),
             banner: RwSignal::new(None),
             load_error: RwSignal::new(None),
         }
@@ -112,7 +120,7 @@ impl Ctx {
         focus_id("screen-heading");
     }
 
-    /// Reloads balance, mints, pending sends and history from the wallet (no network).
+    /// Reloads balance, mints, pending sends, history and the offline balance from the wallet (no network).
     pub fn reload(&self) {
         let ctx = *self;
         leptos::task::spawn_local(async move { ctx.reload_now().await });
@@ -126,6 +134,7 @@ impl Ctx {
             self.mints.set(wallet.mints().await?);
             self.pending.set(wallet.pending_sends().await?);
             self.history.set(wallet.history().await?);
+            self.offline.set(Some(wallet.offline_balance().await?));
             Ok(())
         }
         .await;

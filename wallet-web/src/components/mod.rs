@@ -2,7 +2,8 @@
 //! number formatting they share is plain logic in [`format`], testable without a browser.
 //!
 //! Screens: [`onboarding`] (create or restore), [`home`] (balance, mints), [`add_money`] (top up, withdraw),
-//! [`send`], [`receive`], [`activity`] (pending sends, history), [`settings`] (recovery words, passphrase,
+//! [`send`], [`receive`], [`offline`] (offline coins: balance, [`offline_pay`], [`offline_receive`]),
+//! [`activity`] (pending sends, history), [`settings`] (recovery words, passphrase,
 //! account key, mints), [`unlock`] (the passphrase of a sealed wallet). Shared pieces: [`context`]
 //! ([`context::Ctx`], [`context::Tab`]: what every screen shares; imports no screen), [`common`] (status line,
 //! copy button, mint picker, passphrase pair), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
@@ -14,6 +15,9 @@ pub mod common;
 pub mod context;
 pub mod format;
 pub mod home;
+pub mod offline;
+pub mod offline_pay;
+pub mod offline_receive;
 pub mod onboarding;
 pub mod qr;
 pub mod receive;
