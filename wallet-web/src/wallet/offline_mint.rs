@@ -546,12 +546,16 @@ pub(crate) async fn restore(engine: &Engine, mint: &MintUrl) -> Result<u64, Wall
     }
     let seed = engine.seed().await?;
     let identity = identity_secret(engine).await?.identity()?;
-    let mut cursors: std::collections::BTreeMap<OfflineKeysetId, u32> = std::collections::BTreeMap::new();
+    // Answered sessions use consecutive counters per keyset, but the mint's list need not be in counter
+    // order: each transcript is tried against every unused counter up to RESTORE_WINDOW past the last found.
+    let mut used: std::collections::BTreeMap<OfflineKeysetId, std::collections::BTreeSet<u32>> =
+        std::collections::BTreeMap::new();
     let mut coins = Vec::new();
     for transcript in &answer.withdrawals {
         let Some(keyset) = cached.iter().find(|k| k.id == transcript.start.keyset_id) else { continue };
-        let cursor = cursors.entry(keyset.id).or_insert(0);
-        for counter in *cursor..cursor.saturating_add(RESTORE_WINDOW) {
+        let taken = used.entry(keyset.id).or_default();
+        let end = taken.last().map_or(0, |last| last.saturating_add(1)).saturating_add(RESTORE_WINDOW);
+        for counter in (0..end).filter(|c| !taken.contains(c)) {
             let (a0, b0) = (&transcript.start.a0, &transcript.start.b0);
             let secrets = CoinSecrets::derive(seed.as_bytes(), &keyset.id, counter, a0, b0)?;
             let Ok((pending, challenge)) = PendingWithdrawal::prepare(&identity, keyset, &transcript.start, secrets)
@@ -564,13 +568,14 @@ pub(crate) async fn restore(engine: &Engine, mint: &MintUrl) -> Result<u64, Wall
             if let Ok(coin) = pending.finish(&transcript.response) {
                 coins.push(WithdrawnCoin { coin: coin.coin, counter, a0: *a0, b0: *b0 });
             }
-            *cursor = counter.saturating_add(1);
+            taken.insert(counter);
             break;
         }
     }
     let mut batch = Batch::new();
     let added = stage_coins(engine, mint.as_str(), coins, CoinOrigin::Restored, &mut batch).await?;
-    for (keyset, next) in cursors {
+    for (keyset, taken) in used {
+        let Some(next) = taken.last().map(|last| last.saturating_add(1)) else { continue };
         if next > next_counter(engine, &keyset).await? {
             batch.put(Table::Meta, counter_key(&keyset), &next)?;
         }
