@@ -366,3 +366,28 @@ async fn a_double_spend_by_a_scripted_cheater_is_in_the_evidence() {
     let seen = bystander.offline_evidence(&url()).await.unwrap();
     assert!(seen[0].verified && !seen[0].concerns_my_deposit && !seen[0].is_me);
 }
+
+#[tokio::test]
+async fn a_receipt_that_does_not_verify_is_not_kept_but_the_notes_are() {
+    let world = world().await;
+    let (payer, _, _) = world.wallet().await;
+    let (payee, payee_store, payee_net) = world.wallet().await;
+    world.payer(&payer, 100, 8).await;
+    payee.offline_sync(&url()).await.unwrap();
+    // One coin of 4 pays it (the spread of 8 is 1, 1, 2, 4).
+    let request = payee.request_offline(4).await.unwrap();
+    payee.receive_offline(&payer.pay_offline(&request.text).await.unwrap().text).await.unwrap();
+    // The answer's receipt claims another time than the mint signed.
+    fn forge(text: &str) -> String {
+        let mut answer: serde_json::Value = serde_json::from_str(text).unwrap();
+        let time = answer["receipt"]["time"].as_u64().unwrap();
+        answer["receipt"]["time"] = serde_json::json!(time + 1);
+        answer.to_string()
+    }
+    payee_net.inject(Fault::Rewrite("/v1/offline/deposit".into(), forge));
+    assert_eq!(payee.offline_sync(&url()).await.unwrap().deposited_amount, 4);
+    assert_eq!(payee.balance().await.unwrap(), shared::Amount::from(4));
+    let deposits = &requests(&*payee_store).await[0].deposits;
+    assert_eq!(deposits.len(), 1);
+    assert!(deposits[0].receipt.is_none(), "a receipt that does not verify is not kept");
+}

@@ -212,10 +212,22 @@ async fn receipt_key(engine: &Engine, mint: &MintUrl) -> Result<PublicKey, Walle
         .ok_or_else(|| WalletError::BadResponse("the mint publishes no receipt key for offline deposits".into()))
 }
 
-async fn fetch_account(engine: &Engine, mint: &MintUrl, account: &str) -> Result<AccountResponse, WalletError> {
-    if account.is_empty() || account.len() > 64 || !account.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(WalletError::Invalid("An account number is 1 to 64 letters, digits or dashes.".into()));
+/// An account number as the mint takes it (1 to 64 bytes) that can stand in a URL path as it is.
+fn check_account(account: &str) -> Result<(), WalletError> {
+    let fits = (1..=64).contains(&account.len())
+        && account.chars().all(|c| c.is_ascii_graphic() && !matches!(c, '/' | '?' | '#' | '%'));
+    if fits {
+        Ok(())
+    } else {
+        Err(WalletError::Invalid(
+            "An account number has 1 to 64 letters, digits or signs, without spaces; check the one the mint gave you."
+                .into(),
+        ))
     }
+}
+
+async fn fetch_account(engine: &Engine, mint: &MintUrl, account: &str) -> Result<AccountResponse, WalletError> {
+    check_account(account)?;
     engine.get_as(mint, &format!("/v1/offline/accounts/{account}")).await
 }
 
@@ -274,6 +286,7 @@ pub(crate) async fn register(
     account: &str,
 ) -> Result<OfflineAccountView, WalletError> {
     let account = account.trim();
+    check_account(account)?;
     let identity = identity_secret(engine).await?;
     let public = identity.identity()?;
     let registration = identity.prove_registration(account.as_bytes())?;
@@ -998,4 +1011,28 @@ pub(crate) async fn evidence(engine: &Engine, mint: &MintUrl) -> Result<Vec<Evid
         });
     }
     Ok(views)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_numbers_are_bounded_and_path_safe() {
+        assert!(check_account("3f2a-01").is_ok());
+        assert!(check_account(&"a".repeat(64)).is_ok());
+        for bad in ["", "a b", "../x", "a?b", "a#b", "%2e", "é"] {
+            assert!(check_account(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_account(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn only_our_range_is_an_offline_code() {
+        let mint = |code| WalletError::Mint { code: shared::nuts::ErrorCode::from_code(code), detail: String::new() };
+        assert_eq!(offline_code(&mint(13021)), Some(13021));
+        assert_eq!(offline_code(&mint(11001)), None);
+        assert!(plain_refusal(mint(13021)).to_string().contains("offline limit"));
+        assert_eq!(plain_refusal(mint(11001)), mint(11001));
+    }
 }

@@ -145,7 +145,7 @@ impl Mints {
 }
 
 /// What the connector does to the next matching POST.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Fault {
     /// Nothing.
     None,
@@ -159,6 +159,8 @@ pub enum Fault {
     Offline,
     /// Sends to the mint, then replaces its answer with this status and body (a proxy's 502, a 500, garbage).
     Replace(String, u16, String),
+    /// Sends to the mint, then answers its successful answer rewritten by this function (a forged answer).
+    Rewrite(String, fn(&str) -> String),
 }
 
 /// Requests to the in-process mints, with one injectable fault and a record of every POST body.
@@ -209,7 +211,7 @@ fn lost(mint: &str) -> WalletError {
 #[async_trait::async_trait(?Send)]
 impl MintConnector for InProcess {
     async fn get(&self, mint: &str, path: &str) -> Result<String, WalletError> {
-        if *self.fault.borrow() == Fault::Offline {
+        if matches!(*self.fault.borrow(), Fault::Offline) {
             return Err(lost(mint));
         }
         self.exchange(Method::GET, mint, path, None).await
@@ -237,6 +239,11 @@ impl MintConnector for InProcess {
                     200..=299 => Ok(text),
                     _ => Err(WalletError::from_mint_answer(mint, status, &text)),
                 };
+            }
+            Fault::Rewrite(prefix, rewrite) if path.starts_with(&prefix) => {
+                *self.fault.borrow_mut() = Fault::None;
+                self.bodies.borrow_mut().push((path.to_owned(), body.to_owned()));
+                return self.exchange(Method::POST, mint, path, Some(body)).await.map(|text| rewrite(&text));
             }
             Fault::Refuse(prefix, code) if path.starts_with(&prefix) => {
                 *self.fault.borrow_mut() = Fault::None;
