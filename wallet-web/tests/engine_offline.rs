@@ -37,7 +37,9 @@ async fn assert_no_coin_answers_twice(store: &dyn WalletStore, wallet: &Wallet) 
     for record in coin_records(store).await {
         let key = record.coin.a_point.to_hex();
         match record.state {
-            OfflineCoinState::Unspent => assert!(!seen.contains(&key)),
+            OfflineCoinState::Unspent | OfflineCoinState::Refunded { .. } | OfflineCoinState::Settled => {
+                assert!(!seen.contains(&key))
+            }
             OfflineCoinState::Spent { payment } => {
                 let shown = payments.iter().find(|p| p.id == payment).expect("the payment it is spent to exists");
                 assert!(payment_from_text(&shown.text).unwrap().coins.iter().any(|c| c.coin.a_point.to_hex() == key));

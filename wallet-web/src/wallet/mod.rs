@@ -3,7 +3,8 @@
 //!
 //! One module per operation, each a set of functions over the shared [`engine::Engine`] (store, connector,
 //! seed): [`mints`], [`issue`] (mint quotes and minting), [`send`], [`receive`], [`reclaim`], [`melt`],
-//! [`restore`], [`recover`]; the journal and the swap they share in [`journal`]; the recovery words at rest,
+//! [`restore`], [`recover`], offline coins without network in [`offline`] and against the mint in
+//! [`offline_mint`]; the journal and the swap they share in [`journal`]; the recovery words at rest,
 //! optionally sealed under a passphrase, in [`vault`]. This file holds [`Wallet`], which takes the locks and
 //! calls them; no child imports it.
 
@@ -24,6 +25,7 @@ mod journal;
 mod melt;
 mod mints;
 mod offline;
+mod offline_mint;
 mod receive;
 mod reclaim;
 pub mod records;
@@ -37,6 +39,9 @@ mod views;
 use engine::{Engine, MNEMONIC_KEY};
 pub use engine::{MAX_OUTPUTS_PER_OP, MAX_TOKEN_NOTES, MAX_TOKEN_VALUE, RESTORE_BATCH, RESTORE_EMPTY_BATCHES};
 pub use offline::PAYABLE_RANGES;
+pub use offline_mint::{
+    EXCHANGE_BEFORE_SECS, MAX_COINS_PER_SYNC, MAX_EVIDENCE, MAX_OFFLINE_KEYSETS, MAX_TRANSCRIPTS, RESTORE_WINDOW,
+};
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 pub use vault::WordsAtRest;
 pub use views::{
@@ -437,6 +442,88 @@ impl Wallet {
     /// Offline requests made, newest first; received ones wait for their deposit.
     pub async fn offline_requests(&self) -> Result<Vec<crate::offline::records::OfflineRequestView>, WalletError> {
         offline::requests(&self.inner.engine).await
+    }
+
+    /// This wallet's account for offline use at `mint`: whether it is registered (with which bank account),
+    /// its identity, bond, limit, what was withdrawn this period and what remains, whether it is blocked,
+    /// and the cached offline keysets with their expiry and deposit deadline. Not registered here yet:
+    /// `registered: false` with zeros (no request is sent).
+    pub async fn offline_account(
+        &self,
+        mint: &crate::MintUrl,
+    ) -> Result<crate::offline::records::OfflineAccountView, WalletError> {
+        offline_mint::account_view(&self.inner.engine, mint).await
+    }
+
+    /// Registers this wallet's offline identity (derived from the recovery words) for the bank account
+    /// `account` at `mint` (the account opened for [`Wallet::account_pubkey`]). Idempotent: registered
+    /// already by this seed (a retry, a restored wallet) is success; the account number is kept for the
+    /// other offline operations.
+    pub async fn offline_register(
+        &self,
+        mint: &crate::MintUrl,
+        account: &str,
+    ) -> Result<crate::offline::records::OfflineAccountView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline_mint::register(&self.inner.engine, mint, account).await
+    }
+
+    /// Locks `amount` more of the bank balance at `mint` in the offline bond and sets the offline limit (the
+    /// value of offline coins withdrawable per keyset period) to the whole bond. Journaled: a lost answer is
+    /// sent again, identical, by [`Wallet::recover`] or the next call (the mint moves nothing twice).
+    pub async fn offline_lock_bond(
+        &self,
+        mint: &crate::MintUrl,
+        amount: u64,
+    ) -> Result<crate::offline::records::OfflineAccountView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline_mint::lock_bond(&self.inner.engine, mint, amount).await
+    }
+
+    /// Withdraws `amount` in offline coins of the mint's current keyset, a spread of denominations that
+    /// pays every amount up to it exactly, debited from the bank account. One withdrawal session per coin;
+    /// `progress(done, total)` is called before the first and after each coin. Every coin's secrets derive
+    /// from the recovery words, a counter and the session's values, journaled before the request leaves: a
+    /// crash or lost answer never loses a coin the account paid for ([`Wallet::recover`] finishes it, from
+    /// the mint's stored transcript if need be). Returns the value added.
+    pub async fn offline_withdraw(
+        &self,
+        mint: &crate::MintUrl,
+        amount: u64,
+        progress: impl Fn(usize, usize),
+    ) -> Result<u64, WalletError> {
+        let _held = self.exclusive().await?;
+        offline_mint::withdraw(&self.inner.engine, mint, amount, &progress).await
+    }
+
+    /// When online: refreshes the offline keysets, exchanges own coins whose keyset stops paying soon,
+    /// deposits every received payment into online notes (NUT-13 outputs, journaled; the mint's receipts
+    /// checked against its receipt key and kept), and claims refunds of unspent coins (restored ones
+    /// included) after their keyset's deposit deadline. What could not finish stays for the next sync.
+    pub async fn offline_sync(
+        &self,
+        mint: &crate::MintUrl,
+    ) -> Result<crate::offline::records::OfflineSyncView, WalletError> {
+        let _held = self.exclusive().await?;
+        offline_mint::sync(&self.inner.engine, mint).await
+    }
+
+    /// Rebuilds this wallet's offline coins at `mint` from the mint's withdrawal transcripts (after a
+    /// restore from the recovery words; register first). Rebuilt coins are never spent offline (this
+    /// wallet cannot know which the lost device spent); [`Wallet::offline_sync`] claims them back after
+    /// their keyset's deposit deadline. Returns the value rebuilt.
+    pub async fn offline_restore(&self, mint: &crate::MintUrl) -> Result<u64, WalletError> {
+        let _held = self.exclusive().await?;
+        offline_mint::restore(&self.inner.engine, mint).await
+    }
+
+    /// The mint's published double-spend evidence, each entry verified by this wallet (not trusting the
+    /// mint), flagged when it concerns a coin this wallet received.
+    pub async fn offline_evidence(
+        &self,
+        mint: &crate::MintUrl,
+    ) -> Result<Vec<crate::offline::records::EvidenceView>, WalletError> {
+        offline_mint::evidence(&self.inner.engine, mint).await
     }
 
     /// The history, newest first.

@@ -1,6 +1,6 @@
 //! Offline coins, the operations that need no mint: cache keysets, take withdrawn coins in, the offline
 //! balance, pay a request (payer) and create requests and verify payments (payee). Withdrawal, deposit and
-//! refund at the mint come later; they meet this module at [`add_coins`] (coins in), the
+//! refund at the mint (`wallet::offline_mint`) meet this module at [`add_coins`] (coins in), the
 //! [`OfflineRequestRecord`]s holding received payments and their payee keys (deposits out), and
 //! [`CoinOrigin::Restored`] (refunds).
 //!
@@ -26,7 +26,7 @@ use crate::store::{Batch, Table, get_all_json, get_json};
 /// The most ranges of payable amounts a balance lists.
 pub const PAYABLE_RANGES: usize = 8;
 
-fn now_secs(engine: &Engine) -> u64 {
+pub(crate) fn now_secs(engine: &Engine) -> u64 {
     (engine.now_ms() / 1000.0).max(0.0) as u64
 }
 
@@ -34,11 +34,11 @@ async fn identity(engine: &Engine) -> Result<IdentitySecret, WalletError> {
     Ok(IdentitySecret::from_seed(engine.seed().await?.as_bytes())?)
 }
 
-async fn keysets(engine: &Engine) -> Result<Vec<OfflineKeysetRecord>, WalletError> {
+pub(crate) async fn keysets(engine: &Engine) -> Result<Vec<OfflineKeysetRecord>, WalletError> {
     get_all_json(&*engine.store, Table::OfflineKeysets).await
 }
 
-async fn coins(engine: &Engine) -> Result<Vec<OfflineCoinRecord>, WalletError> {
+pub(crate) async fn coins(engine: &Engine) -> Result<Vec<OfflineCoinRecord>, WalletError> {
     get_all_json(&*engine.store, Table::OfflineCoins).await
 }
 
@@ -61,10 +61,24 @@ pub(crate) async fn add_coins(
     coins: Vec<WithdrawnCoin>,
     origin: CoinOrigin,
 ) -> Result<u64, WalletError> {
+    let mut batch = Batch::new();
+    let added = stage_coins(engine, mint, coins, origin, &mut batch).await?;
+    engine.store.commit(batch).await?;
+    Ok(added)
+}
+
+/// [`add_coins`] into `batch`, so the caller commits the coins with its own records (a withdrawal's
+/// journal and counter). Coins already held keep their state. Returns the value added.
+pub(crate) async fn stage_coins(
+    engine: &Engine,
+    mint: &str,
+    coins: Vec<WithdrawnCoin>,
+    origin: CoinOrigin,
+    batch: &mut Batch,
+) -> Result<u64, WalletError> {
     let seed = engine.seed().await?;
     let identity = IdentitySecret::from_seed(seed.as_bytes())?.identity()?;
     let cached = keysets(engine).await?;
-    let mut batch = Batch::new();
     let mut added: u64 = 0;
     for withdrawn in coins {
         let keyset =
@@ -89,7 +103,6 @@ pub(crate) async fn add_coins(
         };
         batch.put(Table::OfflineCoins, key, &record)?;
     }
-    engine.store.commit(batch).await?;
     Ok(added)
 }
 
@@ -185,10 +198,23 @@ pub(crate) async fn pay(engine: &Engine, text: &str) -> Result<OfflinePaymentVie
     candidates.sort_by_key(|(_, until)| *until);
     let amounts: Vec<u64> = candidates.iter().map(|(c, _)| c.coin.amount).collect();
     let Some(picked) = pick_exact(&amounts, request.amount) else {
+        let restored: u64 = coins(engine)
+            .await?
+            .iter()
+            .filter(|c| c.origin == CoinOrigin::Restored && c.state == OfflineCoinState::Unspent)
+            .try_fold(0u64, |s, c| s.checked_add(c.coin.amount))
+            .ok_or(shared::Error::AmountOverflow)?;
+        let restored_note = if restored > 0 {
+            format!(
+                " Your {restored} in restored offline coins are never spent offline: this wallet cannot know which of them the lost device spent, and spending one twice would unmask you. They come back to your bank account at the mint online, after their keyset's deposit deadline."
+            )
+        } else {
+            String::new()
+        };
         let (ranges, more) = payable_ranges(&amounts, PAYABLE_RANGES);
         let total: u64 =
             amounts.iter().try_fold(0u64, |s, a| s.checked_add(*a)).ok_or(shared::Error::AmountOverflow)?;
-        return Err(WalletError::Invalid(if total < request.amount {
+        let refusal = if total < request.amount {
             format!(
                 "Not enough offline coins: {total} available, {} asked. Offline payments need coins withdrawn beforehand.",
                 request.amount
@@ -199,7 +225,8 @@ pub(crate) async fn pay(engine: &Engine, text: &str) -> Result<OfflinePaymentVie
                 request.amount,
                 describe_ranges(&ranges, more)
             )
-        }));
+        };
+        return Err(WalletError::Invalid(format!("{refusal}{restored_note}")));
     };
     let seed = engine.seed().await?;
     let identity_secret = IdentitySecret::from_seed(seed.as_bytes())?;
@@ -268,7 +295,14 @@ pub(crate) async fn create_request(engine: &Engine, amount: u64) -> Result<Offli
     }
     let payee_secret = SecretKey::random()?;
     let request = PaymentRequest::new(payee_secret.public_key(), now_secs(engine), amount)?;
-    let record = OfflineRequestRecord { request, payee_secret, created_at: engine.now_ms(), received: None };
+    let record = OfflineRequestRecord {
+        request,
+        payee_secret,
+        created_at: engine.now_ms(),
+        received: None,
+        deposits: Vec::new(),
+        own_exchange: false,
+    };
     let mut batch = Batch::new();
     batch.put(Table::OfflineRequests, record.request.nonce.to_hex(), &record)?;
     engine.store.commit(batch).await?;
@@ -327,7 +361,8 @@ pub(crate) async fn receive(engine: &Engine, text: &str) -> Result<OfflineReques
 /// Requests made as payee, newest first (received ones included: they wait for their deposit).
 pub(crate) async fn requests(engine: &Engine) -> Result<Vec<OfflineRequestView>, WalletError> {
     let records: Vec<OfflineRequestRecord> = get_all_json(&*engine.store, Table::OfflineRequests).await?;
-    let mut views: Vec<OfflineRequestView> = records.iter().map(request_view).collect::<Result<_, _>>()?;
+    let mut views: Vec<OfflineRequestView> =
+        records.iter().filter(|r| !r.own_exchange).map(request_view).collect::<Result<_, _>>()?;
     views.sort_by(|a, b| b.created_at.total_cmp(&a.created_at));
     Ok(views)
 }

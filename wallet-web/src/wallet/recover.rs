@@ -1,10 +1,12 @@
 //! Recovery after a crash or reload: every journaled op is resent (or a restore re-run) and finishes, rolls
 //! back or stays pending ([`super::journal`]); mint quotes the mint reports PAID and this wallet has not
-//! minted are minted ([`super::issue::mint_if_paid`]); reservations whose op is gone are released.
+//! minted are minted ([`super::issue::mint_if_paid`]); the offline journal is re-driven
+//! ([`super::offline_mint::recover`]); reservations whose op is gone are released.
 
 use super::engine::{Engine, QUOTE_PREFIX};
 use super::issue::mint_if_paid;
 use super::journal::{Outcome, drive};
+use super::offline_mint;
 use super::records::{NoteState, OpKind, OpRecord, QuoteRecord};
 use super::restore::restore;
 use super::views::RecoveryReport;
@@ -45,6 +47,8 @@ pub(crate) async fn recover(engine: &Engine) -> Result<RecoveryReport, WalletErr
             Err(_) => report.still_pending += 1,
         }
     }
+    // Offline coins: withdrawals, bonds and deposits whose answer was lost.
+    offline_mint::recover(engine, &mut report).await?;
     // Reservations whose op is gone cannot happen with atomic commits; release any all the same.
     let ops: Vec<OpRecord> = get_all_json(&*engine.store, Table::Ops).await?;
     let mut batch = Batch::new();

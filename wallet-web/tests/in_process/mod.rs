@@ -14,6 +14,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, header};
 use mint_server::funding::FundingRegistry;
 use mint_server::mint::{Mint, MintSettings};
+use mint_server::offline::{Clock as OfflineClock, OfflineSettings};
 use mint_server::store::{MintStore, SqliteStore};
 use mint_server::{AppState, MintInfoSettings};
 use shared::Amount;
@@ -32,10 +33,24 @@ pub const FEE_MINT: &str = "http://fee-mint.test";
 /// `input_fee_ppk`, master secret `master` (so its identity key). The one function that builds a mint:
 /// adapt it when `Mint::new` changes.
 pub async fn mint_state(dir: &Path, input_fee_ppk: u64, master: [u8; 32]) -> AppState {
+    mint_state_with(dir, input_fee_ppk, master, None).await
+}
+
+/// [`mint_state`], with these offline settings and offline clock when given (the default: the system's).
+pub async fn mint_state_with(
+    dir: &Path,
+    input_fee_ppk: u64,
+    master: [u8; 32],
+    offline: Option<(OfflineSettings, OfflineClock)>,
+) -> AppState {
     let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
     let settings = MintSettings { input_fee_ppk, ..MintSettings::default() };
     let funding = FundingRegistry::standard(Arc::clone(&store), true);
-    let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await.unwrap());
+    let mut mint = Mint::new(store, master.to_vec(), settings, funding).await.unwrap();
+    if let Some((settings, clock)) = offline {
+        mint = mint.with_offline(settings, clock).unwrap();
+    }
+    let mint = Arc::new(mint);
     let info = MintInfoSettings { name: "In-process mint".into(), description: "for the wallet's tests".into() };
     AppState::new(info, dir.join("wallet"), mint).with_admin_token(ADMIN_TOKEN.to_vec())
 }
@@ -60,6 +75,14 @@ impl Mints {
             dirs.push(dir);
         }
         Rc::new(Mints { routers, _dirs: dirs })
+    }
+
+    /// [`MINT`] alone, on a fresh database, with these offline settings and a hand-set offline clock.
+    pub async fn start_offline(settings: OfflineSettings, clock: OfflineClock) -> Rc<Mints> {
+        let dir = tempfile::tempdir().unwrap();
+        let state = mint_state_with(dir.path(), 0, [7; 32], Some((settings, clock))).await;
+        let routers = HashMap::from([(MINT.to_owned(), mint_server::app(state))]);
+        Rc::new(Mints { routers, _dirs: vec![dir] })
     }
 
     /// Sends one request to the mint at `mint`; the status and the body's text.
@@ -122,7 +145,7 @@ impl Mints {
 }
 
 /// What the connector does to the next matching POST.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Fault {
     /// Nothing.
     None,
@@ -136,6 +159,8 @@ pub enum Fault {
     Offline,
     /// Sends to the mint, then replaces its answer with this status and body (a proxy's 502, a 500, garbage).
     Replace(String, u16, String),
+    /// Sends to the mint, then answers its successful answer rewritten by this function (a forged answer).
+    Rewrite(String, fn(&str) -> String),
 }
 
 /// Requests to the in-process mints, with one injectable fault and a record of every POST body.
@@ -186,7 +211,7 @@ fn lost(mint: &str) -> WalletError {
 #[async_trait::async_trait(?Send)]
 impl MintConnector for InProcess {
     async fn get(&self, mint: &str, path: &str) -> Result<String, WalletError> {
-        if *self.fault.borrow() == Fault::Offline {
+        if matches!(*self.fault.borrow(), Fault::Offline) {
             return Err(lost(mint));
         }
         self.exchange(Method::GET, mint, path, None).await
@@ -214,6 +239,11 @@ impl MintConnector for InProcess {
                     200..=299 => Ok(text),
                     _ => Err(WalletError::from_mint_answer(mint, status, &text)),
                 };
+            }
+            Fault::Rewrite(prefix, rewrite) if path.starts_with(&prefix) => {
+                *self.fault.borrow_mut() = Fault::None;
+                self.bodies.borrow_mut().push((path.to_owned(), body.to_owned()));
+                return self.exchange(Method::POST, mint, path, Some(body)).await.map(|text| rewrite(&text));
             }
             Fault::Refuse(prefix, code) if path.starts_with(&prefix) => {
                 *self.fault.borrow_mut() = Fault::None;
