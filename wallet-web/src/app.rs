@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::context::{Ctx, Phase, Tab, open};
 use crate::components::format::format_amount;
-use crate::components::{activity, add_money, home, offline, onboarding, receive, send, settings, unlock};
+use crate::components::{activity, add_money, evidence, home, offline, onboarding, receive, send, settings, unlock};
 
 /// The whole page.
 #[component]
@@ -101,6 +101,7 @@ fn Screen() -> impl IntoView {
         Tab::Receive => view! { <receive::Receive /> }.into_any(),
         Tab::Activity => view! { <activity::Activity /> }.into_any(),
         Tab::Offline => view! { <offline::Offline /> }.into_any(),
+        Tab::Evidence => view! { <evidence::Evidence /> }.into_any(),
         Tab::Settings => view! { <settings::Settings /> }.into_any(),
     }
 }

@@ -25,6 +25,8 @@ pub enum Tab {
     Activity,
     /// Offline coins: balance, pay and get paid with no network, withdraw.
     Offline,
+    /// Published double-spend evidence, verified here (reached from [`Tab::Offline`], not in the navigation).
+    Evidence,
     /// Recovery words, account key, mints.
     Settings,
 }
@@ -43,6 +45,7 @@ impl Tab {
             Tab::Receive => "Receive",
             Tab::Activity => "Activity",
             Tab::Offline => "Offline",
+            Tab::Evidence => "Evidence",
             Tab::Settings => "Settings",
         }
     }
@@ -81,6 +84,8 @@ pub struct Ctx {
     pub history: RwSignal<Vec<HistoryEntry>>,
     /// The offline balance, apart from [`Ctx::balance`] (`None` until loaded).
     pub offline: RwSignal<Option<OfflineBalanceView>>,
+    /// Whether an offline sync is under way (`components::offline_sync`).
+    pub offline_syncing: RwSignal<bool>,
     /// A message for the whole page (e.g. what recovery did), shown above the screen.
     pub banner: RwSignal<Option<String>>,
     /// Why the last data refresh failed, if it did.
@@ -104,6 +109,7 @@ impl Ctx {
             pending: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
             offline: RwSignal::new(None),
+            offline_syncing: RwSignal::new(false),
             banner: RwSignal::new(None),
             load_error: RwSignal::new(None),
         }
@@ -150,6 +156,7 @@ impl Ctx {
         self.phase.set(Phase::Ready);
         self.tab.set(Tab::Home);
         focus_id("screen-heading");
+        super::offline_sync::start(*self);
     }
 }
 
@@ -234,4 +241,5 @@ pub(crate) async fn start(ctx: Ctx) {
     add_serving_mint(&wallet, &ctx).await;
     ctx.reload_now().await;
     ctx.phase.set(Phase::Ready);
+    super::offline_sync::start(ctx);
 }

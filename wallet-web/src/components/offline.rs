@@ -1,12 +1,14 @@
 //! The "Offline" screen: offline coins, apart from the online balance. Their value, the amounts they pay
 //! exactly and each keyset's expiry; paying ([`super::offline_pay`]) and getting paid
-//! ([`super::offline_receive`]) with no network on either side. Also the pieces those parts share: [`OfflineText`], [`payable`], [`short_key`].
+//! ([`super::offline_receive`]) with no network on either side; getting coins at the mint
+//! ([`super::offline_account`]); the link to the double-spend evidence ([`super::evidence`]). Also the pieces those parts share: [`OfflineText`], [`payable`], [`short_key`].
 
 use leptos::prelude::*;
 
 use super::common::CopyButton;
-use super::context::Ctx;
+use super::context::{Ctx, Tab};
 use super::format::{format_amount, format_unix_time, plural, short_url};
+use super::offline_account::OfflineAccount;
 use super::offline_pay::PayOffline;
 use super::offline_receive::ReceiveOffline;
 use super::qr::QrCode;
@@ -102,7 +104,11 @@ pub fn Offline() -> impl IntoView {
     view! {
         <section class="card balance-card" aria-labelledby="screen-heading">
             <h1 id="screen-heading" class="kicker" tabindex="-1">"Offline coins"</h1>
-            <p class="balance" data-testid="offline-balance">
+            <p
+                class="balance"
+                data-testid="offline-balance"
+                data-keysets=move || ctx.offline.get().map(|balance| balance.keysets.len())
+            >
                 {move || ctx.offline.get().map_or_else(|| "…".to_owned(), |balance| sat(balance.spendable))}
             </p>
             <p class="hint">
@@ -120,6 +126,23 @@ pub fn Offline() -> impl IntoView {
         <section class="card" aria-labelledby="offline-receive-heading">
             <h2 id="offline-receive-heading" class="section-heading">"Receive offline"</h2>
             <ReceiveOffline requests />
+        </section>
+        <section class="card" aria-labelledby="offline-account-heading">
+            <h2 id="offline-account-heading" class="section-heading">"Get offline coins"</h2>
+            <OfflineAccount />
+        </section>
+        <section class="card" aria-labelledby="offline-evidence-heading">
+            <h2 id="offline-evidence-heading" class="section-heading">"Double spending"</h2>
+            <p class="hint">
+                "A browser cannot stop someone from paying with the same offline coin twice. The mint finds out "
+                "when the payees deposit, names the cheater and repays the honest payee from the cheater's bond. "
+                "The evidence is public, and your browser checks it itself."
+            </p>
+            <div class="actions">
+                <button type="button" class="button secondary" on:click=move |_| ctx.go(Tab::Evidence)>
+                    "See double-spend evidence"
+                </button>
+            </div>
         </section>
     }
 }
@@ -154,8 +177,8 @@ fn OfflineBalance() -> impl IntoView {
                     })}
                 </dl>
                 <ul class="plain-list" data-testid="offline-keysets">
-                    {balance.keysets.into_iter().map(|keyset| view! {
-                        <li class="fact">
+                    {balance.keysets.into_iter().filter(|keyset| keyset.coins > 0).map(|keyset| view! {
+                        <li class="entry">
                             <p>
                                 {format!(
                                     "{} in {} from {}",
