@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::components::context::{Ctx, Phase, Tab, open};
 use crate::components::format::format_amount;
-use crate::components::{activity, add_money, evidence, home, offline, onboarding, receive, send, settings, unlock};
+use crate::components::{
+    activity, add_money, evidence, home, offline, offline_sync, onboarding, receive, send, settings, unlock,
+};
 
 /// The whole page.
 #[component]
@@ -14,6 +16,17 @@ pub fn App() -> impl IntoView {
     let ctx = Ctx::new();
     provide_context(ctx);
     leptos::task::spawn_local(open(ctx));
+    // Once the wallet is ready (opened, unlocked or just created): the offline sync, now and when back online.
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let ready = ctx.phase.get() == Phase::Ready;
+        if ready {
+            offline_sync::start(ctx);
+        }
+        ready
+    });
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>

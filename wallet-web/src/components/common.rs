@@ -1,11 +1,12 @@
 //! Pieces every screen uses: the status line of an operation, the copy button, the mint picker, the amount field,
-//! the passphrase typed twice.
+//! the passphrase typed twice, a text to hand over with its QR code.
 
 use leptos::prelude::*;
 
 use super::browser::copy_text;
 use super::context::Ctx;
 use super::format::{format_amount, short_url};
+use super::qr::QrCode;
 
 /// Where an operation stands, as the page tells it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -204,3 +205,25 @@ pub fn PassphrasePair(
 pub const NEW_PASSPHRASE_HINT: &str = "Optional. With a passphrase, your recovery words are stored encrypted in \
     this browser and the wallet asks for it each time it opens. Without one (leave both empty) they are stored \
     as they are. If you forget it, restore the wallet from your recovery words.";
+
+/// A text to hand over (a request or a payment): its QR code, the text itself (read-only, selectable) and
+/// a copy button.
+#[component]
+pub fn OfflineText(
+    /// The text.
+    text: String,
+    /// What it is, e.g. "Payment request" (the label of the text and the QR code's name).
+    label: &'static str,
+    /// `data-testid` of the text field.
+    testid: &'static str,
+) -> impl IntoView {
+    let id = format!("{testid}-field");
+    view! {
+        <QrCode text=text.clone() label=format!("QR code of the {}", label.to_lowercase()) />
+        <label for=id.clone() class="label">{label}</label>
+        <textarea id=id class="input mono token" rows="4" readonly=true data-testid=testid>{text.clone()}</textarea>
+        <div class="actions">
+            <CopyButton text label="Copy" />
+        </div>
+    }
+}

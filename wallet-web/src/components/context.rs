@@ -156,7 +156,6 @@ impl Ctx {
         self.phase.set(Phase::Ready);
         self.tab.set(Tab::Home);
         focus_id("screen-heading");
-        super::offline_sync::start(*self);
     }
 }
 
@@ -241,5 +240,4 @@ pub(crate) async fn start(ctx: Ctx) {
     add_serving_mint(&wallet, &ctx).await;
     ctx.reload_now().await;
     ctx.phase.set(Phase::Ready);
-    super::offline_sync::start(ctx);
 }

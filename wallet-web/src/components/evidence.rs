@@ -6,8 +6,7 @@ use leptos::prelude::*;
 
 use super::common::{Status, StatusLine};
 use super::context::{Ctx, Tab};
-use super::format::{format_amount, short_url};
-use super::offline::short_key;
+use super::format::{format_amount, short_key, short_url};
 use crate::MintUrl;
 use crate::offline::records::EvidenceView;
 
@@ -65,8 +64,10 @@ fn Case(mint: String, case: EvidenceView) -> impl IntoView {
     let verdict = match (&case.identity, &case.problem) {
         (Some(identity), _) if case.verified => view! {
             <p class="check ok">
-                "Verified in your browser: both payments are genuine and were made by the holder of identity "
-                <span class="mono">{short_key(identity)}</span>"."
+                {format!(
+                    "Verified in your browser: both payments are genuine and were made by the holder of identity {}.",
+                    short_key(identity)
+                )}
             </p>
         }
         .into_any(),

@@ -1,87 +1,17 @@
 //! The "Offline" screen: offline coins, apart from the online balance. Their value, the amounts they pay
 //! exactly and each keyset's expiry; paying ([`super::offline_pay`]) and getting paid
 //! ([`super::offline_receive`]) with no network on either side; getting coins at the mint
-//! ([`super::offline_account`]); the link to the double-spend evidence ([`super::evidence`]). Also the pieces those parts share: [`OfflineText`], [`payable`], [`short_key`].
+//! ([`super::offline_account`]); the link to the double-spend evidence ([`super::evidence`]).
 
 use leptos::prelude::*;
 
-use super::common::CopyButton;
 use super::context::{Ctx, Tab};
 use super::format::{format_amount, format_unix_time, plural, short_url};
 use super::offline_account::OfflineAccount;
 use super::offline_pay::PayOffline;
 use super::offline_receive::ReceiveOffline;
-use super::qr::QrCode;
 use crate::offline::denominations::describe_ranges;
-use crate::offline::records::{OfflineBalanceView, OfflinePaymentView, OfflineRequestView};
-
-/// Whether the offline coins pay an amount exactly.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Payable {
-    /// Yes.
-    Yes,
-    /// Perhaps: the list of payable amounts was cut short before it (the wallet decides when paying).
-    Unknown,
-    /// No; why, in plain words, with the amounts that can be paid.
-    No(String),
-}
-
-/// Whether `balance`'s coins pay `amount` exactly.
-pub fn payable(balance: &OfflineBalanceView, amount: u64) -> Payable {
-    if balance.payable.iter().any(|(from, to)| (*from..=*to).contains(&amount)) {
-        return Payable::Yes;
-    }
-    if balance.spendable < amount {
-        return Payable::No(format!(
-            "You have {} in offline coins, less than the {} asked. Offline coins must be withdrawn beforehand, \
-             while online.",
-            sat(balance.spendable),
-            sat(amount)
-        ));
-    }
-    if balance.payable_truncated && balance.payable.last().is_some_and(|(_, to)| *to < amount) {
-        return Payable::Unknown;
-    }
-    Payable::No(format!(
-        "Your offline coins cannot make exactly {} (there is no change offline). They can pay: {}.",
-        sat(amount),
-        describe_ranges(&balance.payable, balance.payable_truncated)
-    ))
-}
-
-fn sat(amount: u64) -> String {
-    format_amount(shared::Amount::from_u64(amount), "sat")
-}
-
-/// `02ab12cd…89ef` for a long hex key: enough to compare by eye.
-pub fn short_key(hex: &str) -> String {
-    match (hex.get(..8), hex.get(hex.len().saturating_sub(4)..)) {
-        (Some(head), Some(tail)) if hex.len() > 16 => format!("{head}…{tail}"),
-        _ => hex.to_owned(),
-    }
-}
-
-/// A text to hand over (a request or a payment): its QR code, the text itself (read-only, selectable) and
-/// a copy button.
-#[component]
-pub fn OfflineText(
-    /// The text.
-    text: String,
-    /// What it is, e.g. "Payment request" (the label of the text and the QR code's name).
-    label: &'static str,
-    /// `data-testid` of the text field.
-    testid: &'static str,
-) -> impl IntoView {
-    let id = format!("{testid}-field");
-    view! {
-        <QrCode text=text.clone() label=format!("QR code of the {}", label.to_lowercase()) />
-        <label for=id.clone() class="label">{label}</label>
-        <textarea id=id class="input mono token" rows="4" readonly=true data-testid=testid>{text.clone()}</textarea>
-        <div class="actions">
-            <CopyButton text label="Copy" />
-        </div>
-    }
-}
+use crate::offline::records::{OfflinePaymentView, OfflineRequestView};
 
 /// The "Offline" screen.
 #[component]
@@ -202,34 +132,6 @@ fn OfflineBalance() -> impl IntoView {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn balance(spendable: u64, payable: Vec<(u64, u64)>, truncated: bool) -> OfflineBalanceView {
-        OfflineBalanceView { spendable, restored: 0, payable, payable_truncated: truncated, keysets: vec![] }
-    }
-
-    #[test]
-    fn amounts_are_payable_or_refused_in_plain_words() {
-        let coins = balance(12, vec![(4, 4), (8, 8), (12, 12)], false);
-        assert_eq!(payable(&coins, 8), Payable::Yes);
-        assert_eq!(
-            payable(&coins, 5),
-            Payable::No(
-                "Your offline coins cannot make exactly 5 sat (there is no change offline). They can pay: 4, 8, 12."
-                    .to_owned()
-            )
-        );
-        let Payable::No(reason) = payable(&coins, 20) else { panic!("more than the coins hold") };
-        assert!(reason.starts_with("You have 12 sat in offline coins, less than the 20 sat asked."), "{reason}");
-        assert_eq!(payable(&balance(100, vec![(1, 1), (4, 5)], true), 50), Payable::Unknown);
-        assert!(matches!(payable(&balance(0, vec![], false), 1), Payable::No(_)));
-    }
-
-    #[test]
-    fn keys_are_shortened_for_the_eye() {
-        assert_eq!(short_key("02abcdef0123456789abcdef"), "02abcdef…cdef");
-        assert_eq!(short_key("02ab"), "02ab");
-    }
+fn sat(amount: u64) -> String {
+    format_amount(shared::Amount::from_u64(amount), "sat")
 }

@@ -7,10 +7,9 @@ use leptos::prelude::*;
 use shared::offline::PaymentRequest;
 
 use super::browser::focus_id;
-use super::common::{Status, StatusLine};
+use super::common::{OfflineText, Status, StatusLine};
 use super::context::Ctx;
-use super::format::{format_amount, format_time_ms, format_unix_time, plural};
-use super::offline::{OfflineText, Payable, payable, short_key};
+use super::format::{Payable, format_amount, format_time_ms, format_unix_time, payable, plural, short_key};
 use super::scanner::ScanButton;
 use crate::offline::records::OfflinePaymentView;
 use crate::{Wallet, WalletError};

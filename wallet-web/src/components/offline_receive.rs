@@ -6,10 +6,9 @@ use leptos::prelude::*;
 use shared::offline::OfflineError;
 
 use super::browser::focus_id;
-use super::common::{AmountField, Status, StatusLine};
+use super::common::{AmountField, OfflineText, Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, format_time_ms, parse_amount};
-use super::offline::OfflineText;
 use super::scanner::ScanButton;
 use crate::WalletError;
 use crate::offline::records::OfflineRequestView;
