@@ -177,6 +177,9 @@ async fn register_bond_withdraw_pay_and_deposit_with_a_verified_receipt() {
         receipt.verify_vartime(&key).unwrap();
         assert_eq!(receipt.amount_paid, deposit.amount_paid);
     }
+    let history = payee.history().await.unwrap();
+    let deposited: Vec<_> = history.iter().filter(|e| e.memo.as_deref() == Some("Offline payment deposited")).collect();
+    assert_eq!((deposited.len(), deposited[0].amount), (1, shared::Amount::from(37)));
     let shown = &payee.offline_requests().await.unwrap()[0];
     assert_eq!((shown.deposited, shown.receipts, shown.deposit_problem.as_ref()), (37, synced.deposited, None));
     // Nothing is deposited twice.
