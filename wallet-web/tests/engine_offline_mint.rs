@@ -177,6 +177,11 @@ async fn register_bond_withdraw_pay_and_deposit_with_a_verified_receipt() {
         receipt.verify_vartime(&key).unwrap();
         assert_eq!(receipt.amount_paid, deposit.amount_paid);
     }
+    let history = payee.history().await.unwrap();
+    let deposited: Vec<_> = history.iter().filter(|e| e.memo.as_deref() == Some("Offline payment deposited")).collect();
+    assert_eq!((deposited.len(), deposited[0].amount), (1, shared::Amount::from(37)));
+    let shown = &payee.offline_requests().await.unwrap()[0];
+    assert_eq!((shown.deposited, shown.receipts, shown.deposit_problem.as_ref()), (37, synced.deposited, None));
     // Nothing is deposited twice.
     assert_eq!(payee.offline_sync(&url()).await.unwrap().deposited, 0);
     assert_eq!(payee.balance().await.unwrap(), shared::Amount::from(37));
@@ -314,8 +319,9 @@ async fn own_coins_are_exchanged_for_online_notes_before_their_keyset_expires() 
     assert_eq!((synced.exchanged_amount, synced.deposited_amount), (10, 10));
     assert_eq!(payer.offline_balance().await.unwrap().spendable, 0);
     assert_eq!(payer.balance().await.unwrap(), shared::Amount::from(10));
-    // Its own exchange is no request of the user's.
+    // Its own exchange is no request or payment of the user's.
     assert!(payer.offline_requests().await.unwrap().is_empty());
+    assert!(payer.offline_payments().await.unwrap().is_empty());
 }
 
 #[tokio::test]

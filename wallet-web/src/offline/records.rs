@@ -202,6 +202,12 @@ pub struct OfflineRequestView {
     pub created_at: f64,
     /// When its payment was verified and stored, if it was.
     pub received_at: Option<f64>,
+    /// What its deposits paid into the online balance so far.
+    pub deposited: u64,
+    /// How many of its deposits came with a receipt that verified against the mint's receipt key.
+    pub receipts: usize,
+    /// Why the mint refused a deposit of its coins for good, in plain words, if it did.
+    pub deposit_problem: Option<String>,
 }
 
 /// This wallet's account at a mint for offline use, kept once registered (table `meta`, key

@@ -260,11 +260,19 @@ pub(crate) async fn pay(engine: &Engine, text: &str) -> Result<OfflinePaymentVie
 
 /// Payments made, newest first.
 pub(crate) async fn payments(engine: &Engine) -> Result<Vec<OfflinePaymentView>, WalletError> {
+    // Payments to the wallet's own requests (its coins exchanged before expiry) are no payments to show.
+    let own: Vec<String> = get_all_json::<OfflineRequestRecord>(&*engine.store, Table::OfflineRequests)
+        .await?
+        .iter()
+        .filter(|r| r.own_exchange)
+        .map(|r| payment_key(&r.request))
+        .collect();
     let mut views: Vec<OfflinePaymentView> = engine
         .store
         .get_all(Table::OfflinePayments)
         .await?
         .into_iter()
+        .filter(|(key, _)| !own.contains(key))
         .map(|(key, json)| {
             let record: OfflinePaymentRecord =
                 serde_json::from_str(&json).map_err(|e| WalletError::Storage(e.to_string()))?;
@@ -282,6 +290,13 @@ fn request_view(record: &OfflineRequestRecord) -> Result<OfflineRequestView, Wal
         text: request_to_text(&record.request)?,
         created_at: record.created_at,
         received_at: record.received.as_ref().map(|r| r.received_at),
+        deposited: record
+            .deposits
+            .iter()
+            .try_fold(0u64, |sum, d| sum.checked_add(d.amount_paid))
+            .ok_or(shared::Error::AmountOverflow)?,
+        receipts: record.deposits.iter().filter(|d| d.receipt.is_some()).count(),
+        deposit_problem: record.deposits.iter().find_map(|d| d.refused.clone()),
     })
 }
 

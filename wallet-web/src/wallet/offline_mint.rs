@@ -37,7 +37,7 @@ use super::issue::account_key;
 use super::mints;
 use super::offline::{self, now_secs, stage_coins};
 use super::records::{Destination, NoteRecord, NoteState, OutputRecord};
-use super::views::RecoveryReport;
+use super::views::{HistoryEntry, HistoryKind, HistoryStatus, RecoveryReport};
 use crate::WalletError;
 use crate::mint_url::MintUrl;
 use crate::offline::denominations::withdrawal_spread;
@@ -701,6 +701,25 @@ async fn finish_deposit(
     let mut batch = Batch::new();
     for note in &notes {
         batch.put(Table::Notes, note.y.clone(), note)?;
+    }
+    if deposit.amount_paid > 0 {
+        // The online balance grew: the activity list says from where.
+        // One entry per payment, its amount growing with each coin deposited.
+        let id = format!("offline-deposit:{}", journal.nonce);
+        let paid = Amount::from(deposit.amount_paid);
+        let entry = match get_json::<HistoryEntry>(&*engine.store, Table::History, &id).await? {
+            Some(mut entry) => {
+                entry.amount = entry.amount.checked_add(paid)?;
+                entry
+            }
+            None => {
+                let memo = if request.own_exchange { "Offline coins exchanged" } else { "Offline payment deposited" };
+                let entry =
+                    engine.new_entry(HistoryKind::Received, &journal.mint, paid, Amount::ZERO, Some(memo.into()))?;
+                HistoryEntry { id, status: HistoryStatus::Done, ..entry }
+            }
+        };
+        batch.put(Table::History, entry.id.clone(), &entry)?;
     }
     if !request.deposits.iter().any(|d| d.coin == deposit.coin) {
         request.deposits.push(deposit);
