@@ -212,6 +212,8 @@ test("back online, B's wallet deposits by itself and B's online balance grows", 
   assert.match(await banner(bobPage, 'Deposited 21 sat'), /Deposited 21 sat of offline payments you received/);
   await shot(bobPage, '10-deposited');
   assert.equal(await balance(bobPage), 21);
+  await offlineScreen(bobPage);
+  assert.match(await bobPage.getByTestId('offline-requests').textContent(), /deposited 21 sat, 3 receipts verified/);
 });
 
 test('a cheater pays B and C with one coin: both deposit, both are paid, the evidence is verified', STEP, async () => {

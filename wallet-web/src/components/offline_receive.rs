@@ -183,10 +183,7 @@ fn RequestsMade(requests: RwSignal<Vec<OfflineRequestView>>) -> impl IntoView {
             <ul class="plain-list" data-testid="offline-requests">
                 {move || requests.get().into_iter().map(|request| {
                     let amount = format_amount(shared::Amount::from_u64(request.amount), "sat");
-                    let (class, state) = match request.received_at {
-                        Some(_) => ("pill done", "paid, verified; deposited when online"),
-                        None => ("pill pending", "waiting for payment"),
-                    };
+                    let (class, state) = request_state(&request);
                     view! {
                         <li data-testid="offline-request-item">
                             <details>
@@ -204,9 +201,57 @@ fn RequestsMade(requests: RwSignal<Vec<OfflineRequestView>>) -> impl IntoView {
     }
 }
 
+/// A request's state in words, and the class of its pill.
+pub fn request_state(request: &OfflineRequestView) -> (&'static str, String) {
+    let sat = |amount: u64| format_amount(shared::Amount::from_u64(amount), "sat");
+    if request.received_at.is_none() {
+        return ("pill pending", "waiting for payment".to_owned());
+    }
+    if let Some(problem) = &request.deposit_problem {
+        return ("pill failed", format!("the mint refused its deposit: {problem}"));
+    }
+    let receipts = match request.receipts {
+        0 => String::new(),
+        1 => ", receipt verified".to_owned(),
+        n => format!(", {n} receipts verified"),
+    };
+    if request.deposited >= request.amount {
+        ("pill done", format!("deposited {}{receipts}", sat(request.deposited)))
+    } else if request.deposited > 0 {
+        ("pill pending", format!("{} of it deposited so far{receipts}", sat(request.deposited)))
+    } else {
+        ("pill done", "paid, verified; deposited when you are online".to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_tells_where_its_payment_is() {
+        let mut request = OfflineRequestView {
+            id: String::new(),
+            amount: 21,
+            text: String::new(),
+            created_at: 0.0,
+            received_at: None,
+            deposited: 0,
+            receipts: 0,
+            deposit_problem: None,
+        };
+        assert_eq!(request_state(&request).1, "waiting for payment");
+        request.received_at = Some(1.0);
+        assert_eq!(request_state(&request).1, "paid, verified; deposited when you are online");
+        request.deposited = 16;
+        request.receipts = 1;
+        assert_eq!(request_state(&request).1, "16 sat of it deposited so far, receipt verified");
+        request.deposited = 21;
+        request.receipts = 3;
+        assert_eq!(request_state(&request), ("pill done", "deposited 21 sat, 3 receipts verified".to_owned()));
+        request.deposit_problem = Some("deposited already".into());
+        assert_eq!(request_state(&request).0, "pill failed");
+    }
 
     #[test]
     fn refusals_are_in_plain_words() {
