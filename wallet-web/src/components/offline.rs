@@ -86,14 +86,14 @@ fn OfflineBalance() -> impl IntoView {
             let payable_text = if balance.payable.is_empty() {
                 "nothing yet".to_owned()
             } else {
-                describe_ranges(&balance.payable, balance.payable_truncated)
+                format!("{} sat", describe_ranges(&balance.payable, balance.payable_truncated))
             };
             let restored = balance.restored;
             view! {
                 <dl class="facts" data-testid="offline-facts">
                     <div class="fact">
                         <dt>"Amounts you can pay exactly"</dt>
-                        <dd data-testid="offline-payable">{format!("{payable_text} (sat)")}</dd>
+                        <dd data-testid="offline-payable">{payable_text}</dd>
                     </div>
                     {(restored > 0).then(|| view! {
                         <div class="fact">
