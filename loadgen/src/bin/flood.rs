@@ -48,6 +48,10 @@ struct Args {
     /// Notes minted for the honest swaps (each swap spends one; a phase ends early when they run out).
     #[arg(long, default_value_t = 30_000)]
     notes: usize,
+    /// An extra flag for the mint (repeatable), e.g. `--mint-arg=--client-body-kib-per-sec=0` to measure
+    /// without the per-client body budget.
+    #[arg(long, allow_hyphen_values = true)]
+    mint_arg: Vec<String>,
 }
 
 /// An abusive request: its name, path, body, and the statuses it may get.
@@ -77,15 +81,17 @@ impl Drop for Mint {
     }
 }
 
-fn spawn_mint(bin: &Path) -> anyhow::Result<Mint> {
+fn spawn_mint(bin: &Path, extra: &[String]) -> anyhow::Result<Mint> {
     ensure!(bin.is_file(), "no mint-server binary at {} (build it, or pass --mint-bin)", bin.display());
     let dir = std::env::temp_dir().join(format!("flood-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let log = std::fs::File::create(dir.join("mint.log"))?;
-    // The mint's defaults: body limit, connection cap, rate limits on quote creation.
+    // The mint's defaults (body limit, connection cap, body budget, rate limits on quote creation), unless
+    // `extra` changes them.
     let child = Command::new(bin)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--fake-bolt11"])
+        .args(extra)
         .arg("--data-dir")
         .arg(dir.join("data"))
         .arg("--wallet-dir")
@@ -208,10 +214,11 @@ fn abusive_requests(keyset: &KeySet) -> anyhow::Result<Vec<Abuse>> {
         swap_body(keyset, &proof)
     };
     Ok(vec![
-        ("check-state 1 MiB", "/v1/checkstate", check_state, &[400]),
+        // 429: past the client's body budget (4 MiB/s by default) or its quote limit.
+        ("check-state 1 MiB", "/v1/checkstate", check_state, &[400, 429]),
         ("quote creation", "/v1/mint/quote/bank", quote, &[200, 429]),
-        ("swap, 900 KB witness", "/v1/swap", forged(Some("w".repeat(900_000)))?, &[400]),
-        ("swap, invalid proof", "/v1/swap", forged(None)?, &[400]),
+        ("swap, 900 KB witness", "/v1/swap", forged(Some("w".repeat(900_000)))?, &[400, 429]),
+        ("swap, invalid proof", "/v1/swap", forged(None)?, &[400, 429]),
     ])
 }
 
@@ -321,7 +328,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(bin) => bin.clone(),
         None => std::env::current_exe()?.with_file_name("mint-server"),
     };
-    let mut mint = spawn_mint(&bin)?;
+    let mut mint = spawn_mint(&bin, &args.mint_arg)?;
     let client = reqwest::Client::new();
     wait_ready(&client, &mut mint).await?;
     let keys: KeysResponse = client.get(format!("{}/v1/keys", mint.url)).send().await?.json().await?;
