@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use mint_server::funding::FundingRegistry;
+use mint_server::funding::fake::FakeBolt11;
 use mint_server::mint::{Mint, MintSettings};
 use mint_server::store::{MintStore, SqliteStore};
 use mint_server::{AppState, MintInfoSettings};
@@ -32,9 +33,16 @@ pub const FEE_MINT: &str = "http://fee-mint.test";
 /// `input_fee_ppk`, master secret `master` (so its identity key). The one function that builds a mint:
 /// adapt it when `Mint::new` changes.
 pub async fn mint_state(dir: &Path, input_fee_ppk: u64, master: [u8; 32]) -> AppState {
+    mint_state_with_fees(dir, input_fee_ppk, master, (0, 0)).await
+}
+
+/// [`mint_state`] whose fake bolt11 melts reserve `lightning.0` sat and really pay `lightning.1` of it
+/// (NUT-08 returns the rest).
+pub async fn mint_state_with_fees(dir: &Path, input_fee_ppk: u64, master: [u8; 32], lightning: (u64, u64)) -> AppState {
     let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
     let settings = MintSettings { input_fee_ppk, ..MintSettings::default() };
-    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let fake = FakeBolt11::with_fees(Amount::from(lightning.0), Amount::from(lightning.1));
+    let funding = FundingRegistry::standard(Arc::clone(&store), true).with(Arc::new(fake));
     let mint = Arc::new(Mint::new(store, master.to_vec(), settings, funding).await.unwrap());
     let info = MintInfoSettings { name: "In-process mint".into(), description: "for the wallet's tests".into() };
     AppState::new(info, dir.join("wallet"), mint).with_admin_token(ADMIN_TOKEN.to_vec())
@@ -52,11 +60,17 @@ pub struct Mints {
 impl Mints {
     /// [`MINT`] and [`FEE_MINT`], each on a fresh database, with their own master secrets (so identities).
     pub async fn start() -> Rc<Mints> {
+        Mints::start_with_lightning_fees(0, 0).await
+    }
+
+    /// [`Mints::start`] whose fake Lightning melts reserve `reserve` sat and really pay `paid`.
+    pub async fn start_with_lightning_fees(reserve: u64, paid: u64) -> Rc<Mints> {
         let mut routers = HashMap::new();
         let mut dirs = Vec::new();
         for (url, fee, master) in [(MINT, 0, [7; 32]), (FEE_MINT, 500, [8; 32])] {
             let dir = tempfile::tempdir().unwrap();
-            routers.insert(url.to_owned(), mint_server::app(mint_state(dir.path(), fee, master).await));
+            let state = mint_state_with_fees(dir.path(), fee, master, (reserve, paid)).await;
+            routers.insert(url.to_owned(), mint_server::app(state));
             dirs.push(dir);
         }
         Rc::new(Mints { routers, _dirs: dirs })
