@@ -90,6 +90,9 @@ pub enum MintError {
     /// A signature over a mint quote does not verify: a bank payment's, or a NUT-20 mint request's.
     #[error("signature for mint request invalid: {0}")]
     BadSignature(String),
+    /// NUT-20: a mint quote request's `pubkey` is no public key.
+    #[error("invalid pubkey for mint quote: {0}")]
+    InvalidPubkey(String),
     /// No such account, or it is blocked.
     #[error("unknown or blocked account")]
     UnknownAccount,
@@ -134,6 +137,7 @@ impl MintError {
             MintError::QuoteExpired => ErrorCode::QuoteExpired,
             MintError::PaymentFailed(_) => ErrorCode::LightningError,
             MintError::BadSignature(_) => ErrorCode::WitnessMissingOrInvalid,
+            MintError::InvalidPubkey(_) => ErrorCode::PubkeyRequired,
             MintError::UnsupportedMethod(_)
             | MintError::QuoteNotFound
             | MintError::UnknownAccount
