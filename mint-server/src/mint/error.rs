@@ -138,14 +138,13 @@ impl MintError {
             MintError::PaymentFailed(_) => ErrorCode::LightningError,
             MintError::BadSignature(_) => ErrorCode::WitnessMissingOrInvalid,
             MintError::InvalidPubkey(_) => ErrorCode::PubkeyRequired,
-            MintError::UnsupportedMethod(_)
-            | MintError::QuoteNotFound
-            | MintError::UnknownAccount
-            | MintError::InsufficientFunds
-            | MintError::InvalidPaymentRequest(_)
-            | MintError::BadRequest(_)
-            | MintError::Unavailable(_)
-            | MintError::Internal(_) => ErrorCode::Unknown(0),
+            MintError::UnsupportedMethod(_) => ErrorCode::UnsupportedMethod,
+            MintError::QuoteNotFound => ErrorCode::QuoteNotFound,
+            MintError::UnknownAccount => ErrorCode::UnknownAccount,
+            MintError::InsufficientFunds => ErrorCode::InsufficientAccountFunds,
+            MintError::InvalidPaymentRequest(_) => ErrorCode::InvalidPaymentRequest,
+            MintError::BadRequest(_) => ErrorCode::MalformedRequest,
+            MintError::Unavailable(_) | MintError::Internal(_) => ErrorCode::Unknown(0),
         }
     }
 
@@ -196,9 +195,9 @@ mod tests {
     #[test]
     fn funding_errors_keep_their_meaning_on_the_wire() {
         let cases = [
-            (FundingError::InvalidPaymentRequest("no".into()), ErrorCode::Unknown(0), false),
+            (FundingError::InvalidPaymentRequest("no".into()), ErrorCode::InvalidPaymentRequest, false),
             (FundingError::AmountOutOfRange("big".into()), ErrorCode::AmountOutofLimitRange, false),
-            (FundingError::BadRequest("needs an amount".into()), ErrorCode::Unknown(0), false),
+            (FundingError::BadRequest("needs an amount".into()), ErrorCode::MalformedRequest, false),
             (FundingError::Store(StoreError::OutOfRange), ErrorCode::AmountOutofLimitRange, false),
             (FundingError::Store(StoreError::Duplicate), ErrorCode::Unknown(0), true),
             (FundingError::Internal("node down".into()), ErrorCode::Unknown(0), true),

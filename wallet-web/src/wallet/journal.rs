@@ -352,6 +352,11 @@ async fn on_refusal(engine: &Engine, op: &OpRecord, code: ErrorCode, detail: Str
             match engine.get_as(&op.mint, &melt_quote_state_path(&method, &quote)).await {
                 Ok(state) => state,
                 Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+                // A mint deletes only unpaid quotes (once expired): nothing was paid.
+                Err(WalletError::Mint { code: ErrorCode::QuoteNotFound, .. }) => {
+                    roll_back(engine, op).await?;
+                    return Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)));
+                }
                 Err(other) => return Err(other),
             };
         if state.state == MeltQuoteState::Unpaid && code == ErrorCode::TokenAlreadySpent {

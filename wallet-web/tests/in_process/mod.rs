@@ -55,6 +55,8 @@ pub const ADMIN_TOKEN: [u8; 32] = [0x42; 32];
 pub struct Mints {
     routers: HashMap<String, axum::Router>,
     _dirs: Vec<tempfile::TempDir>,
+    /// Each mint's SQLite database.
+    databases: HashMap<String, std::path::PathBuf>,
 }
 
 impl Mints {
@@ -66,14 +68,21 @@ impl Mints {
     /// [`Mints::start`] whose fake Lightning melts reserve `reserve` sat and really pay `paid`.
     pub async fn start_with_lightning_fees(reserve: u64, paid: u64) -> Rc<Mints> {
         let mut routers = HashMap::new();
+        let mut databases = HashMap::new();
         let mut dirs = Vec::new();
         for (url, fee, master) in [(MINT, 0, [7; 32]), (FEE_MINT, 500, [8; 32])] {
             let dir = tempfile::tempdir().unwrap();
             let state = mint_state_with_fees(dir.path(), fee, master, (reserve, paid)).await;
             routers.insert(url.to_owned(), mint_server::app(state));
+            databases.insert(url.to_owned(), dir.path().join("mint.sqlite"));
             dirs.push(dir);
         }
-        Rc::new(Mints { routers, _dirs: dirs })
+        Rc::new(Mints { routers, _dirs: dirs, databases })
+    }
+
+    /// The mint's store, opened a second time on its database (as another process would).
+    pub async fn store(&self, mint: &str) -> SqliteStore {
+        SqliteStore::open(&self.databases[mint]).await.unwrap()
     }
 
     /// Sends one request to the mint at `mint`; the status and the body's text.
