@@ -224,3 +224,23 @@ async fn swap_exact(
         .collect::<Result<_, _>>()?;
     Ok((notes.into_iter().filter(|n| exact.contains(&n.y)).collect(), fee))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_outputs_are_nut08s_count() {
+        let count = |most: u64| blank_count(Amount::from(most));
+        assert_eq!([0, 1, 2, 3, 10, 44, 64, 100, 1000].map(count), [0, 1, 1, 2, 4, 6, 6, 7, 10]);
+    }
+
+    #[test]
+    fn blank_outputs_carry_any_change_up_to_what_the_inputs_hold() {
+        // The change is at most `most`, split into powers of two: one blank output per bit set.
+        for most in 1..=4096u64 {
+            let needed = (0..=most).map(u64::count_ones).max().unwrap_or(0) as usize;
+            assert!(blank_count(Amount::from(most)) >= needed, "{most}");
+        }
+    }
+}
