@@ -163,7 +163,7 @@ mod tests {
             let (status, body) = call("/v1/echo/a", bad).await;
             assert_eq!(status, StatusCode::BAD_REQUEST);
             let error: ErrorResponse = serde_json::from_slice(&body).unwrap();
-            assert_eq!(error.code.to_code(), 0);
+            assert_eq!(error.code, shared::nuts::ErrorCode::MalformedRequest);
             assert!(error.detail.starts_with("invalid request body"), "{}", error.detail);
         }
     }

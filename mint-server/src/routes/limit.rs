@@ -168,9 +168,10 @@ pub(crate) fn refusal(error: GovernorError) -> Response<Body> {
         Some(secs) => format!("too many requests from this client: retry in {secs} s"),
         None => "rate limiter failed".to_owned(),
     };
-    let body = serde_json::to_vec(&ErrorResponse { code: ErrorCode::Unknown(0), detail }).unwrap_or_default();
+    let code = if wait.is_some() { ErrorCode::RateLimited } else { ErrorCode::Unknown(0) };
+    let body = serde_json::to_vec(&ErrorResponse { code, detail }).unwrap_or_default();
     let mut response = Response::new(Body::from(body));
-    response.extensions_mut().insert(crate::error::CashuCode(0));
+    response.extensions_mut().insert(crate::error::CashuCode(code.to_code()));
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(secs) = wait {
