@@ -41,8 +41,11 @@ impl SpawnedMint {
             .arg("--wallet-dir")
             .arg(dir.join("no-wallet"))
             .arg("--fake-bolt11")
-            // The load generator creates quotes from one address far faster than any wallet.
+            // The load generator creates quotes, and sends bodies, from one address far faster than any
+            // wallet.
             .arg("--quote-rate-burst")
+            .arg("0")
+            .arg("--client-body-kib-per-sec")
             .arg("0")
             .args(&args.mint_arg)
             .env("RUST_LOG", &args.mint_log)

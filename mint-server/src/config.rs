@@ -19,6 +19,12 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 900;
 pub const DEFAULT_QUOTE_RATE_LIMIT: crate::routes::limit::RateLimit =
     crate::routes::limit::RateLimit { burst: 100, per_minute: 600 };
 
+/// Default of `--client-body-kib-per-sec` and `--client-body-burst-kib`: 4 MiB/s (about 8,000 one-input
+/// swaps a second) and 8 MiB at once per client IP; a client sending 1 MiB bodies back to back gets four
+/// a second.
+pub const DEFAULT_BODY_BUDGET: crate::routes::limit::BodyBudget =
+    crate::routes::limit::BodyBudget { kib_per_sec: 4096, burst_kib: 8192 };
+
 /// Default of `--header-read-timeout-secs`.
 pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
 
@@ -85,6 +91,15 @@ pub struct Config {
     /// Quotes per minute a client IP may create in the long run; more get `429`. `0` turns the limit off.
     #[arg(long, env = "MINT_QUOTE_RATE_PER_MINUTE", default_value_t = DEFAULT_QUOTE_RATE_LIMIT.per_minute)]
     pub quote_rate_per_minute: u32,
+
+    /// KiB of request bodies a client IP may send per second under `/v1`; beyond, `429`. `0` turns the
+    /// budget off.
+    #[arg(long, env = "MINT_CLIENT_BODY_KIB_PER_SEC", default_value_t = DEFAULT_BODY_BUDGET.kib_per_sec)]
+    pub client_body_kib_per_sec: u32,
+
+    /// KiB of request bodies a client IP may send at once (raised to `--max-body-bytes` if lower).
+    #[arg(long, env = "MINT_CLIENT_BODY_BURST_KIB", default_value_t = DEFAULT_BODY_BUDGET.burst_kib)]
+    pub client_body_burst_kib: u32,
 
     /// Database: `postgres://user:password@host/db` for PostgreSQL (several mint instances may share it),
     /// `sqlite://PATH` for SQLite. Default: SQLite at `DATA_DIR/mint.sqlite`.
@@ -169,6 +184,8 @@ impl std::fmt::Debug for Config {
             .field("header_read_timeout_secs", &self.header_read_timeout_secs)
             .field("quote_rate_burst", &self.quote_rate_burst)
             .field("quote_rate_per_minute", &self.quote_rate_per_minute)
+            .field("client_body_kib_per_sec", &self.client_body_kib_per_sec)
+            .field("client_body_burst_kib", &self.client_body_burst_kib)
             .field("database_url", &redacted(self.database_url.is_some()))
             .field("master_secret", &redacted(self.master_secret.is_some()))
             .field("fake_bolt11", &self.fake_bolt11)

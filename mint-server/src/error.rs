@@ -66,10 +66,10 @@ impl ApiError {
     /// The Cashu error code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::NotFound { .. }
-            | ApiError::MethodNotAllowed { .. }
-            | ApiError::BadRequest(_)
-            | ApiError::Unauthorized => ErrorCode::from_code(GENERIC_ERROR_CODE),
+            ApiError::BadRequest(_) => ErrorCode::MalformedRequest,
+            ApiError::NotFound { .. } | ApiError::MethodNotAllowed { .. } | ApiError::Unauthorized => {
+                ErrorCode::from_code(GENERIC_ERROR_CODE)
+            }
             ApiError::Mint(error) => error.code(),
             ApiError::Offline(error) => ErrorCode::from_code(error.code()),
         }

@@ -80,6 +80,13 @@ pub async fn open_state(config: &Config) -> Result<AppState, SetupError> {
                 per_minute: config.quote_rate_per_minute,
             },
         ),
+        // A burst below the largest accepted body would refuse that body forever: raise it.
+        body_budget: crate::routes::limit::BodyLimiter::new(crate::routes::limit::BodyBudget {
+            kib_per_sec: config.client_body_kib_per_sec,
+            burst_kib: config
+                .client_body_burst_kib
+                .max(u32::try_from(config.max_body_bytes.div_ceil(1024)).unwrap_or(u32::MAX)),
+        }),
         ..AppState::new(info, config.wallet_dir.clone(), mint)
     })
 }

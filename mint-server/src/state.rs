@@ -28,6 +28,8 @@ pub struct AppState {
     pub mint: Arc<Mint>,
     /// Per-client limit on quote creation; `None` turns it off.
     pub quote_rate_limit: Option<crate::routes::limit::RateLimit>,
+    /// Per-client budget of request-body bytes under `/v1`; `None` turns it off.
+    pub body_budget: Option<Arc<crate::routes::limit::BodyLimiter>>,
     /// The operator's bearer token for `/admin` (compared as hex). Empty (as [`AppState::new`] leaves it):
     /// the admin API refuses every request.
     pub admin_token: Arc<zeroize::Zeroizing<Vec<u8>>>,
@@ -43,13 +45,15 @@ impl std::fmt::Debug for AppState {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("mint", &self.mint)
             .field("quote_rate_limit", &self.quote_rate_limit)
+            .field("body_budget", &self.body_budget)
             .field("admin_token", &"[redacted]")
             .finish()
     }
 }
 
 impl AppState {
-    /// State with the given info, wallet directory and mint, the default body and quote rate limits, and no
+    /// State with the given info, wallet directory and mint, the default body, body budget and quote rate
+    /// limits, and no
     /// admin token
     /// (the admin API closed).
     pub fn new(info: MintInfoSettings, wallet_dir: impl Into<PathBuf>, mint: Arc<Mint>) -> Self {
@@ -58,6 +62,7 @@ impl AppState {
             wallet_dir: Arc::from(wallet_dir.into()),
             max_body_bytes: crate::config::DEFAULT_MAX_BODY_BYTES,
             quote_rate_limit: Some(crate::config::DEFAULT_QUOTE_RATE_LIMIT),
+            body_budget: crate::routes::limit::BodyLimiter::new(crate::config::DEFAULT_BODY_BUDGET),
             admin_token: Arc::new(zeroize::Zeroizing::new(Vec::new())),
             metrics: Arc::new(crate::metrics::Metrics::new(&mint)),
             mint,

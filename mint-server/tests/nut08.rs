@@ -2,7 +2,8 @@
 //! returns the difference as signatures on the wallet's blank outputs (powers of two, largest first, in the
 //! blanks' order, valid notes with DLEQ proofs, found again by NUT-09 restore, the same answer to an
 //! identical retry); blank outputs of an unknown keyset or given twice are refused before anything happens;
-//! without blank outputs nothing comes back. The fake backend reserves 100 sat and pays 3.
+//! without blank outputs nothing comes back; `GET /v1/melt/quote/bolt11/{id}` of a paid quote repeats its
+//! change (and none for blank outputs another melt had signed). The fake backend reserves 100 sat and pays 3.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -97,6 +98,9 @@ async fn nut08(store: Arc<dyn MintStore>) {
     // An identical retry gets the identical answer (NUT-19), no second change.
     let again: MeltQuoteBolt11Response = mint.post("/v1/melt/bolt11", &request).await.unwrap();
     assert_eq!(again, melted);
+    // The quote's state repeats the change (NUT-08), as the answer carried it.
+    let state: MeltQuoteBolt11Response = mint.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await.unwrap();
+    assert_eq!((state.state, state.change.as_ref()), (MeltQuoteState::Paid, Some(&change)));
     // NUT-09 restore finds the change by its blank outputs (and nothing for the unused ones).
     let restored: RestoreResponse =
         mint.post("/v1/restore", &RestoreRequest { outputs: blanks.outputs.clone() }).await.unwrap();
@@ -111,6 +115,8 @@ async fn nut08(store: Arc<dyn MintStore>) {
         MeltRequest { quote: quote.quote.clone(), inputs: vec![notes[1].clone()], outputs: None, prefer_async: false };
     let melted: MeltQuoteBolt11Response = mint.post("/v1/melt/bolt11", &request).await.unwrap();
     assert_eq!((melted.state, melted.change), (MeltQuoteState::Paid, None));
+    let state: MeltQuoteBolt11Response = mint.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await.unwrap();
+    assert_eq!((state.state, state.change), (MeltQuoteState::Paid, None));
 
     // Blank outputs signed before (reused by a wallet): the melt still settles, without change.
     let quote = melt_quote(&mint, 10).await;
@@ -122,6 +128,9 @@ async fn nut08(store: Arc<dyn MintStore>) {
     };
     let melted: MeltQuoteBolt11Response = mint.post("/v1/melt/bolt11", &request).await.unwrap();
     assert_eq!((melted.state, melted.change), (MeltQuoteState::Paid, Some(Vec::new())));
+    // Its state shows no change either: the signatures on those blanks are another melt's.
+    let state: MeltQuoteBolt11Response = mint.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await.unwrap();
+    assert_eq!((state.state, state.change), (MeltQuoteState::Paid, None));
 }
 
 /// Fake Lightning whose payments never finish: the melt's request dies with its payment in flight.
@@ -193,6 +202,9 @@ async fn a_recovered_melt_still_returns_its_change() {
         survivor.post("/v1/restore", &RestoreRequest { outputs: blanks.outputs.clone() }).await.unwrap();
     let amounts: Vec<u64> = restored.signatures.iter().map(|s| s.amount.to_u64()).collect();
     assert_eq!(amounts, [64, 32, 16, 2, 1], "128 - 10 - 3 = 115 comes back");
+    // The quote's state carries the change too, in the blanks' order.
+    let state: MeltQuoteBolt11Response = survivor.get(&format!("/v1/melt/quote/bolt11/{}", quote.quote)).await.unwrap();
+    assert_eq!(state.change, Some(restored.signatures));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! NUT-20 over HTTP on SQLite and PostgreSQL: a mint quote requested with a `pubkey` keeps it, answers it,
 //! and is minted only with that key's signature over the quote id and the very outputs (20008 otherwise,
 //! and the quote stays PAID); quotes without a key mint as before; `/v1/info` claims NUT-20. For both
-//! payment methods (fake bolt11 and the bank).
+//! payment methods (fake bolt11 and the bank). A `pubkey` that is no public key is refused with 20009.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -119,6 +119,18 @@ async fn nut20(store: Arc<dyn MintStore>) {
         .await
         .unwrap();
     assert_eq!(open.pubkey, None);
+    // NUT-20's 20009: a `pubkey` that is no public key (not on the curve, not hex, not a string).
+    for pubkey in
+        [serde_json::json!(format!("02{}", "ff".repeat(32))), serde_json::json!("not a key"), serde_json::json!(42)]
+    {
+        let body = serde_json::json!({ "amount": 4, "unit": "sat", "pubkey": pubkey });
+        let error = mint.post::<_, MintQuoteBolt11Response>("/v1/mint/quote/bolt11", &body).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::PubkeyRequired, "{pubkey}: {}", error.detail);
+    }
+    // Any other malformed body is not about the key.
+    let body = serde_json::json!({ "amount": "four", "unit": "sat", "pubkey": key.public_key() });
+    let error = mint.post::<_, MintQuoteBolt11Response>("/v1/mint/quote/bolt11", &body).await.unwrap_err();
+    assert_ne!(error.code, ErrorCode::PubkeyRequired, "{}", error.detail);
     let keyset = mint.keyset().await;
     let pending = TestMint::outputs(&keyset, &[4]);
     let request = MintRequest { quote: open.quote, outputs: pending.outputs, signature: None };

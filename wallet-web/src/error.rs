@@ -115,10 +115,16 @@ impl WalletError {
     /// The error of `mint`'s non-2xx answer with HTTP status `status` and body `body`: the Cashu
     /// `{code, detail}` of a 4xx answer whose body is one ([`WalletError::Mint`], the mint's verdict). Anything
     /// else is no verdict and counts as [`WalletError::Network`]: a 5xx (the mint answers 500 after a failed
-    /// fsync of a batch it applied), a proxy's 502/503/504, a body that is not a Cashu error. The request
-    /// may have been applied; the caller keeps its op pending and resends it (NUT-19).
+    /// fsync of a batch it applied), a proxy's 502/503/504, a body that is not a Cashu error, a 429 (rate
+    /// limited). The request may have been applied; the caller keeps its op pending and resends it (NUT-19).
     pub fn from_mint_answer(mint: &str, status: u16, body: &str) -> WalletError {
         match serde_json::from_str::<ErrorResponse>(body) {
+            // Too many requests (429, code 14006 from this mint): nothing was done, and it is no verdict on
+            // the request either; it goes again later.
+            _ if status == 429 => WalletError::Network {
+                mint: mint.to_owned(),
+                reason: "the mint asks to slow down (too many requests); it will be tried again".into(),
+            },
             Ok(error) if (400..500).contains(&status) => WalletError::Mint { code: error.code, detail: error.detail },
             _ => WalletError::Network {
                 mint: mint.to_owned(),
@@ -155,6 +161,12 @@ impl WalletError {
                 | ErrorCode::QuoteExpired
                 | ErrorCode::WitnessMissingOrInvalid
                 | ErrorCode::PubkeyRequired
+                | ErrorCode::MalformedRequest
+                | ErrorCode::QuoteNotFound
+                | ErrorCode::UnsupportedMethod
+                | ErrorCode::InvalidPaymentRequest
+                | ErrorCode::UnknownAccount
+                | ErrorCode::InsufficientAccountFunds
         )
     }
 }
@@ -178,12 +190,19 @@ mod tests {
             (500, r#"{"code":0,"detail":"fsync failed"}"#),
             (503, r#"{"code":11005,"detail":"unbalanced"}"#),
             (400, "not json"),
+            (429, r#"{"code":14006,"detail":"too many requests from this client: retry in 3 s"}"#),
+            (429, "Too Many Requests"),
         ] {
             let error = WalletError::from_mint_answer("m", status, body);
             assert!(matches!(error, WalletError::Network { .. }), "{status} {body}: {error:?}");
         }
         assert!(WalletError::is_definitive_refusal(ErrorCode::TransactionUnbalanced));
         assert!(WalletError::is_definitive_refusal(ErrorCode::KeysetNotFound));
+        // This mint's own codes (14xxx): refusals that prove nothing was done, except the rate limit.
+        for code in [14000, 14001, 14002, 14003, 14004, 14005] {
+            assert!(WalletError::is_definitive_refusal(ErrorCode::from_code(code)), "{code}");
+        }
+        assert!(!WalletError::is_definitive_refusal(ErrorCode::RateLimited));
         for code in
             [ErrorCode::Unknown(0), ErrorCode::TokenAlreadySpent, ErrorCode::TokenPending, ErrorCode::QuotePending]
         {

@@ -28,6 +28,6 @@ pub use app::App;
 pub use error::WalletError;
 pub use mint_url::MintUrl;
 pub use wallet::{
-    DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
-    RecoveryReport, SendView, TokenPreview, Wallet, WordsAtRest,
+    DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, InvoiceQuoteView, MintView, PaymentView, PendingSendView,
+    QuoteView, ReceiveView, RecoveryReport, SendView, TokenPreview, Wallet, WordsAtRest,
 };

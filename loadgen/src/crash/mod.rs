@@ -77,7 +77,7 @@ impl Mint {
                 .arg("--listen")
                 .arg(format!("127.0.0.1:{}", self.port))
                 .arg("--fake-bolt11")
-                .args(["--quote-rate-burst", "0"])
+                .args(["--quote-rate-burst", "0", "--client-body-kib-per-sec", "0"])
                 .stdout(log.try_clone()?)
                 .stderr(log);
             let mut child = command.spawn().with_context(|| format!("cannot start {}", self.bin.display()))?;

@@ -90,6 +90,9 @@ pub enum MintError {
     /// A signature over a mint quote does not verify: a bank payment's, or a NUT-20 mint request's.
     #[error("signature for mint request invalid: {0}")]
     BadSignature(String),
+    /// NUT-20: a mint quote request's `pubkey` is no public key.
+    #[error("invalid pubkey for mint quote: {0}")]
+    InvalidPubkey(String),
     /// No such account, or it is blocked.
     #[error("unknown or blocked account")]
     UnknownAccount,
@@ -134,14 +137,14 @@ impl MintError {
             MintError::QuoteExpired => ErrorCode::QuoteExpired,
             MintError::PaymentFailed(_) => ErrorCode::LightningError,
             MintError::BadSignature(_) => ErrorCode::WitnessMissingOrInvalid,
-            MintError::UnsupportedMethod(_)
-            | MintError::QuoteNotFound
-            | MintError::UnknownAccount
-            | MintError::InsufficientFunds
-            | MintError::InvalidPaymentRequest(_)
-            | MintError::BadRequest(_)
-            | MintError::Unavailable(_)
-            | MintError::Internal(_) => ErrorCode::Unknown(0),
+            MintError::InvalidPubkey(_) => ErrorCode::PubkeyRequired,
+            MintError::UnsupportedMethod(_) => ErrorCode::UnsupportedMethod,
+            MintError::QuoteNotFound => ErrorCode::QuoteNotFound,
+            MintError::UnknownAccount => ErrorCode::UnknownAccount,
+            MintError::InsufficientFunds => ErrorCode::InsufficientAccountFunds,
+            MintError::InvalidPaymentRequest(_) => ErrorCode::InvalidPaymentRequest,
+            MintError::BadRequest(_) => ErrorCode::MalformedRequest,
+            MintError::Unavailable(_) | MintError::Internal(_) => ErrorCode::Unknown(0),
         }
     }
 
@@ -192,9 +195,9 @@ mod tests {
     #[test]
     fn funding_errors_keep_their_meaning_on_the_wire() {
         let cases = [
-            (FundingError::InvalidPaymentRequest("no".into()), ErrorCode::Unknown(0), false),
+            (FundingError::InvalidPaymentRequest("no".into()), ErrorCode::InvalidPaymentRequest, false),
             (FundingError::AmountOutOfRange("big".into()), ErrorCode::AmountOutofLimitRange, false),
-            (FundingError::BadRequest("needs an amount".into()), ErrorCode::Unknown(0), false),
+            (FundingError::BadRequest("needs an amount".into()), ErrorCode::MalformedRequest, false),
             (FundingError::Store(StoreError::OutOfRange), ErrorCode::AmountOutofLimitRange, false),
             (FundingError::Store(StoreError::Duplicate), ErrorCode::Unknown(0), true),
             (FundingError::Internal("node down".into()), ErrorCode::Unknown(0), true),

@@ -128,7 +128,24 @@ impl Mint {
         check_method(method)?;
         let quote =
             self.store.melt_quote(id).await?.filter(|q| q.method == method.as_str()).ok_or(MintError::QuoteNotFound)?;
-        Ok(melt_response(quote))
+        let change = match (quote.state, quote.change_request.as_deref()) {
+            (MeltQuoteState::Paid, Some(stored)) => Some(self.signed_change(&quote.id, stored).await?),
+            _ => None,
+        };
+        Ok(MeltQuoteBolt11Response { change, ..melt_response(quote) })
+    }
+
+    /// NUT-08: a paid melt's change, as its answer carried it: the signatures on its blank outputs, in
+    /// their order (the change signs the first ones; a paid quote keeps its blank outputs only when change
+    /// was signed, see `Transition::MeltPaid`).
+    async fn signed_change(&self, id: &str, stored: &str) -> Result<Vec<BlindSignature>, MintError> {
+        let stored: StoredChange = serde_json::from_str(stored).map_err(|error| {
+            MintError::Internal(format!("melt quote {id}: its change request does not parse: {error}"))
+        })?;
+        let blinded: Vec<PublicKey> = stored.outputs.iter().map(|o| o.blinded_secret).collect();
+        let mut signed: std::collections::HashMap<PublicKey, BlindSignature> =
+            self.store.signatures(&blinded).await?.into_iter().collect();
+        Ok(blinded.iter().map_while(|b| signed.remove(b)).collect())
     }
 
     /// `POST /v1/melt/{method}`: inputs become pending, the backend pays, then the inputs are spent in the

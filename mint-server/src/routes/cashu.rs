@@ -67,9 +67,32 @@ pub(crate) async fn restore(
 pub(crate) async fn mint_quote(
     State(state): State<AppState>,
     Path(method): Path<PaymentMethod>,
-    CashuJson(request): CashuJson<MintQuoteBolt11Request>,
+    body: Bytes,
 ) -> Result<Json<MintQuoteBolt11Response>, ApiError> {
+    let request = mint_quote_request(&body)?;
     Ok(Json(state.mint.mint_quote(&method, request).await?))
+}
+
+/// The body of a mint quote request. A `pubkey` that is no public key is NUT-20's 20009 ("invalid
+/// `pubkey`"), any other malformed body the generic refusal.
+fn mint_quote_request(body: &[u8]) -> Result<MintQuoteBolt11Request, ApiError> {
+    /// Just the key, as given.
+    #[derive(serde::Deserialize)]
+    struct Key {
+        #[serde(default)]
+        pubkey: Option<serde_json::Value>,
+    }
+    serde_json::from_slice(body).map_err(|error| match serde_json::from_slice::<Key>(body) {
+        Ok(Key { pubkey: Some(serde_json::Value::String(text)) })
+            if !text.is_empty() && shared::PublicKey::from_hex(&text).is_err() =>
+        {
+            MintError::InvalidPubkey(text.chars().take(80).collect()).into()
+        }
+        Ok(Key { pubkey: Some(other) }) if !other.is_null() && !other.is_string() => {
+            MintError::InvalidPubkey(other.to_string().chars().take(80).collect()).into()
+        }
+        _ => invalid_body(error),
+    })
 }
 
 /// `GET /v1/mint/quote/{method}/{quote_id}`.

@@ -3,7 +3,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, OriginalUri, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -25,16 +25,36 @@ struct Counts {
     ys: Option<Vec<IgnoredAny>>,
 }
 
-/// Middleware for the `/v1` endpoints: refuse a body with more inputs (or `Ys`) or outputs than the mint
-/// takes before anything decodes its points (a point costs a square root to decompress; a 1 MiB body holds
-/// about 15,000). Malformed bodies pass on, for the endpoint's own parser to refuse.
+/// Middleware for the `/v1` endpoints: draw the body from the client's budget ([`BodyLimiter`], by its
+/// declared length before a byte is read), then refuse a body with more inputs (or `Ys`) or outputs than the
+/// mint takes before anything decodes its points (a point costs a square root to decompress; a 1 MiB body
+/// holds about 15,000). Malformed bodies pass on, for the endpoint's own parser to refuse.
+///
+/// [`BodyLimiter`]: crate::routes::limit::BodyLimiter
 pub(crate) async fn count_limits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let client = crate::routes::limit::peer_ip(&request);
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if let (Some(budget), Some(length)) = (&state.body_budget, declared)
+        && let Err(refusal) = budget.charge(client, length)
+    {
+        return *refusal;
+    }
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
         Ok(bytes) => bytes,
         // Over the body limit (or the client went away): what axum's extractors answer then.
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response(),
     };
+    // A body sent without a length (chunked) is drawn once read; over the budget it is not served either.
+    if let (Some(budget), None) = (&state.body_budget, declared)
+        && let Err(refusal) = budget.charge(client, bytes.len())
+    {
+        return *refusal;
+    }
     if let Ok(counts) = serde_json::from_slice::<Counts>(&bytes) {
         let settings = state.mint.settings();
         let inputs = counts.inputs.as_ref().map_or(0, Vec::len).max(counts.ys.as_ref().map_or(0, Vec::len));
@@ -143,7 +163,7 @@ mod tests {
             let (status, body) = call("/v1/echo/a", bad).await;
             assert_eq!(status, StatusCode::BAD_REQUEST);
             let error: ErrorResponse = serde_json::from_slice(&body).unwrap();
-            assert_eq!(error.code.to_code(), 0);
+            assert_eq!(error.code, shared::nuts::ErrorCode::MalformedRequest);
             assert!(error.detail.starts_with("invalid request body"), "{}", error.detail);
         }
     }

@@ -147,8 +147,10 @@ pub(super) enum Transition<'a> {
     MintIssued(&'a str),
     /// Melt quote `UNPAID -> PENDING`, with its NUT-08 change request (empty text for none).
     MeltPending(&'a str, &'a str),
-    /// Melt quote `UNPAID | PENDING -> PAID`, with the proof of payment (empty text for none).
-    MeltPaid(&'a str, &'a str),
+    /// Melt quote `UNPAID | PENDING -> PAID`, with the proof of payment (empty text for none) and whether
+    /// NUT-08 change was signed: without, the change request is cleared, so that the quote's state (which
+    /// repeats the change by its blank outputs) never shows signatures another melt made on them.
+    MeltPaid(&'a str, &'a str, bool),
     /// Melt quote `PENDING -> UNPAID`.
     MeltFailed(&'a str),
 }
@@ -170,8 +172,14 @@ impl<'a> Transition<'a> {
                 id,
                 Some(change),
             ),
-            Transition::MeltPaid(id, preimage) => (
+            Transition::MeltPaid(id, preimage, true) => (
                 "UPDATE melt_quotes SET state = 'PAID', payment_preimage = $1 \
+                 WHERE id = $2 AND state IN ('UNPAID', 'PENDING')",
+                id,
+                Some(preimage),
+            ),
+            Transition::MeltPaid(id, preimage, false) => (
+                "UPDATE melt_quotes SET state = 'PAID', payment_preimage = $1, change_request = NULL \
                  WHERE id = $2 AND state IN ('UNPAID', 'PENDING')",
                 id,
                 Some(preimage),
@@ -284,7 +292,7 @@ impl<'a> Effects<'a> {
                 ..none
             },
             Commit::MeltSettle { quote_id, inputs, preimage, credit, response, change } => Effects {
-                transition: Some(Transition::MeltPaid(quote_id, preimage.as_deref().unwrap_or(""))),
+                transition: Some(Transition::MeltPaid(quote_id, preimage.as_deref().unwrap_or(""), !change.is_empty())),
                 settle: inputs,
                 quote_id: Some(quote_id),
                 signatures: change,

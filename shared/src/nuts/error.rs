@@ -64,12 +64,28 @@ pub enum ErrorCode {
     WitnessMissingOrInvalid,
     /// 20009: pubkey required for mint quote.
     PubkeyRequired,
+    /// 14000 (this mint's own range, 14xxx: refusals the specs have no code for): the request body is not
+    /// what the endpoint takes (malformed JSON, a missing or mistyped field).
+    MalformedRequest,
+    /// 14001: no such quote (for this payment method).
+    QuoteNotFound,
+    /// 14002: the payment method is not offered.
+    UnsupportedMethod,
+    /// 14003: the payment request (invoice, account) cannot be paid by this method.
+    InvalidPaymentRequest,
+    /// 14004: no such bank account, or it is blocked.
+    UnknownAccount,
+    /// 14005: the bank account's balance does not cover the payment.
+    InsufficientAccountFunds,
+    /// 14006: too many requests from this client (HTTP 429, with `retry-after`); nothing was done, try again
+    /// later.
+    RateLimited,
     /// Any other code (from a newer mint), kept as is.
     Unknown(u16),
 }
 
 impl ErrorCode {
-    const TABLE: [(ErrorCode, u16); 28] = [
+    const TABLE: [(ErrorCode, u16); 35] = [
         (ErrorCode::TokenNotVerified, 10001),
         (ErrorCode::TokenAlreadySpent, 11001),
         (ErrorCode::TokenPending, 11002),
@@ -98,6 +114,13 @@ impl ErrorCode {
         (ErrorCode::QuoteExpired, 20007),
         (ErrorCode::WitnessMissingOrInvalid, 20008),
         (ErrorCode::PubkeyRequired, 20009),
+        (ErrorCode::MalformedRequest, 14000),
+        (ErrorCode::QuoteNotFound, 14001),
+        (ErrorCode::UnsupportedMethod, 14002),
+        (ErrorCode::InvalidPaymentRequest, 14003),
+        (ErrorCode::UnknownAccount, 14004),
+        (ErrorCode::InsufficientAccountFunds, 14005),
+        (ErrorCode::RateLimited, 14006),
     ];
 
     /// The numeric code.
@@ -166,6 +189,10 @@ mod tests {
             assert_eq!(ErrorCode::from_code(code), variant);
         }
         assert_eq!(ErrorCode::from_code(42), ErrorCode::Unknown(42));
+        let mut codes: alloc::vec::Vec<u16> = ErrorCode::TABLE.iter().map(|(_, code)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ErrorCode::TABLE.len(), "no code twice");
         let body: ErrorResponse = serde_json::from_str(r#"{"detail":"oops","code":11001}"#).unwrap();
         assert_eq!(body.code, ErrorCode::TokenAlreadySpent);
         assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"code":11001,"detail":"oops"}"#);

@@ -138,6 +138,7 @@ pub fn kind_label(kind: HistoryKind) -> &'static str {
         HistoryKind::Received => "Received",
         HistoryKind::Reclaimed => "Taken back",
         HistoryKind::Withdrawn => "Withdrawn",
+        HistoryKind::Paid => "Paid (Lightning)",
         HistoryKind::Restored => "Restored",
     }
 }
@@ -145,7 +146,7 @@ pub fn kind_label(kind: HistoryKind) -> &'static str {
 #[component]
 fn HistoryRow(entry: HistoryEntry) -> impl IntoView {
     let HistoryEntry { at, kind, mint, amount, fee, status, memo, .. } = entry;
-    let outgoing = matches!(kind, HistoryKind::Sent | HistoryKind::Withdrawn);
+    let outgoing = matches!(kind, HistoryKind::Sent | HistoryKind::Withdrawn | HistoryKind::Paid);
     let sign = if outgoing { "−" } else { "+" };
     let status_text = match status {
         HistoryStatus::Pending => "Pending",

@@ -1,5 +1,7 @@
 //! Sending: pick a mint and an amount, get a `cashuB` token to hand over (copy or QR). The notes stay in
-//! "pending sends" until the receiver redeems them or the sender takes them back.
+//! "pending sends" until the receiver redeems them or the sender takes them back. Or pay a Lightning
+//! invoice through a mint ([`PayInvoice`]): its amount and the most the fee may be first, then what the
+//! payment cost and what came back as change.
 
 use leptos::prelude::*;
 
@@ -8,7 +10,7 @@ use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
 use super::context::{Ctx, Tab};
 use super::format::{format_amount, parse_amount};
 use super::qr::QrCode;
-use crate::SendView;
+use crate::{InvoiceQuoteView, SendView};
 
 /// The "Send" screen.
 #[component]
@@ -117,6 +119,119 @@ pub fn Send() -> impl IntoView {
                     .into_any()
                 }
             }}
+        </section>
+        <PayInvoice />
+    }
+}
+
+/// "Pay a Lightning invoice": paste an invoice, see its amount and the most the fee may be, pay, see the fee
+/// paid and the change returned.
+#[component]
+fn PayInvoice() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let mint = RwSignal::new(String::new());
+    let invoice = RwSignal::new(String::new());
+    let preview = RwSignal::new(None::<InvoiceQuoteView>);
+    let status = RwSignal::new(Status::Idle);
+
+    let check = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if status.get_untracked().is_working() {
+            return;
+        }
+        let (mint_url, text) = (mint.get_untracked(), invoice.get_untracked());
+        status.set(Status::Working("Asking the mint what paying it costs…".to_owned()));
+        leptos::task::spawn_local(async move {
+            match async { ctx.wallet()?.quote_invoice(&mint_url, &text).await }.await {
+                Ok(quote) => {
+                    status.set(Status::Idle);
+                    preview.set(Some(quote));
+                    focus_id("pay-invoice-confirm");
+                }
+                Err(error) => status.set(Status::Failed(error.to_string())),
+            }
+        });
+    };
+
+    let pay = move |_| {
+        if status.get_untracked().is_working() {
+            return;
+        }
+        let (mint_url, text) = (mint.get_untracked(), invoice.get_untracked());
+        status.set(Status::Working("Paying the invoice…".to_owned()));
+        leptos::task::spawn_local(async move {
+            let result = async { ctx.wallet()?.pay_invoice(&mint_url, &text).await }.await;
+            ctx.reload_now().await;
+            match result {
+                Ok(view) => {
+                    preview.set(None);
+                    invoice.set(String::new());
+                    status.set(Status::Done(format!(
+                        "Paid {}. Fee paid: {}; returned as change: {}.",
+                        format_amount(view.amount, "sat"),
+                        format_amount(view.fee, "sat"),
+                        format_amount(view.change, "sat")
+                    )));
+                }
+                Err(error) => status.set(Status::Failed(error.to_string())),
+            }
+        });
+    };
+
+    view! {
+        <section class="card" aria-labelledby="pay-invoice-heading">
+            <h2 id="pay-invoice-heading" class="section-heading">"Pay a Lightning invoice"</h2>
+            <form class="form" on:submit=check>
+                <div class="field">
+                    <label for="pay-invoice-mint">"From mint"</label>
+                    <MintSelect selected=mint id="pay-invoice-mint" />
+                </div>
+                <div class="field">
+                    <label for="pay-invoice-text">"Invoice"</label>
+                    <textarea
+                        id="pay-invoice-text"
+                        class="input mono"
+                        rows="3"
+                        autocomplete="off"
+                        data-testid="pay-invoice-text"
+                        prop:value=move || invoice.get()
+                        on:input=move |ev| {
+                            preview.set(None);
+                            invoice.set(event_target_value(&ev));
+                        }
+                    ></textarea>
+                </div>
+                {move || preview.get().map(|quote| view! {
+                    <p data-testid="pay-invoice-preview">
+                        {format!(
+                            "Amount: {}. Fee: at most {} (what the payment does not use comes back).",
+                            format_amount(quote.amount, "sat"),
+                            format_amount(quote.fee_reserve, "sat")
+                        )}
+                    </p>
+                })}
+                <StatusLine status testid="pay-invoice-status" />
+                <div class="actions">
+                    <Show
+                        when=move || preview.get().is_some()
+                        fallback=move || view! {
+                            <button type="submit" class="button secondary" disabled=move || status.get().is_working()>
+                                "Check invoice"
+                            </button>
+                        }
+                    >
+                        <button
+                            type="button"
+                            id="pay-invoice-confirm"
+                            class="button primary"
+                            disabled=move || status.get().is_working()
+                            on:click=pay
+                        >
+                            "Pay"
+                        </button>
+                    </Show>
+                </div>
+            </form>
         </section>
     }
 }

@@ -186,13 +186,15 @@ pub(crate) async fn start(
     engine.store.commit(batch).await
 }
 
-/// Sets the status of history entry `id` in `batch`. The entry of an internal swap (to exact
-/// denominations before a melt) is removed instead: the melt's entry tells the story, fee included.
+/// Sets the status of history entry `id` in `batch`, its fee less `refund` (a melt's NUT-08 change). The
+/// entry of an internal swap (to exact denominations before a melt) is removed instead: the melt's entry
+/// tells the story, fee included.
 async fn history_update(
     engine: &Engine,
     batch: &mut Batch,
     id: &str,
     status: HistoryStatus,
+    refund: Amount,
 ) -> Result<(), WalletError> {
     let entry: Option<HistoryEntry> = get_json(&*engine.store, Table::History, id).await?;
     if entry.as_ref().is_some_and(|entry| entry.status == HistoryStatus::Internal) {
@@ -201,6 +203,7 @@ async fn history_update(
     }
     if let Some(mut entry) = entry {
         entry.status = status;
+        entry.fee = entry.fee.checked_sub(refund).unwrap_or(Amount::ZERO);
         batch.put(Table::History, id.to_owned(), &entry)?;
     }
     Ok(())
@@ -260,7 +263,7 @@ async fn pay_first(engine: &Engine, op: &OpRecord, pay: &str) -> Result<Option<O
 async fn on_answer(engine: &Engine, op: &OpRecord, text: &str) -> Result<Outcome, WalletError> {
     if op.kind == OpKind::Melt {
         let answer: MeltQuoteBolt11Response = serde_json::from_str(text).map_err(bad_response)?;
-        return on_melt_state(engine, op, answer.state, None).await;
+        return on_melt_state(engine, op, answer.state, answer.change, None).await;
     }
     let answer: SwapResponse = serde_json::from_str(text).map_err(bad_response)?;
     if answer.signatures.len() != op.outputs.len() {
@@ -270,14 +273,19 @@ async fn on_answer(engine: &Engine, op: &OpRecord, text: &str) -> Result<Outcome
     finish(engine, op, pairs).await.map(Outcome::Done)
 }
 
+/// A melt in `state`; `change` is what the mint's answer carried (NUT-08), if anything.
 async fn on_melt_state(
     engine: &Engine,
     op: &OpRecord,
     state: MeltQuoteState,
+    change: Option<Vec<BlindSignature>>,
     refusal: Option<WalletError>,
 ) -> Result<Outcome, WalletError> {
     match state {
-        MeltQuoteState::Paid => finish(engine, op, Vec::new()).await.map(Outcome::Done),
+        MeltQuoteState::Paid => match melt_change(engine, op, change).await? {
+            Some(pairs) => finish(engine, op, pairs).await.map(Outcome::Done),
+            None => Ok(Outcome::Pending(WalletError::Pending)),
+        },
         MeltQuoteState::Pending => Ok(Outcome::Pending(WalletError::Pending)),
         MeltQuoteState::Unpaid => {
             let error = refusal
@@ -286,6 +294,50 @@ async fn on_melt_state(
             Ok(Outcome::RolledBack(error))
         }
     }
+}
+
+/// NUT-08: the change of a paid melt, each signature with the blank output it signs (its amount the
+/// mint's). The answer's `change` signs the first blank outputs in order; without one (an answer that
+/// carried none, a mint whose quote state omits it), `/v1/restore` finds the signed blanks by their `B'`.
+/// `None` when the mint could not be asked (the op stays pending).
+async fn melt_change(
+    engine: &Engine,
+    op: &OpRecord,
+    change: Option<Vec<BlindSignature>>,
+) -> Result<Option<Vec<(OutputRecord, BlindSignature)>>, WalletError> {
+    if op.outputs.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let pairs: Vec<(OutputRecord, BlindSignature)> = match change {
+        Some(change) => {
+            if change.len() > op.outputs.len() {
+                return Err(WalletError::BadResponse("the mint returned more change than blank outputs".into()));
+            }
+            op.outputs.iter().cloned().zip(change).collect()
+        }
+        None => {
+            let request = RestoreRequest { outputs: blinded_messages(&op.outputs) };
+            let restored: RestoreResponse = match engine.post_as(&op.mint, "/v1/restore", &request).await {
+                Ok(restored) => restored,
+                Err(WalletError::Network { .. }) => return Ok(None),
+                Err(other) => return Err(other),
+            };
+            let mut pairs = Vec::new();
+            for (message, signature) in restored.outputs.iter().zip(restored.signatures) {
+                if let Some(output) = op.outputs.iter().find(|o| o.blinded == message.blinded_secret) {
+                    pairs.push((output.clone(), signature));
+                }
+            }
+            pairs
+        }
+    };
+    // A blank output's amount is the mint's to choose.
+    Ok(Some(
+        pairs
+            .into_iter()
+            .map(|(output, signature)| (OutputRecord { amount: signature.amount, ..output }, signature))
+            .collect(),
+    ))
 }
 
 async fn on_refusal(engine: &Engine, op: &OpRecord, code: ErrorCode, detail: String) -> Result<Outcome, WalletError> {
@@ -300,13 +352,18 @@ async fn on_refusal(engine: &Engine, op: &OpRecord, code: ErrorCode, detail: Str
             match engine.get_as(&op.mint, &melt_quote_state_path(&method, &quote)).await {
                 Ok(state) => state,
                 Err(error @ WalletError::Network { .. }) => return Ok(Outcome::Pending(error)),
+                // A mint deletes only unpaid quotes (once expired): nothing was paid.
+                Err(WalletError::Mint { code: ErrorCode::QuoteNotFound, .. }) => {
+                    roll_back(engine, op).await?;
+                    return Ok(Outcome::RolledBack(refusal_for(op.kind, code, detail)));
+                }
                 Err(other) => return Err(other),
             };
         if state.state == MeltQuoteState::Unpaid && code == ErrorCode::TokenAlreadySpent {
             // Our inputs went elsewhere (another device with the same seed): settle them by their state.
             return give_up_spent(engine, op, refusal_for(op.kind, code, detail)).await;
         }
-        return on_melt_state(engine, op, state.state, Some(refusal_for(op.kind, code, detail))).await;
+        return on_melt_state(engine, op, state.state, state.change, Some(refusal_for(op.kind, code, detail))).await;
     }
     let spent =
         matches!(code, ErrorCode::TokenAlreadySpent | ErrorCode::TokensAlreadyIssued | ErrorCode::OutputsAlreadySigned);
@@ -368,7 +425,7 @@ async fn give_up_spent(engine: &Engine, op: &OpRecord, error: WalletError) -> Re
     }
     rewind_counter(engine, &mut batch, op).await?;
     batch.delete(Table::Ops, op.id.clone());
-    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
+    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed, Amount::ZERO).await?;
     engine.store.commit(batch).await?;
     Ok(Outcome::RolledBack(error))
 }
@@ -406,7 +463,7 @@ async fn roll_back(engine: &Engine, op: &OpRecord) -> Result<(), WalletError> {
     }
     rewind_counter(engine, &mut batch, op).await?;
     batch.delete(Table::Ops, op.id.clone());
-    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed).await?;
+    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Failed, Amount::ZERO).await?;
     engine.store.commit(batch).await
 }
 
@@ -457,7 +514,9 @@ async fn finish(
         _ => {}
     }
     batch.delete(Table::Ops, op.id.clone());
-    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Done).await?;
+    // A melt's notes are its change, which comes off the fee its entry started with.
+    let refund = if op.kind == OpKind::Melt { sum(&notes)? } else { Amount::ZERO };
+    history_update(engine, &mut batch, &op.history_id, HistoryStatus::Done, refund).await?;
     engine.store.commit(batch).await?;
     Ok(notes)
 }

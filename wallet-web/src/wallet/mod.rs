@@ -45,8 +45,8 @@ pub use offline_mint::{
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 pub use vault::WordsAtRest;
 pub use views::{
-    DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, MintView, PendingSendView, QuoteView, ReceiveView,
-    RecoveryReport, SendView, TokenPreview,
+    DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, InvoiceQuoteView, MintView, PaymentView, PendingSendView,
+    QuoteView, ReceiveView, RecoveryReport, SendView, TokenPreview,
 };
 
 /// The IndexedDB database of the browser wallet.
@@ -354,6 +354,21 @@ impl Wallet {
     ) -> Result<Amount, WalletError> {
         let _held = self.exclusive().await?;
         melt::withdraw(&self.inner.engine, mint, amount, account_id).await
+    }
+
+    /// A melt quote (NUT-05, `bolt11`) for a Lightning invoice: its amount and the most its fee may be.
+    /// Changes nothing in the wallet (the quote expires unused).
+    pub async fn quote_invoice(&self, mint: &str, invoice: &str) -> Result<InvoiceQuoteView, WalletError> {
+        melt::quote_invoice(&self.inner.engine, mint, invoice).await
+    }
+
+    /// Pays a Lightning invoice through the mint (NUT-05 melt, `bolt11`), journaled: inputs cover the amount,
+    /// the fee reserve and their input fee; NUT-08 blank outputs (NUT-13 secrets, so restorable) bring the
+    /// unused reserve back as notes. A lost answer leaves the payment pending ([`Wallet::recover`] resends
+    /// it and collects the change).
+    pub async fn pay_invoice(&self, mint: &str, invoice: &str) -> Result<PaymentView, WalletError> {
+        let _held = self.exclusive().await?;
+        melt::pay_invoice(&self.inner.engine, mint, invoice).await
     }
 
     /// NUT-13 restore from the seed: `/v1/restore` in batches of [`RESTORE_BATCH`] outputs per keyset until

@@ -57,6 +57,33 @@ pub struct SendView {
     pub fee: Amount,
 }
 
+/// A melt quote for a Lightning invoice: what paying it costs at most.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceQuoteView {
+    /// Quote id.
+    pub id: String,
+    /// The invoice's amount.
+    pub amount: Amount,
+    /// The most the routing fee may be (the mint's fee reserve; what it does not use comes back, NUT-08).
+    pub fee_reserve: Amount,
+    /// Unix time until which the quote holds.
+    pub expiry: u64,
+}
+
+/// A Lightning invoice paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentView {
+    /// The invoice's amount.
+    pub amount: Amount,
+    /// The fee reserve the payment was funded with.
+    pub fee_reserve: Amount,
+    /// What the payment cost beyond the amount: the routing fee and the mint's input fees (those of a swap
+    /// for exact notes too, when one ran first).
+    pub fee: Amount,
+    /// What came back as change notes (NUT-08: the unused fee reserve and any overpayment).
+    pub change: Amount,
+}
+
 /// Whether a token's notes carry valid DLEQ proofs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DleqStatus {
@@ -126,6 +153,8 @@ pub enum HistoryKind {
     Reclaimed,
     /// Money moved to a bank account.
     Withdrawn,
+    /// A Lightning invoice paid (NUT-05 melt, method `bolt11`); its fee is what the payment really cost.
+    Paid,
     /// Notes recovered from the seed.
     Restored,
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request, header};
 use mint_server::funding::FundingRegistry;
+use mint_server::funding::fake::FakeBolt11;
 use mint_server::mint::{Mint, MintSettings};
 use mint_server::offline::{Clock as OfflineClock, OfflineSettings};
 use mint_server::store::{MintStore, SqliteStore};
@@ -33,19 +34,23 @@ pub const FEE_MINT: &str = "http://fee-mint.test";
 /// `input_fee_ppk`, master secret `master` (so its identity key). The one function that builds a mint:
 /// adapt it when `Mint::new` changes.
 pub async fn mint_state(dir: &Path, input_fee_ppk: u64, master: [u8; 32]) -> AppState {
-    mint_state_with(dir, input_fee_ppk, master, None).await
+    mint_state_with(dir, input_fee_ppk, master, (0, 0), None).await
 }
 
-/// [`mint_state`], with these offline settings and offline clock when given (the default: the system's).
+/// [`mint_state`] whose fake bolt11 melts reserve `lightning.0` sat and really pay `lightning.1` of it
+/// (NUT-08 returns the rest), with these offline settings and offline clock when given (the default: the
+/// system's).
 pub async fn mint_state_with(
     dir: &Path,
     input_fee_ppk: u64,
     master: [u8; 32],
+    lightning: (u64, u64),
     offline: Option<(OfflineSettings, OfflineClock)>,
 ) -> AppState {
     let store: Arc<dyn MintStore> = Arc::new(SqliteStore::open(&dir.join("mint.sqlite")).await.unwrap());
     let settings = MintSettings { input_fee_ppk, ..MintSettings::default() };
-    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let fake = FakeBolt11::with_fees(Amount::from(lightning.0), Amount::from(lightning.1));
+    let funding = FundingRegistry::standard(Arc::clone(&store), true).with(Arc::new(fake));
     let mut mint = Mint::new(store, master.to_vec(), settings, funding).await.unwrap();
     if let Some((settings, clock)) = offline {
         mint = mint.with_offline(settings, clock).unwrap();
@@ -62,27 +67,43 @@ pub const ADMIN_TOKEN: [u8; 32] = [0x42; 32];
 pub struct Mints {
     routers: HashMap<String, axum::Router>,
     _dirs: Vec<tempfile::TempDir>,
+    /// Each mint's SQLite database.
+    databases: HashMap<String, std::path::PathBuf>,
 }
 
 impl Mints {
     /// [`MINT`] and [`FEE_MINT`], each on a fresh database, with their own master secrets (so identities).
     pub async fn start() -> Rc<Mints> {
+        Mints::start_with_lightning_fees(0, 0).await
+    }
+
+    /// [`Mints::start`] whose fake Lightning melts reserve `reserve` sat and really pay `paid`.
+    pub async fn start_with_lightning_fees(reserve: u64, paid: u64) -> Rc<Mints> {
         let mut routers = HashMap::new();
+        let mut databases = HashMap::new();
         let mut dirs = Vec::new();
         for (url, fee, master) in [(MINT, 0, [7; 32]), (FEE_MINT, 500, [8; 32])] {
             let dir = tempfile::tempdir().unwrap();
-            routers.insert(url.to_owned(), mint_server::app(mint_state(dir.path(), fee, master).await));
+            let state = mint_state_with(dir.path(), fee, master, (reserve, paid), None).await;
+            routers.insert(url.to_owned(), mint_server::app(state));
+            databases.insert(url.to_owned(), dir.path().join("mint.sqlite"));
             dirs.push(dir);
         }
-        Rc::new(Mints { routers, _dirs: dirs })
+        Rc::new(Mints { routers, _dirs: dirs, databases })
+    }
+
+    /// The mint's store, opened a second time on its database (as another process would).
+    pub async fn store(&self, mint: &str) -> SqliteStore {
+        SqliteStore::open(&self.databases[mint]).await.unwrap()
     }
 
     /// [`MINT`] alone, on a fresh database, with these offline settings and a hand-set offline clock.
     pub async fn start_offline(settings: OfflineSettings, clock: OfflineClock) -> Rc<Mints> {
         let dir = tempfile::tempdir().unwrap();
-        let state = mint_state_with(dir.path(), 0, [7; 32], Some((settings, clock))).await;
+        let state = mint_state_with(dir.path(), 0, [7; 32], (0, 0), Some((settings, clock))).await;
         let routers = HashMap::from([(MINT.to_owned(), mint_server::app(state))]);
-        Rc::new(Mints { routers, _dirs: vec![dir] })
+        let databases = HashMap::from([(MINT.to_owned(), dir.path().join("mint.sqlite"))]);
+        Rc::new(Mints { routers, _dirs: vec![dir], databases })
     }
 
     /// Sends one request to the mint at `mint`; the status and the body's text.
