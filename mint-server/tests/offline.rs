@@ -351,6 +351,14 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
     // An honest deposit: paid the coin's value, with a receipt the payee can check.
     let (transcript, payee) = world.pay(&payer, &coins[1]);
     let request = World::deposit_request(&transcript, &payee, &shop.account);
+    // Only the payee key chooses the account: a signature by another key is refused.
+    let thief = world.holder(0).await;
+    let stolen = World::deposit_request(&transcript, &SecretKey::random().unwrap(), &thief.account);
+    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
+    // The payee's signature for one account does not take the money to another.
+    let mut stolen = World::deposit_request(&transcript, &payee, &thief.account);
+    stolen.signature = request.signature;
+    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
     let paid = world.deposit(&request).await.unwrap();
     paid.receipt.verify_vartime(&receipt_key).unwrap();
     assert!(paid.receipt.is_for(&transcript).unwrap());
@@ -368,14 +376,6 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
     let thief = world.holder(0).await;
     let replay = World::deposit_request(&transcript, &payee, &thief.account);
     assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13031);
-    // Only the payee key chooses the account: a signature by another key is refused.
-    let mut stolen = replay.clone();
-    stolen.signature = World::deposit_request(&transcript, &SecretKey::random().unwrap(), &thief.account).signature;
-    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
-    // The payee's signature for one account does not take the money to another.
-    let mut stolen = replay.clone();
-    stolen.signature = request.signature;
-    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
     // A tampered transcript is refused.
     let mut tampered = transcript.clone();
     tampered.time += 1;
@@ -701,6 +701,43 @@ async fn concurrent_deposits(store: Arc<dyn MintStore>) {
     assert_eq!(evidence.evidence.len(), 5);
 }
 
+impl World {
+    /// Jobs the mint has run on its CPU pool (`mint_cpu_pool_jobs_total` of `GET /metrics`).
+    async fn cpu_jobs(&self) -> u64 {
+        let text = self.mint.client.get(self.mint.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let line = text.lines().find(|line| line.starts_with("mint_cpu_pool_jobs_total ")).expect("no CPU pool metric");
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    }
+}
+
+/// A deposit's curve work runs on the CPU pool, and cheap checks come before it: a replay of a deposited
+/// transcript (even with a bad signature) and a coin of an unknown keyset are refused without any job on
+/// the pool.
+async fn deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 20, 20).await.unwrap();
+    let coin = world.withdraw(&payer, 8).await.unwrap();
+    let shop = world.holder(0).await;
+    let (transcript, payee) = world.pay(&payer, &coin);
+    let request = World::deposit_request(&transcript, &payee, &shop.account);
+    let before = world.cpu_jobs().await;
+    world.deposit(&request).await.unwrap();
+    let after = world.cpu_jobs().await;
+    assert!(after > before, "the deposit was verified on the async worker");
+    // A replay with a signature that does not verify: refused as a replay, found before any curve work.
+    let mut replay = World::deposit_request(&transcript, &payee, &shop.account);
+    replay.signature = shared::offline::HexBytes([0; 64]);
+    assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13031);
+    // The identical retry is answered from the store, without curve work either.
+    world.deposit(&request).await.unwrap();
+    // A coin of an unknown keyset: refused before any curve work.
+    let mut unknown = request.clone();
+    unknown.transcript.coin.keyset_id = shared::offline::OfflineKeysetId::from_bytes([7; 32]);
+    assert_eq!(code(world.deposit(&unknown).await.unwrap_err()), 13001);
+    assert_eq!(world.cpu_jobs().await, after);
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -758,6 +795,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::anonymous_deposits(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deposits_check_cheap_things_first_and_verify_on_the_cpu_pool() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
