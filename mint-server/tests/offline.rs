@@ -738,6 +738,49 @@ async fn deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store: Arc
     assert_eq!(world.cpu_jobs().await, after);
 }
 
+/// Deposits are rate-limited per client like the mint's other unauthenticated writes: after the burst a
+/// client gets 429 with a Cashu error body and `retry-after`; another client has its own bucket; the signed
+/// endpoints are not limited.
+async fn deposits_are_rate_limited_per_client(store: Arc<dyn MintStore>) {
+    use mint_server::routes::limit::RateLimit;
+    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let mint = Mint::new(Arc::clone(&store), vec![7u8; 32], MintSettings::default(), funding)
+        .await
+        .unwrap()
+        .with_offline(SETTINGS, Clock::manual(START))
+        .unwrap();
+    let info = mint_server::MintInfoSettings { name: "Limited".into(), description: "rate limits".into() };
+    let mut state = mint_server::AppState::new(info, "/nonexistent-wallet", Arc::new(mint));
+    state.quote_rate_limit = Some(RateLimit { burst: 3, per_minute: 1 });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(mint_server::serve(listener, mint_server::app(state), std::future::pending()));
+
+    let client = reqwest::Client::new();
+    let deposit = serde_json::json!({ "transcript": {}, "account": "a", "signature": "00".repeat(64) });
+    for _ in 0..3 {
+        let response = client.post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+    }
+    let refused = client.post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().get("retry-after").is_some());
+    let body: ErrorResponse = refused.json().await.unwrap();
+    assert_eq!(body.code.to_code(), 0);
+    assert!(body.detail.starts_with("too many requests from this client"), "{}", body.detail);
+    // The signed endpoints are not limited.
+    let session =
+        serde_json::json!({ "account": "a", "keyset": "00".repeat(32), "amount": 1, "signature": "00".repeat(64) });
+    for _ in 0..5 {
+        let response = client.post(format!("{base}/v1/offline/session")).json(&session).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+    }
+    // Another client (another source address) has its own bucket.
+    let other = reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build();
+    let response = other.unwrap().post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -802,6 +845,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deposits_are_rate_limited_per_client() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::deposits_are_rate_limited_per_client(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
