@@ -506,7 +506,7 @@ impl World {
 /// keyset's spent coins can be pruned.
 async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     let world = world(store).await;
-    let (keyset, _) = world.keyset().await;
+    let (keyset, receipt_key) = world.keyset().await;
     let payer = world.register(world.holder(1000).await).await.unwrap();
     world.bond(&payer, 50, 50).await.unwrap();
     let deposited = world.withdraw(&payer, 8).await.unwrap();
@@ -536,6 +536,16 @@ async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     let before = world.balance(&payer.holder.account).await;
     let refunded = world.refund(&World::refund_request(&payer, &lost, &payer.holder.account)).await.unwrap();
     assert_eq!((refunded.amount, refunded.coin.0), (4, lost.coin.hash().unwrap()));
+    // With a receipt signed by the receipt key: the coin, the account's key, the time, the outcome, the amount.
+    refunded.receipt.verify_vartime(&receipt_key).unwrap();
+    let account_key = payer.holder.key.public_key();
+    assert!(refunded.receipt.is_for_refund(&lost.coin, &payer.holder.account, &account_key).unwrap());
+    assert!(!refunded.receipt.is_for_refund(&lost.coin, &other.holder.account, &account_key).unwrap());
+    assert_eq!(
+        (refunded.receipt.outcome, refunded.receipt.amount_paid, refunded.receipt.amount_from_bond),
+        (DepositOutcome::Refunded, 4, 0)
+    );
+    assert_eq!(refunded.receipt.time, world.clock.now());
     assert_eq!(world.balance(&payer.holder.account).await, before + 4);
     // Never twice; a deposited coin never.
     assert_eq!(

@@ -211,4 +211,6 @@ pub struct RefundResponse {
     pub coin: HexBytes<32>,
     /// The value credited.
     pub amount: u64,
+    /// Signed by the receipt key, outcome `refunded` ([`DepositReceipt::sign_refund`]).
+    pub receipt: DepositReceipt,
 }
