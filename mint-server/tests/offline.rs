@@ -20,9 +20,9 @@ use shared::nuts::ErrorResponse;
 use shared::nuts::bank::AccountInfo;
 use shared::offline::api::deposit_parts;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
-    RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
-    WithdrawalsResponse,
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
+    RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
+    WithdrawalTranscript, WithdrawalsResponse,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::{
@@ -209,7 +209,14 @@ impl World {
     }
 
     async fn account(&self, payer: &Payer) -> AccountResponse {
-        self.mint.get(&format!("/v1/offline/accounts/{}", payer.holder.account)).await.unwrap()
+        let auth = ReadAuth::sign(&payer.holder.key, &payer.holder.account, self.clock.now()).unwrap();
+        self.mint.get(&format!("/v1/offline/accounts/{}?{}", payer.holder.account, auth.to_query())).await.unwrap()
+    }
+
+    /// GET an account's path (`""` or `"/withdrawals"`) with this query; the error code if refused.
+    async fn read_with(&self, payer: &Payer, tail: &str, query: &str) -> Result<serde_json::Value, u16> {
+        let path = format!("/v1/offline/accounts/{}{tail}{query}", payer.holder.account);
+        self.mint.get::<serde_json::Value>(&path).await.map_err(code)
     }
 }
 
@@ -324,8 +331,9 @@ async fn register_bond_withdraw(store: Arc<dyn MintStore>) {
     world.withdraw(&payer, 32).await.unwrap();
 
     // Every withdrawal's public transcript is kept for the account.
-    let kept: WithdrawalsResponse =
-        world.mint.get(&format!("/v1/offline/accounts/{}/withdrawals", payer.holder.account)).await.unwrap();
+    let auth = ReadAuth::sign(&payer.holder.key, &payer.holder.account, world.clock.now()).unwrap();
+    let path = format!("/v1/offline/accounts/{}/withdrawals?{}", payer.holder.account, auth.to_query());
+    let kept: WithdrawalsResponse = world.mint.get(&path).await.unwrap();
     let amounts: Vec<u64> = kept.withdrawals.iter().map(|w| w.start.amount).collect();
     assert_eq!(amounts.iter().sum::<u64>(), 64 + 32);
     assert!(kept.withdrawals.iter().any(|w| w == &answer));
@@ -791,6 +799,39 @@ async fn deposits_are_rate_limited_per_client(store: Arc<dyn MintStore>) {
     assert_eq!(response.status(), 400);
 }
 
+/// An account's bond, limit and withdrawal transcripts are read only with a signature by the account key
+/// over a time close to the mint's clock: no signature, a stale or future time, another key, or the
+/// signature of another time are refused; a fresh one works, for both reads.
+async fn account_reads_need_the_account_key(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 20, 20).await.unwrap();
+    world.withdraw(&payer, 8).await.unwrap();
+    let account = payer.holder.account.as_str();
+    let now = world.clock.now();
+    for tail in ["", "/withdrawals"] {
+        // Knowing the account id (or the identity key) is not enough.
+        assert_eq!(world.read_with(&payer, tail, "").await.unwrap_err(), 13017);
+        assert_eq!(world.read_with(&payer, tail, "?time=abc&signature=00").await.unwrap_err(), 13017);
+        let stale = ReadAuth::sign(&payer.holder.key, account, now - 121).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", stale.to_query())).await.unwrap_err(), 13017);
+        let future = ReadAuth::sign(&payer.holder.key, account, now + 121).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", future.to_query())).await.unwrap_err(), 13017);
+        let stranger = ReadAuth::sign(&SecretKey::random().unwrap(), account, now).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", stranger.to_query())).await.unwrap_err(), 13013);
+        let mut moved = ReadAuth::sign(&payer.holder.key, account, now - 10).unwrap();
+        moved.time = now;
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", moved.to_query())).await.unwrap_err(), 13013);
+        // A signature for another account does not read this one.
+        let other = ReadAuth::sign(&payer.holder.key, "another-account", now).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", other.to_query())).await.unwrap_err(), 13013);
+        let fresh = ReadAuth::sign(&payer.holder.key, account, now - 120).unwrap();
+        world.read_with(&payer, tail, &format!("?{}", fresh.to_query())).await.unwrap();
+    }
+    let account = world.account(&payer).await;
+    assert_eq!((account.bond, account.withdrawn), (20, 8));
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -862,6 +903,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::deposits_are_rate_limited_per_client(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn account_reads_need_the_account_key() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::account_reads_need_the_account_key(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,6 +37,9 @@ pub enum OfflineMintError {
     /// No such bank account, or it is not registered for offline use.
     #[error("unknown account, or not registered for offline use")]
     NotRegistered,
+    /// An account read without a signed time, or with a time too far from the mint's clock.
+    #[error("this read needs the account key's signature over a time within {0} s of the mint's clock")]
+    ReadNotAuthorized(u64),
     /// The request's signature does not verify.
     #[error("the request's signature does not verify")]
     InvalidSignature,
@@ -93,6 +96,7 @@ impl OfflineMintError {
             OfflineMintError::AlreadyRegistered => 13011,
             OfflineMintError::NotRegistered => 13012,
             OfflineMintError::InvalidSignature => 13013,
+            OfflineMintError::ReadNotAuthorized(_) => 13017,
             OfflineMintError::InsufficientFunds => 13014,
             OfflineMintError::InvalidBond(_) => 13015,
             OfflineMintError::Blocked => 13016,
@@ -158,6 +162,7 @@ mod tests {
             OfflineMintError::AlreadyRegistered,
             OfflineMintError::NotRegistered,
             OfflineMintError::InvalidSignature,
+            OfflineMintError::ReadNotAuthorized(0),
             OfflineMintError::InsufficientFunds,
             OfflineMintError::InvalidBond(String::new()),
             OfflineMintError::Blocked,

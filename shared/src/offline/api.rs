@@ -38,6 +38,44 @@ pub struct RegisterRequest {
     pub signature: Bip340Signature,
 }
 
+/// The authorization of an account read (`GET /v1/offline/accounts/{account}` and `.../withdrawals`), sent
+/// as the query `?time=T&signature=S` ([`ReadAuth::to_query`]): a signature by the account key over
+/// `auth(read, account, BE64(time))`. The mint accepts it while `time` is within
+/// [`READ_MAX_SKEW_SECS`] of its clock, so a captured one is of use for at most that long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadAuth {
+    /// Unix seconds when the wallet signed.
+    pub time: u64,
+    /// By the account key over `auth(read, account, BE64(time))`.
+    pub signature: Bip340Signature,
+}
+
+/// How far, in seconds, a read's `time` may lie from the mint's clock (either way).
+pub const READ_MAX_SKEW_SECS: u64 = 120;
+
+impl ReadAuth {
+    /// Sign a read of `account` at `time` with the account key.
+    pub fn sign(key: &crate::SecretKey, account: &str, time: u64) -> Result<Self, super::OfflineError> {
+        let signature = super::auth::sign(key, super::auth::op::READ, &[account.as_bytes(), &time.to_be_bytes()])?;
+        Ok(ReadAuth { time, signature })
+    }
+
+    /// Check the signature by the account key `key` (the time window is the mint's to check).
+    pub fn verify_vartime(&self, key: &PublicKey, account: &str) -> Result<(), super::OfflineError> {
+        super::auth::verify_vartime(
+            key,
+            super::auth::op::READ,
+            &[account.as_bytes(), &self.time.to_be_bytes()],
+            &self.signature,
+        )
+    }
+
+    /// `time=T&signature=S` (S in hex), to append to the path after `?`.
+    pub fn to_query(&self) -> String {
+        alloc::format!("time={}&signature={}", self.time, hex::encode(self.signature.0))
+    }
+}
+
 /// `POST /v1/offline/bond`: lock more of the bank balance in the bond and set the limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BondRequest {

@@ -31,6 +31,8 @@ pub mod op {
     pub const DEPOSIT: &str = "deposit";
     /// `POST /v1/offline/refund`: parts account id, the coin's hash.
     pub const REFUND: &str = "refund";
+    /// `GET /v1/offline/accounts/{account}` and `.../withdrawals`: parts account id, BE64(time).
+    pub const READ: &str = "read";
 }
 
 /// The 32-byte message signed for operation `op` over `parts`.
