@@ -139,15 +139,15 @@ impl World {
 
     async fn session(&self, payer: &Payer, amount: u64) -> Result<SessionResponseBody, ErrorResponse> {
         let (keyset, _) = self.keyset().await;
-        let account = &payer.holder.account;
-        let parts: [&[u8]; 3] = [account.as_bytes(), &keyset.id.to_bytes(), &amount.to_be_bytes()];
-        let signature = auth::sign(&payer.holder.key, op::SESSION, &parts).unwrap();
-        self.mint
-            .post(
-                "/v1/offline/session",
-                &SessionRequest { account: account.clone(), keyset: keyset.id, amount, signature },
-            )
-            .await
+        let request = SessionRequest::sign(
+            &payer.holder.key,
+            &payer.holder.account,
+            keyset.id,
+            amount,
+            SecretKey::random().unwrap().to_bytes(),
+        )
+        .unwrap();
+        self.mint.post("/v1/offline/session", &request).await
     }
 
     async fn answer(&self, payer: &Payer, session: &SessionResponseBody) -> (PendingWithdrawal, WithdrawRequest) {
@@ -324,9 +324,14 @@ async fn register_bond_withdraw(store: Arc<dyn MintStore>) {
     let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
     assert!(keysets.keysets.iter().any(|k| k.id == keyset.id));
     // A session for the old keyset is refused as not current.
-    let parts: [&[u8]; 3] = [payer.holder.account.as_bytes(), &keyset.id.to_bytes(), &8u64.to_be_bytes()];
-    let signature = auth::sign(&payer.holder.key, op::SESSION, &parts).unwrap();
-    let old = SessionRequest { account: payer.holder.account.clone(), keyset: keyset.id, amount: 8, signature };
+    let old = SessionRequest::sign(
+        &payer.holder.key,
+        &payer.holder.account,
+        keyset.id,
+        8,
+        SecretKey::random().unwrap().to_bytes(),
+    )
+    .unwrap();
     assert_eq!(code(world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &old).await.unwrap_err()), 13002);
     world.withdraw(&payer, 32).await.unwrap();
 
@@ -832,6 +837,47 @@ async fn account_reads_need_the_account_key(store: Arc<dyn MintStore>) {
     assert_eq!((account.bond, account.withdrawn), (20, 8));
 }
 
+/// A captured session request cannot be used again: replayed, it gets the answer it got before and opens
+/// nothing (the account's open session stays open); with its nonce in another request it is refused
+/// (13022). A captured withdraw request is bound to its session: replayed, it gets the same transcript and
+/// debits nothing more.
+async fn session_and_withdraw_requests_cannot_be_replayed(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 50, 50).await.unwrap();
+    let (keyset, _) = world.keyset().await;
+    let key = &payer.holder.key;
+    let account = payer.holder.account.as_str();
+    let captured = SessionRequest::sign(key, account, keyset.id, 8, [1; 32]).unwrap();
+    let first: SessionResponseBody = world.mint.post("/v1/offline/session", &captured).await.unwrap();
+    // The holder opens another session, which aborts the first.
+    let second = world.session(&payer, 8).await.unwrap();
+    // The captured request replayed: the identical answer, and the holder's open session is untouched.
+    let replayed: SessionResponseBody = world.mint.post("/v1/offline/session", &captured).await.unwrap();
+    assert_eq!(replayed, first);
+    // Its nonce in another request (even one the holder signed): refused.
+    let reused = SessionRequest::sign(key, account, keyset.id, 4, [1; 32]).unwrap();
+    assert_eq!(
+        code(world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &reused).await.unwrap_err()),
+        13022
+    );
+    let (pending, request) = world.answer(&payer, &second).await;
+    let answer: WithdrawalTranscript = world.mint.post("/v1/offline/withdraw", &request).await.unwrap();
+    pending.finish(&answer.response).unwrap();
+    assert_eq!(world.balance(account).await, 100 - 50 - 8);
+    // The withdraw request replayed: the same transcript, nothing more debited, nothing more counted.
+    let again: WithdrawalTranscript = world.mint.post("/v1/offline/withdraw", &request).await.unwrap();
+    assert_eq!(again, answer);
+    assert_eq!(world.balance(account).await, 100 - 50 - 8);
+    assert_eq!(world.account(&payer).await.withdrawn, 8);
+    // A request of the first session, opened by the captured request, is refused (aborted long ago).
+    let (_, late) = world.answer(&payer, &first).await;
+    assert_eq!(
+        code(world.mint.post::<_, WithdrawalTranscript>("/v1/offline/withdraw", &late).await.unwrap_err()),
+        13020
+    );
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -910,6 +956,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::account_reads_need_the_account_key(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn session_and_withdraw_requests_cannot_be_replayed() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::session_and_withdraw_requests_cannot_be_replayed(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

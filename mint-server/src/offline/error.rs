@@ -55,6 +55,9 @@ pub enum OfflineMintError {
     /// The session is not the account's open one: aborted by a newer one, answered, or timed out.
     #[error("no such open withdrawal session (aborted by a newer one, answered, or timed out)")]
     SessionGone,
+    /// A session request with this nonce was answered before, and this one is not identical to it.
+    #[error("this session request's nonce was used before (a replay)")]
+    SessionRequestReplayed,
     /// The withdrawal would exceed the account's offline limit for this keyset period.
     #[error("offline limit reached for this keyset period")]
     LimitExceeded,
@@ -102,6 +105,7 @@ impl OfflineMintError {
             OfflineMintError::Blocked => 13016,
             OfflineMintError::SessionGone => 13020,
             OfflineMintError::LimitExceeded => 13021,
+            OfflineMintError::SessionRequestReplayed => 13022,
             OfflineMintError::InvalidTranscript(_) => 13030,
             OfflineMintError::AlreadyDeposited => 13031,
             OfflineMintError::OutsideValidity => 13032,
@@ -140,6 +144,7 @@ impl From<OfflineConflict> for OfflineMintError {
             OfflineConflict::LimitExceeded => OfflineMintError::LimitExceeded,
             OfflineConflict::AlreadyDeposited | OfflineConflict::CoinSeen => OfflineMintError::AlreadyDeposited,
             OfflineConflict::OutputsAlreadySigned => OfflineMintError::OutputsAlreadySigned,
+            OfflineConflict::SessionRequestSeen => OfflineMintError::SessionRequestReplayed,
         }
     }
 }
@@ -168,6 +173,7 @@ mod tests {
             OfflineMintError::Blocked,
             OfflineMintError::SessionGone,
             OfflineMintError::LimitExceeded,
+            OfflineMintError::SessionRequestReplayed,
             OfflineMintError::InvalidTranscript(String::new()),
             OfflineMintError::AlreadyDeposited,
             OfflineMintError::OutsideValidity,

@@ -130,8 +130,41 @@ pub struct SessionRequest {
     pub keyset: OfflineKeysetId,
     /// The coin's value (a power of two the keyset has).
     pub amount: u64,
-    /// By the account key over `auth(session, account, keyset id, BE64(amount))`.
+    /// Fresh random bytes chosen by the wallet, used once per account: the identical request again gets the
+    /// identical answer, any other request with this nonce is refused (13022), so a captured request cannot
+    /// open (and abort) a session again.
+    pub nonce: HexBytes<32>,
+    /// By the account key over `auth(session, account, keyset id, BE64(amount), nonce)`.
     pub signature: Bip340Signature,
+}
+
+impl SessionRequest {
+    /// The request for a session of `amount` of `keyset`, with the wallet's fresh `nonce`, signed by the
+    /// account key.
+    pub fn sign(
+        key: &crate::SecretKey,
+        account: &str,
+        keyset: OfflineKeysetId,
+        amount: u64,
+        nonce: [u8; 32],
+    ) -> Result<Self, super::OfflineError> {
+        let parts = Self::parts(account, &keyset, amount, &nonce);
+        let parts: [&[u8]; 4] = [&parts[0], &parts[1], &parts[2], &parts[3]];
+        let signature = super::auth::sign(key, super::auth::op::SESSION, &parts)?;
+        Ok(SessionRequest { account: account.into(), keyset, amount, nonce: HexBytes(nonce), signature })
+    }
+
+    /// The signed parts: account, keyset id, BE64(amount), nonce.
+    pub fn parts(account: &str, keyset: &OfflineKeysetId, amount: u64, nonce: &[u8; 32]) -> [Vec<u8>; 4] {
+        [account.as_bytes().to_vec(), keyset.to_bytes().to_vec(), amount.to_be_bytes().to_vec(), nonce.to_vec()]
+    }
+
+    /// Check the signature by the account key `key`.
+    pub fn verify_vartime(&self, key: &PublicKey) -> Result<(), super::OfflineError> {
+        let parts = Self::parts(&self.account, &self.keyset, self.amount, &self.nonce.0);
+        let parts: [&[u8]; 4] = [&parts[0], &parts[1], &parts[2], &parts[3]];
+        super::auth::verify_vartime(key, super::auth::op::SESSION, &parts, &self.signature)
+    }
 }
 
 /// The answer of `POST /v1/offline/session`.
