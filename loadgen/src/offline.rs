@@ -35,7 +35,9 @@ use shared::{CurrencyUnit, PublicKey, SecretKey};
 
 use crate::ceiling::{Ceiling, mean_ceiling};
 use crate::cli::Args;
-use crate::cpu::{CpuSnapshot, load_average, process_ticks, system_ticks};
+use crate::cpu::{
+    CpuSnapshot, clock_ticks_per_second, cpu_use, load_average, process_ticks, system_ticks, thread_nanos, thread_use,
+};
 use crate::format::fmt_us;
 use crate::http::{Connection, Endpoint, call};
 use crate::measure::{LevelRun, Sample, percentile, timed_level};
@@ -123,8 +125,27 @@ impl DepositWork {
     }
 }
 
+/// A ceiling measurement with the CPU it took: this process's CPU ticks and the deposits verified.
+#[derive(Debug, Clone, Copy)]
+pub struct DepositCeiling {
+    pub ceiling: Ceiling,
+    pub done: usize,
+    pub ticks: u64,
+}
+
+/// CPU microseconds per deposit over these measurements.
+fn crypto_us(runs: &[DepositCeiling]) -> f64 {
+    let ticks: u64 = runs.iter().map(|r| r.ticks).sum();
+    let done: usize = runs.iter().map(|r| r.done).sum();
+    ticks as f64 / clock_ticks_per_second() * 1e6 / done.max(1) as f64
+}
+
+fn rates(runs: &[DepositCeiling]) -> Vec<Ceiling> {
+    runs.iter().map(|r| r.ceiling).collect()
+}
+
 /// Deposits per second of [`deposit_crypto`] on `work.threads` threads for `seconds`.
-pub fn deposit_ceiling(work: &DepositWork, seconds: f64) -> anyhow::Result<Ceiling> {
+pub fn deposit_ceiling(work: &DepositWork, seconds: f64) -> anyhow::Result<DepositCeiling> {
     let duration = Duration::from_secs_f64(seconds);
     let barrier = Barrier::new(work.threads);
     let (system_before, self_before) = (system_ticks(), process_ticks("self").unwrap_or(0));
@@ -149,14 +170,17 @@ pub fn deposit_ceiling(work: &DepositWork, seconds: f64) -> anyhow::Result<Ceili
     });
     let (system_after, self_after) = (system_ticks(), process_ticks("self").unwrap_or(0));
     let mut rate = 0.0;
+    let mut all = 0;
     for count in counts {
         let (done, elapsed) = count?;
         rate += done as f64 / elapsed.as_secs_f64();
+        all += done;
     }
     let busy = system_after.0.saturating_sub(system_before.0);
     let total = system_after.2.saturating_sub(system_before.2).max(1);
-    let others = busy.saturating_sub(self_after.saturating_sub(self_before)) as f64 / total as f64;
-    Ok(Ceiling { rate, seconds, others })
+    let ticks = self_after.saturating_sub(self_before);
+    let others = busy.saturating_sub(ticks) as f64 / total as f64;
+    Ok(DepositCeiling { ceiling: Ceiling { rate, seconds, others }, done: all, ticks })
 }
 
 /// `POST path` with the admin token.
@@ -353,9 +377,16 @@ struct Level {
     concurrency: usize,
     deposits: usize,
     rate: f64,
-    ceilings: Vec<Ceiling>,
+    ceilings: Vec<DepositCeiling>,
     p50: u64,
     p99: u64,
+    /// CPU microseconds per deposit of the mint's process and of PostgreSQL's, over the whole level.
+    mint_us: f64,
+    postgres_us: Option<f64>,
+    /// Share of the machine other processes took during the slices.
+    others: f64,
+    /// The mint's CPU microseconds per deposit by thread name, over the whole level.
+    threads: Vec<(String, f64)>,
     errors: usize,
     verified: usize,
     ran_out: bool,
@@ -369,9 +400,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     eprintln!("loadgen --offline: {cores} cores, load average {}", load_average());
     let work = DepositWork::new(threads)?;
     let mut ceilings = vec![deposit_ceiling(&work, args.ceiling_seconds)?];
-    eprintln!("crypto-only deposit ceiling ({threads} threads): {:.0}/s", ceilings[0].rate);
+    eprintln!("crypto-only deposit ceiling ({threads} threads): {:.0}/s", ceilings[0].ceiling.rate);
     let total_seconds = args.seconds * args.concurrency.len() as f64;
-    let count = ((ceilings[0].rate * total_seconds) as usize + 64 * args.concurrency.len()).min(args.max_notes).max(1);
+    let count =
+        ((ceilings[0].ceiling.rate * total_seconds) as usize + 64 * args.concurrency.len()).min(args.max_notes).max(1);
     let mut levels = Vec::new();
     let mut payment_bytes = 0.0;
     for backend in &args.spawn {
@@ -390,27 +422,35 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         payment_bytes = prepared.payment_bytes;
         let endpoint = Endpoint::parse(&mint.url)?;
         let next = AtomicUsize::new(0);
+        let pid = Some(mint.pid());
         for &c in &args.concurrency {
             let mut paired = Vec::new();
             eprintln!("{name}: deposits at c={c}, {:.0} s ...", args.seconds);
+            let before = CpuSnapshot::take(pid, *backend);
+            let threads_before = thread_nanos(mint.pid());
             let run = timed_level(
                 &endpoint,
                 &prepared.deposits,
                 &next,
                 (c, args.seconds, args.slice_seconds),
-                &CpuSnapshot::default,
+                &|| CpuSnapshot::take(pid, *backend),
                 &mut || {
                     paired.push(deposit_ceiling(&work, args.paired_ceiling_seconds)?);
                     Ok(())
                 },
             );
-            let LevelRun { samples, in_window, seconds, ran_out, .. } = match run {
+            let after = CpuSnapshot::take(pid, *backend);
+            let threads_after = thread_nanos(mint.pid());
+            let LevelRun { samples, in_window, seconds, ran_out, cpu: slices } = match run {
                 Ok(run) => run,
                 Err(error) => {
                     mint.stop();
                     return Err(error);
                 }
             };
+            let tick = clock_ticks_per_second();
+            let whole = cpu_use(&before, &after, samples.len(), *backend, tick);
+            let during = cpu_use(&CpuSnapshot::default(), &slices, samples.len(), *backend, tick);
             let (errors, verified) = check(&samples, &prepared.receipt_key);
             let mut micros: Vec<u64> = samples.iter().map(|s| s.micros).collect();
             micros.sort_unstable();
@@ -422,11 +462,15 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 ceilings: paired,
                 p50: percentile(&micros, 50.0),
                 p99: percentile(&micros, 99.0),
+                mint_us: whole.mint_us.unwrap_or(0.0),
+                postgres_us: whole.postgres_us,
+                others: during.others,
+                threads: thread_use(&threads_before, &threads_after, samples.len()),
                 errors,
                 verified,
                 ran_out,
             };
-            let ceiling = mean_ceiling(&level.ceilings).0;
+            let ceiling = mean_ceiling(&rates(&level.ceilings)).0;
             eprintln!(
                 "  {} deposits = {:.0}/s ({:.0}% of the paired ceiling {:.0}/s), p50 {} p99 {}, errors {}{}",
                 level.deposits,
@@ -449,22 +493,29 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn report(threads: usize, cores: usize, ceilings: &[Ceiling], levels: &[Level], payment_bytes: f64) -> String {
+fn report(threads: usize, cores: usize, ceilings: &[DepositCeiling], levels: &[Level], payment_bytes: f64) -> String {
     let mut out = String::new();
-    let (mean, low, high) = mean_ceiling(ceilings);
+    let (mean, low, high) = mean_ceiling(&rates(ceilings));
+    let all: Vec<DepositCeiling> = ceilings.iter().chain(levels.iter().flat_map(|l| &l.ceilings)).copied().collect();
+    let crypto = crypto_us(&all);
     out.push_str(&format!(
         "Offline deposits over HTTP ({cores} cores). Crypto-only ceiling (the mint's curve work per deposit: \
          destination signature, transcript, receipt; {threads} threads): {mean:.0}/s before and after the run \
-         (range {low:.0} .. {high:.0}); each level is compared with the ceiling measured between its own slices.\n\n"
+         (range {low:.0} .. {high:.0}), {crypto:.0} µs of CPU per deposit over all its runs; each level is \
+         compared with the ceiling measured between its own slices. CPU ratio: the crypto's CPU per deposit over \
+         the mint's and PostgreSQL's, the share of the ceiling the mint reaches when nothing else runs; others: \
+         the share of the machine other processes took during the slices.\n\n"
     ));
     out.push_str(
-        "| target | c | deposits | deposits/s | paired ceiling/s | ratio | p50 | p99 | errors | receipts verified |\n",
+        "| target | c | deposits | deposits/s | paired ceiling/s | ratio | p50 | p99 | mint CPU/deposit | \
+         PostgreSQL CPU/deposit | CPU ratio | others | errors | receipts verified |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for level in levels {
-        let ceiling = mean_ceiling(&level.ceilings).0;
+        let ceiling = mean_ceiling(&rates(&level.ceilings)).0;
+        let server = level.mint_us + level.postgres_us.unwrap_or(0.0);
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.0}% | {} | {} | {} | {}{} |\n",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0}% | {} | {} | {:.0} µs | {} | {:.0}% | {:.0}% | {} | {}{} |\n",
             level.target,
             level.concurrency,
             level.deposits,
@@ -473,10 +524,19 @@ fn report(threads: usize, cores: usize, ceilings: &[Ceiling], levels: &[Level], 
             100.0 * level.rate / ceiling.max(1e-9),
             fmt_us(level.p50),
             fmt_us(level.p99),
+            level.mint_us,
+            level.postgres_us.map_or("-".to_owned(), |us| format!("{us:.0} µs")),
+            100.0 * crypto / server.max(1e-9),
+            100.0 * level.others,
             level.errors,
             level.verified,
             if level.ran_out { " (ran out of coins)" } else { "" }
         ));
+    }
+    out.push_str("\nThe mint's CPU per deposit by thread (scheduler's count, whole level):\n\n");
+    for level in levels {
+        let threads: Vec<String> = level.threads.iter().map(|(name, us)| format!("{name} {us:.0} µs")).collect();
+        out.push_str(&format!("- {} c={}: {}\n", level.target, level.concurrency, threads.join(", ")));
     }
     out.push_str(&format!("\nA one-coin payment's JSON (`{{\"coins\": [...]}}`): {payment_bytes:.0} bytes.\n"));
     out
