@@ -30,6 +30,11 @@ pub struct Args {
     #[command(subcommand)]
     pub mode: Option<Mode>,
 
+    /// Measure offline-coin deposits instead of swaps (with --spawn): coins withdrawn and paid beforehand,
+    /// deposited concurrently, next to the crypto-only ceiling of the deposits' curve work.
+    #[arg(long)]
+    pub offline: bool,
+
     /// A running mint started with --fake-bolt11, e.g. http://127.0.0.1:3338.
     #[arg(long)]
     pub url: Option<String>,
@@ -100,7 +105,7 @@ pub struct Args {
     #[arg(long)]
     pub ceiling_threads: Option<usize>,
 
-    /// Upper bound on notes minted per target (each timed swap spends one).
+    /// Upper bound on notes minted per target (each timed swap spends one; with --offline, coins withdrawn).
     #[arg(long, default_value_t = 300_000)]
     pub max_notes: usize,
 }

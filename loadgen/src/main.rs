@@ -31,6 +31,9 @@
 //!
 //! Prints a markdown table on stdout; progress and diagnostics go to stderr.
 //!
+//! `loadgen --offline --spawn sqlite` measures offline-coin deposits instead (`offline.rs`): deposits per
+//! second over HTTP next to the crypto-only ceiling of their curve work, paired the same way.
+//!
 //! `loadgen crash --backend sqlite|postgres --kills N` is the crash test instead (`crash/`): the mint killed
 //! with SIGKILL at random moments under a swap/mint/melt mix, restarted, and checked (scripts/crash-test).
 
@@ -41,6 +44,7 @@ mod crash;
 mod format;
 mod http;
 mod measure;
+mod offline;
 mod report;
 mod spawn;
 
@@ -76,6 +80,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     ensure!((0.0..=60.0).contains(&args.storage_seconds), "--storage-seconds must be in [0, 60]");
     ensure!(!args.concurrency.is_empty(), "--concurrency needs at least one level");
     ensure!(args.concurrency.iter().all(|c| (1..=1024).contains(c)), "concurrency must be in 1..=1024");
+    if args.offline {
+        return offline::run(&args);
+    }
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let ceiling_threads = args.ceiling_threads.unwrap_or(cores).clamp(1, 256);
     eprintln!("loadgen: {cores} cores, load average {}", load_average());

@@ -28,6 +28,12 @@ pub struct PreparedSwap {
     pub blinded: PublicKey,
 }
 
+impl AsRef<[u8]> for PreparedSwap {
+    fn as_ref(&self) -> &[u8] {
+        &self.request
+    }
+}
+
 /// Mint `count` notes of amount 1 and turn each into a prepared swap request.
 pub fn mint_batch(
     endpoint: &Endpoint,
@@ -144,15 +150,15 @@ pub struct LevelRun {
     pub cpu: CpuSnapshot,
 }
 
-/// `c` connections send the prepared swaps from `next` on, back to back, in slices of `slice` seconds until
+/// `c` connections send the prepared requests (swaps, or offline deposits) from `next` on, back to back, in slices of `slice` seconds until
 /// `seconds` of load have passed or the pool is used up. `pause` runs before the first slice and after each
 /// one, while every connection is idle (it measures the crypto-only ceiling). All connections are driven
 /// by one thread (a single-threaded Tokio runtime, so one wake-up serves every connection that is ready):
 /// the load generator shares the cores with the mint, and 64 blocking client threads, each woken for each
 /// response, cost the machine about 30 µs per swap.
-pub fn timed_level(
+pub fn timed_level<P: AsRef<[u8]> + Sync>(
     endpoint: &Endpoint,
-    pool: &[PreparedSwap],
+    pool: &[P],
     next: &AtomicUsize,
     (c, seconds, slice): (usize, f64, f64),
     snapshot: &dyn Fn() -> CpuSnapshot,
@@ -183,7 +189,7 @@ pub fn timed_level(
                         break;
                     };
                     let sent = Instant::now();
-                    let outcome = conn.send(&swap.request).await;
+                    let outcome = conn.send(swap.as_ref()).await;
                     let micros = sent.elapsed().as_micros() as u64;
                     in_window += usize::from(Instant::now() <= deadline);
                     let reconnect = match &outcome {

@@ -50,3 +50,35 @@ fn loadgen_measures_a_spawned_sqlite_mint() {
     assert!(stdout.contains("| crypto + storage on the same cores (bound) |"), "{stdout}");
     assert!(stdout.contains("Storage per swap (SQLite"), "{stdout}");
 }
+
+/// `loadgen --offline` briefly: it withdraws and pays coins through the spawned mint, deposits them at one
+/// level, checks every answer (a `paid` receipt for 1, a sample verified) and prints its table and the
+/// payment's size.
+#[test]
+fn loadgen_measures_offline_deposits_at_a_spawned_sqlite_mint() {
+    let loadgen = std::path::Path::new(env!("CARGO_BIN_EXE_loadgen"));
+    let mint = std::env::var_os("MINT_BIN").map_or_else(|| loadgen.with_file_name("mint-server"), Into::into);
+    assert!(mint.is_file(), "no mint binary at {} (cargo build -p mint-server, or set MINT_BIN)", mint.display());
+    let output = Command::new(loadgen)
+        .args(["--offline", "--spawn", "sqlite", "--mint-bin"])
+        .arg(&mint)
+        .args(["--concurrency", "4", "--seconds", "0.5", "--ceiling-seconds", "0.2", "--max-notes", "48"])
+        .args(["--slice-seconds", "0.25", "--paired-ceiling-seconds", "0.05", "--ceiling-threads", "1"])
+        .env_remove("MINT_DATABASE_URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "loadgen failed:\n{stderr}");
+    let row = stdout
+        .lines()
+        .find(|line| line.starts_with("| SQLite | 4 |"))
+        .unwrap_or_else(|| panic!("no row for c=4:\n{stdout}"));
+    let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+    assert_eq!(cells[12], "0", "errors: {row}");
+    assert!(cells[2].parse::<usize>().unwrap() > 0, "no deposits: {row}");
+    assert!(cells[13].split(' ').next().unwrap().parse::<usize>().unwrap() > 0, "no receipt verified: {row}");
+    // The mint's CPU per deposit was measured (and the CPU ratio computed from it).
+    assert!(cells[8].trim_end_matches(" µs").parse::<f64>().unwrap() > 0.0, "no mint CPU: {row}");
+    assert!(stdout.contains("A one-coin payment's JSON"), "{stdout}");
+}

@@ -84,7 +84,8 @@ pub struct Config {
     #[arg(long, env = "MINT_HEADER_READ_TIMEOUT_SECS", default_value_t = DEFAULT_HEADER_READ_TIMEOUT_SECS)]
     pub header_read_timeout_secs: u64,
 
-    /// Quotes (mint and melt) a client IP may create at once; `0` turns the limit off.
+    /// Quotes (mint and melt) a client IP may create at once (and bank payments, and offline deposits, each
+    /// in a bucket of its own); `0` turns the limit off.
     #[arg(long, env = "MINT_QUOTE_RATE_BURST", default_value_t = DEFAULT_QUOTE_RATE_LIMIT.burst)]
     pub quote_rate_burst: u32,
 

@@ -10,6 +10,7 @@
 //! | `mint_sqlite_fsync_duration_seconds` | histogram | fsyncs of the write-ahead log (SQLite only) |
 //! | `mint_keyset_signed`, `mint_keyset_spent`, `mint_keyset_outstanding` | gauge | `keyset`, `unit` |
 //! | `mint_store_healthy` | gauge | 1 while the store takes writes, 0 after a failed fsync or a dead thread |
+//! | `mint_cpu_pool_jobs_total` | counter | jobs run on the CPU pool (`crate::cpu`): Cashu inputs and outputs, offline deposits |
 //!
 //! Labels are bounded: `endpoint` is the route's template (`/v1/mint/quote/{method}`, never the raw path;
 //! `unmatched` for paths no route has), `method` one of the standard methods or `OTHER`.
@@ -80,6 +81,9 @@ pub struct Metrics {
     spent: ValueGauges,
     outstanding: ValueGauges,
     healthy: Gauge,
+    cpu_jobs: Counter,
+    /// Held while `cpu_jobs` catches up with the pool, so concurrent scrapes do not both add.
+    cpu_catch_up: Mutex<()>,
     /// When the keyset totals were last computed (`None`: never).
     totals_at: Mutex<Option<Instant>>,
     /// Held while the totals are computed, so concurrent refreshes do not each scan.
@@ -131,6 +135,8 @@ impl Metrics {
         );
         let healthy = Gauge::default();
         registry.register("mint_store_healthy", "1 while the store takes writes, else 0", healthy.clone());
+        let cpu_jobs = Counter::default();
+        registry.register("mint_cpu_pool_jobs", "Jobs run on the CPU pool", cpu_jobs.clone());
         Metrics {
             registry,
             requests,
@@ -140,6 +146,8 @@ impl Metrics {
             spent,
             outstanding,
             healthy,
+            cpu_jobs,
+            cpu_catch_up: Mutex::new(()),
             totals_at: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
         }
@@ -180,6 +188,10 @@ impl Metrics {
     /// The text exposition.
     pub fn render(&self, mint: &Mint) -> Result<String, std::fmt::Error> {
         self.healthy.set(i64::from(mint.health().is_ok()));
+        // The pool counts; the counter catches up at each scrape.
+        let _one = self.cpu_catch_up.lock().unwrap_or_else(PoisonError::into_inner);
+        let seen = self.cpu_jobs.get();
+        self.cpu_jobs.inc_by(mint.cpu_pool().jobs().saturating_sub(seen));
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
         Ok(text)

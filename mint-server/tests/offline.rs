@@ -20,9 +20,9 @@ use shared::nuts::ErrorResponse;
 use shared::nuts::bank::AccountInfo;
 use shared::offline::api::deposit_parts;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
-    RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
-    WithdrawalsResponse,
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
+    RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
+    WithdrawalTranscript, WithdrawalsResponse,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::{
@@ -139,15 +139,15 @@ impl World {
 
     async fn session(&self, payer: &Payer, amount: u64) -> Result<SessionResponseBody, ErrorResponse> {
         let (keyset, _) = self.keyset().await;
-        let account = &payer.holder.account;
-        let parts: [&[u8]; 3] = [account.as_bytes(), &keyset.id.to_bytes(), &amount.to_be_bytes()];
-        let signature = auth::sign(&payer.holder.key, op::SESSION, &parts).unwrap();
-        self.mint
-            .post(
-                "/v1/offline/session",
-                &SessionRequest { account: account.clone(), keyset: keyset.id, amount, signature },
-            )
-            .await
+        let request = SessionRequest::sign(
+            &payer.holder.key,
+            &payer.holder.account,
+            keyset.id,
+            amount,
+            SecretKey::random().unwrap().to_bytes(),
+        )
+        .unwrap();
+        self.mint.post("/v1/offline/session", &request).await
     }
 
     async fn answer(&self, payer: &Payer, session: &SessionResponseBody) -> (PendingWithdrawal, WithdrawRequest) {
@@ -209,7 +209,14 @@ impl World {
     }
 
     async fn account(&self, payer: &Payer) -> AccountResponse {
-        self.mint.get(&format!("/v1/offline/accounts/{}", payer.holder.account)).await.unwrap()
+        let auth = ReadAuth::sign(&payer.holder.key, &payer.holder.account, self.clock.now()).unwrap();
+        self.mint.get(&format!("/v1/offline/accounts/{}?{}", payer.holder.account, auth.to_query())).await.unwrap()
+    }
+
+    /// GET an account's path (`""` or `"/withdrawals"`) with this query; the error code if refused.
+    async fn read_with(&self, payer: &Payer, tail: &str, query: &str) -> Result<serde_json::Value, u16> {
+        let path = format!("/v1/offline/accounts/{}{tail}{query}", payer.holder.account);
+        self.mint.get::<serde_json::Value>(&path).await.map_err(code)
     }
 }
 
@@ -317,15 +324,21 @@ async fn register_bond_withdraw(store: Arc<dyn MintStore>) {
     let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
     assert!(keysets.keysets.iter().any(|k| k.id == keyset.id));
     // A session for the old keyset is refused as not current.
-    let parts: [&[u8]; 3] = [payer.holder.account.as_bytes(), &keyset.id.to_bytes(), &8u64.to_be_bytes()];
-    let signature = auth::sign(&payer.holder.key, op::SESSION, &parts).unwrap();
-    let old = SessionRequest { account: payer.holder.account.clone(), keyset: keyset.id, amount: 8, signature };
+    let old = SessionRequest::sign(
+        &payer.holder.key,
+        &payer.holder.account,
+        keyset.id,
+        8,
+        SecretKey::random().unwrap().to_bytes(),
+    )
+    .unwrap();
     assert_eq!(code(world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &old).await.unwrap_err()), 13002);
     world.withdraw(&payer, 32).await.unwrap();
 
     // Every withdrawal's public transcript is kept for the account.
-    let kept: WithdrawalsResponse =
-        world.mint.get(&format!("/v1/offline/accounts/{}/withdrawals", payer.holder.account)).await.unwrap();
+    let auth = ReadAuth::sign(&payer.holder.key, &payer.holder.account, world.clock.now()).unwrap();
+    let path = format!("/v1/offline/accounts/{}/withdrawals?{}", payer.holder.account, auth.to_query());
+    let kept: WithdrawalsResponse = world.mint.get(&path).await.unwrap();
     let amounts: Vec<u64> = kept.withdrawals.iter().map(|w| w.start.amount).collect();
     assert_eq!(amounts.iter().sum::<u64>(), 64 + 32);
     assert!(kept.withdrawals.iter().any(|w| w == &answer));
@@ -351,6 +364,14 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
     // An honest deposit: paid the coin's value, with a receipt the payee can check.
     let (transcript, payee) = world.pay(&payer, &coins[1]);
     let request = World::deposit_request(&transcript, &payee, &shop.account);
+    // Only the payee key chooses the account: a signature by another key is refused.
+    let thief = world.holder(0).await;
+    let stolen = World::deposit_request(&transcript, &SecretKey::random().unwrap(), &thief.account);
+    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
+    // The payee's signature for one account does not take the money to another.
+    let mut stolen = World::deposit_request(&transcript, &payee, &thief.account);
+    stolen.signature = request.signature;
+    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
     let paid = world.deposit(&request).await.unwrap();
     paid.receipt.verify_vartime(&receipt_key).unwrap();
     assert!(paid.receipt.is_for(&transcript).unwrap());
@@ -368,14 +389,6 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
     let thief = world.holder(0).await;
     let replay = World::deposit_request(&transcript, &payee, &thief.account);
     assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13031);
-    // Only the payee key chooses the account: a signature by another key is refused.
-    let mut stolen = replay.clone();
-    stolen.signature = World::deposit_request(&transcript, &SecretKey::random().unwrap(), &thief.account).signature;
-    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
-    // The payee's signature for one account does not take the money to another.
-    let mut stolen = replay.clone();
-    stolen.signature = request.signature;
-    assert_eq!(code(world.deposit(&stolen).await.unwrap_err()), 13013);
     // A tampered transcript is refused.
     let mut tampered = transcript.clone();
     tampered.time += 1;
@@ -506,7 +519,7 @@ impl World {
 /// keyset's spent coins can be pruned.
 async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     let world = world(store).await;
-    let (keyset, _) = world.keyset().await;
+    let (keyset, receipt_key) = world.keyset().await;
     let payer = world.register(world.holder(1000).await).await.unwrap();
     world.bond(&payer, 50, 50).await.unwrap();
     let deposited = world.withdraw(&payer, 8).await.unwrap();
@@ -536,6 +549,16 @@ async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     let before = world.balance(&payer.holder.account).await;
     let refunded = world.refund(&World::refund_request(&payer, &lost, &payer.holder.account)).await.unwrap();
     assert_eq!((refunded.amount, refunded.coin.0), (4, lost.coin.hash().unwrap()));
+    // With a receipt signed by the receipt key: the coin, the account's key, the time, the outcome, the amount.
+    refunded.receipt.verify_vartime(&receipt_key).unwrap();
+    let account_key = payer.holder.key.public_key();
+    assert!(refunded.receipt.is_for_refund(&lost.coin, &payer.holder.account, &account_key).unwrap());
+    assert!(!refunded.receipt.is_for_refund(&lost.coin, &other.holder.account, &account_key).unwrap());
+    assert_eq!(
+        (refunded.receipt.outcome, refunded.receipt.amount_paid, refunded.receipt.amount_from_bond),
+        (DepositOutcome::Refunded, 4, 0)
+    );
+    assert_eq!(refunded.receipt.time, world.clock.now());
     assert_eq!(world.balance(&payer.holder.account).await, before + 4);
     // Never twice; a deposited coin never.
     assert_eq!(
@@ -701,6 +724,160 @@ async fn concurrent_deposits(store: Arc<dyn MintStore>) {
     assert_eq!(evidence.evidence.len(), 5);
 }
 
+impl World {
+    /// Jobs the mint has run on its CPU pool (`mint_cpu_pool_jobs_total` of `GET /metrics`).
+    async fn cpu_jobs(&self) -> u64 {
+        let text = self.mint.client.get(self.mint.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let line = text.lines().find(|line| line.starts_with("mint_cpu_pool_jobs_total ")).expect("no CPU pool metric");
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    }
+}
+
+/// A deposit's curve work runs on the CPU pool, and cheap checks come before it: a replay of a deposited
+/// transcript (even with a bad signature) and a coin of an unknown keyset are refused without any job on
+/// the pool.
+async fn deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 20, 20).await.unwrap();
+    let coin = world.withdraw(&payer, 8).await.unwrap();
+    let shop = world.holder(0).await;
+    let (transcript, payee) = world.pay(&payer, &coin);
+    let request = World::deposit_request(&transcript, &payee, &shop.account);
+    let before = world.cpu_jobs().await;
+    world.deposit(&request).await.unwrap();
+    let after = world.cpu_jobs().await;
+    assert!(after > before, "the deposit was verified on the async worker");
+    // A replay with a signature that does not verify: refused as a replay, found before any curve work.
+    let mut replay = World::deposit_request(&transcript, &payee, &shop.account);
+    replay.signature = shared::offline::HexBytes([0; 64]);
+    assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13031);
+    // The identical retry is answered from the store, without curve work either.
+    world.deposit(&request).await.unwrap();
+    // A coin of an unknown keyset: refused before any curve work.
+    let mut unknown = request.clone();
+    unknown.transcript.coin.keyset_id = shared::offline::OfflineKeysetId::from_bytes([7; 32]);
+    assert_eq!(code(world.deposit(&unknown).await.unwrap_err()), 13001);
+    assert_eq!(world.cpu_jobs().await, after);
+}
+
+/// Deposits are rate-limited per client like the mint's other unauthenticated writes: after the burst a
+/// client gets 429 with a Cashu error body and `retry-after`; another client has its own bucket; the signed
+/// endpoints are not limited.
+async fn deposits_are_rate_limited_per_client(store: Arc<dyn MintStore>) {
+    use mint_server::routes::limit::RateLimit;
+    let funding = FundingRegistry::standard(Arc::clone(&store), true);
+    let mint = Mint::new(Arc::clone(&store), vec![7u8; 32], MintSettings::default(), funding)
+        .await
+        .unwrap()
+        .with_offline(SETTINGS, Clock::manual(START))
+        .unwrap();
+    let info = mint_server::MintInfoSettings { name: "Limited".into(), description: "rate limits".into() };
+    let mut state = mint_server::AppState::new(info, "/nonexistent-wallet", Arc::new(mint));
+    state.quote_rate_limit = Some(RateLimit { burst: 3, per_minute: 1 });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(mint_server::serve(listener, mint_server::app(state), std::future::pending()));
+
+    let client = reqwest::Client::new();
+    let deposit = serde_json::json!({ "transcript": {}, "account": "a", "signature": "00".repeat(64) });
+    for _ in 0..3 {
+        let response = client.post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+    }
+    let refused = client.post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().get("retry-after").is_some());
+    let body: ErrorResponse = refused.json().await.unwrap();
+    assert_eq!(body.code.to_code(), 0);
+    assert!(body.detail.starts_with("too many requests from this client"), "{}", body.detail);
+    // The signed endpoints are not limited.
+    let session =
+        serde_json::json!({ "account": "a", "keyset": "00".repeat(32), "amount": 1, "signature": "00".repeat(64) });
+    for _ in 0..5 {
+        let response = client.post(format!("{base}/v1/offline/session")).json(&session).send().await.unwrap();
+        assert_eq!(response.status(), 400);
+    }
+    // Another client (another source address) has its own bucket.
+    let other = reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build();
+    let response = other.unwrap().post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+/// An account's bond, limit and withdrawal transcripts are read only with a signature by the account key
+/// over a time close to the mint's clock: no signature, a stale or future time, another key, or the
+/// signature of another time are refused; a fresh one works, for both reads.
+async fn account_reads_need_the_account_key(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 20, 20).await.unwrap();
+    world.withdraw(&payer, 8).await.unwrap();
+    let account = payer.holder.account.as_str();
+    let now = world.clock.now();
+    for tail in ["", "/withdrawals"] {
+        // Knowing the account id (or the identity key) is not enough.
+        assert_eq!(world.read_with(&payer, tail, "").await.unwrap_err(), 13017);
+        assert_eq!(world.read_with(&payer, tail, "?time=abc&signature=00").await.unwrap_err(), 13017);
+        let stale = ReadAuth::sign(&payer.holder.key, account, now - 121).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", stale.to_query())).await.unwrap_err(), 13017);
+        let future = ReadAuth::sign(&payer.holder.key, account, now + 121).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", future.to_query())).await.unwrap_err(), 13017);
+        let stranger = ReadAuth::sign(&SecretKey::random().unwrap(), account, now).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", stranger.to_query())).await.unwrap_err(), 13013);
+        let mut moved = ReadAuth::sign(&payer.holder.key, account, now - 10).unwrap();
+        moved.time = now;
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", moved.to_query())).await.unwrap_err(), 13013);
+        // A signature for another account does not read this one.
+        let other = ReadAuth::sign(&payer.holder.key, "another-account", now).unwrap();
+        assert_eq!(world.read_with(&payer, tail, &format!("?{}", other.to_query())).await.unwrap_err(), 13013);
+        let fresh = ReadAuth::sign(&payer.holder.key, account, now - 120).unwrap();
+        world.read_with(&payer, tail, &format!("?{}", fresh.to_query())).await.unwrap();
+    }
+    let account = world.account(&payer).await;
+    assert_eq!((account.bond, account.withdrawn), (20, 8));
+}
+
+/// A captured session request cannot be used again: replayed, it gets the answer it got before and opens
+/// nothing (the account's open session stays open); with its nonce in another request it is refused
+/// (13022). A captured withdraw request is bound to its session: replayed, it gets the same transcript and
+/// debits nothing more.
+async fn session_and_withdraw_requests_cannot_be_replayed(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 50, 50).await.unwrap();
+    let (keyset, _) = world.keyset().await;
+    let key = &payer.holder.key;
+    let account = payer.holder.account.as_str();
+    let captured = SessionRequest::sign(key, account, keyset.id, 8, [1; 32]).unwrap();
+    let first: SessionResponseBody = world.mint.post("/v1/offline/session", &captured).await.unwrap();
+    // The holder opens another session, which aborts the first.
+    let second = world.session(&payer, 8).await.unwrap();
+    // The captured request replayed: the identical answer, and the holder's open session is untouched.
+    let replayed: SessionResponseBody = world.mint.post("/v1/offline/session", &captured).await.unwrap();
+    assert_eq!(replayed, first);
+    // Its nonce in another request (even one the holder signed): refused.
+    let reused = SessionRequest::sign(key, account, keyset.id, 4, [1; 32]).unwrap();
+    assert_eq!(
+        code(world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &reused).await.unwrap_err()),
+        13022
+    );
+    let (pending, request) = world.answer(&payer, &second).await;
+    let answer: WithdrawalTranscript = world.mint.post("/v1/offline/withdraw", &request).await.unwrap();
+    pending.finish(&answer.response).unwrap();
+    assert_eq!(world.balance(account).await, 100 - 50 - 8);
+    // The withdraw request replayed: the same transcript, nothing more debited, nothing more counted.
+    let again: WithdrawalTranscript = world.mint.post("/v1/offline/withdraw", &request).await.unwrap();
+    assert_eq!(again, answer);
+    assert_eq!(world.balance(account).await, 100 - 50 - 8);
+    assert_eq!(world.account(&payer).await.withdrawn, 8);
+    // A request of the first session, opened by the captured request, is refused (aborted long ago).
+    let (_, late) = world.answer(&payer, &first).await;
+    assert_eq!(
+        code(world.mint.post::<_, WithdrawalTranscript>("/v1/offline/withdraw", &late).await.unwrap_err()),
+        13020
+    );
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -758,6 +935,34 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::anonymous_deposits(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deposits_check_cheap_things_first_and_verify_on_the_cpu_pool() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deposits_are_rate_limited_per_client() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::deposits_are_rate_limited_per_client(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn account_reads_need_the_account_key() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::account_reads_need_the_account_key(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn session_and_withdraw_requests_cannot_be_replayed() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::session_and_withdraw_requests_cannot_be_replayed(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,8 +27,6 @@ mod swap;
 
 use std::sync::{Arc, RwLock};
 
-use tokio::sync::Semaphore;
-
 use shared::nuts::PaymentMethod;
 use shared::{Amount, CurrencyUnit};
 use zeroize::Zeroizing;
@@ -38,6 +36,7 @@ pub use keysets::{Keysets, LoadedKeyset};
 pub use melt::MeltQuoteRequest;
 pub use nut19::cache_key;
 
+use crate::cpu::CpuPool;
 use crate::funding::{Funding, FundingRegistry};
 use crate::offline::{Clock, OfflineMint, OfflineSettings};
 use crate::store::{MintStore, unix_now};
@@ -124,7 +123,8 @@ pub struct Mint {
     keysets: RwLock<Arc<Keysets>>,
     settings: MintSettings,
     funding: FundingRegistry,
-    cpu_slots: Semaphore,
+    /// Shared with the offline side.
+    cpu: Arc<CpuPool>,
     /// The offline coins' side (its own rules, tables and endpoints: `crate::offline`).
     offline: OfflineMint,
 }
@@ -158,19 +158,17 @@ impl Mint {
             .map_err(|e| MintError::Internal(format!("cannot derive the mint's identity key: {e}")))?
             .public_key();
         let keysets = Keysets::load(&master, store.keysets().await?)?;
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let offline = OfflineMint::new(Arc::clone(&store), &master, OfflineSettings::default(), Clock::system())
-            .map_err(|e| MintError::Internal(e.to_string()))?;
-        let mint = Mint {
-            store,
-            master,
-            identity,
-            keysets: RwLock::new(Arc::new(keysets)),
-            settings,
-            funding,
-            cpu_slots: Semaphore::new(cores),
-            offline,
-        };
+        let cpu = Arc::new(CpuPool::for_this_machine());
+        let offline = OfflineMint::new(
+            Arc::clone(&store),
+            Arc::clone(&cpu),
+            &master,
+            OfflineSettings::default(),
+            Clock::system(),
+        )
+        .map_err(|e| MintError::Internal(e.to_string()))?;
+        let mint =
+            Mint { store, master, identity, keysets: RwLock::new(Arc::new(keysets)), settings, funding, cpu, offline };
         let unit = mint.settings.unit.clone();
         let fee = mint.settings.input_fee_ppk;
         if mint.keysets().iter().all(|k| k.record.unit != unit) {
@@ -191,9 +189,7 @@ impl Mint {
     ///
     /// Up to [`INLINE_MAX_POINTS`] (under half a millisecond of work) it runs right here on the async
     /// worker: handing it to another thread and back costs two thread wake-ups, a noticeable share of such a
-    /// small request. Larger work goes to the blocking pool, with at most one such job per core at a time.
-    /// Without that limit, 64 concurrent requests start 64 threads that time-slice the cores: every request
-    /// finishes late and the switching costs CPU; with it, requests wait their turn in order (FIFO), asleep.
+    /// small request. Larger work goes to the [`CpuPool`] (at most one job per core at a time).
     async fn cpu<T: Send + 'static>(
         &self,
         points: usize,
@@ -202,16 +198,20 @@ impl Mint {
         if points <= INLINE_MAX_POINTS {
             return work();
         }
-        let _slot = self.cpu_slots.acquire().await.map_err(|_| MintError::Internal("no CPU slots".into()))?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| MintError::Internal(format!("CPU task failed: {e}")))?
+        self.cpu.run(work).await.map_err(|e| MintError::Internal(e.to_string()))?
     }
 
     /// This mint with other offline settings and clock (the default: [`OfflineSettings::default`], the
     /// system clock).
     pub fn with_offline(self, settings: OfflineSettings, clock: Clock) -> Result<Self, MintError> {
-        let offline = OfflineMint::new(Arc::clone(&self.store), &self.master, settings, clock)
+        let offline = OfflineMint::new(Arc::clone(&self.store), Arc::clone(&self.cpu), &self.master, settings, clock)
             .map_err(|e| MintError::Internal(e.to_string()))?;
         Ok(Mint { offline, ..self })
+    }
+
+    /// The CPU pool (shared with the offline side).
+    pub fn cpu_pool(&self) -> &CpuPool {
+        &self.cpu
     }
 
     /// The offline coins' side.

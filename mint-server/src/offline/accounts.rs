@@ -1,9 +1,11 @@
 //! Accounts for offline use: register an identity key with its proof of knowledge, lock a bond, set the
-//! offline limit. Requests are signed with the bank account's key (as `POST /v1/bank/pay` is).
+//! offline limit. Requests are signed with the bank account's key (as `POST /v1/bank/pay` is); so are the
+//! reads of an account's bond, limit and withdrawal transcripts, over a time close to the mint's clock.
 
 use shared::PublicKey;
 use shared::offline::api::{
-    AccountResponse, BondEntry, BondRequest, RegisterRequest, WithdrawalTranscript, WithdrawalsResponse,
+    AccountResponse, BondEntry, BondRequest, READ_MAX_SKEW_SECS, ReadAuth, RegisterRequest, WithdrawalTranscript,
+    WithdrawalsResponse,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::wire::Bip340Signature;
@@ -78,8 +80,40 @@ impl OfflineMint {
         self.account(&request.account).await
     }
 
-    /// `GET /v1/offline/accounts/{account}`.
-    pub async fn account(&self, account_id: &str) -> Result<AccountResponse, OfflineMintError> {
+    /// A read of the account's data, authorized by `auth` (a signature by the account key over a time
+    /// within [`READ_MAX_SKEW_SECS`] of the clock); `None` when the request carried none.
+    async fn authorize_read(&self, account_id: &str, auth: Option<&ReadAuth>) -> Result<(), OfflineMintError> {
+        check_id(account_id)?;
+        let auth = auth.ok_or(OfflineMintError::ReadNotAuthorized(READ_MAX_SKEW_SECS))?;
+        if auth.time.abs_diff(self.clock.now()) > READ_MAX_SKEW_SECS {
+            return Err(OfflineMintError::ReadNotAuthorized(READ_MAX_SKEW_SECS));
+        }
+        let account = self.store.account(account_id).await?.ok_or(OfflineMintError::NotRegistered)?;
+        auth.verify_vartime(&account.pubkey, account_id).map_err(|_| OfflineMintError::InvalidSignature)
+    }
+
+    /// `GET /v1/offline/accounts/{account}`, signed by the account key.
+    pub async fn read_account(
+        &self,
+        account_id: &str,
+        auth: Option<&ReadAuth>,
+    ) -> Result<AccountResponse, OfflineMintError> {
+        self.authorize_read(account_id, auth).await?;
+        self.account(account_id).await
+    }
+
+    /// `GET /v1/offline/accounts/{account}/withdrawals`, signed by the account key.
+    pub async fn read_withdrawals(
+        &self,
+        account_id: &str,
+        auth: Option<&ReadAuth>,
+    ) -> Result<WithdrawalsResponse, OfflineMintError> {
+        self.authorize_read(account_id, auth).await?;
+        self.withdrawals(account_id).await
+    }
+
+    /// The account as the answers of register, bond and the account read show it.
+    pub(super) async fn account(&self, account_id: &str) -> Result<AccountResponse, OfflineMintError> {
         let found = self.registration(account_id).await?;
         let identity = PublicKey::from_hex(&found.identity).map_err(|e| OfflineMintError::Internal(e.to_string()))?;
         let bond_entries = rows::bond_entries(self.store.as_ref(), account_id)
@@ -99,8 +133,8 @@ impl OfflineMint {
         })
     }
 
-    /// `GET /v1/offline/accounts/{account}/withdrawals`: every withdrawal's public transcript.
-    pub async fn withdrawals(&self, account_id: &str) -> Result<WithdrawalsResponse, OfflineMintError> {
+    /// Every withdrawal's public transcript.
+    async fn withdrawals(&self, account_id: &str) -> Result<WithdrawalsResponse, OfflineMintError> {
         self.registration(account_id).await?;
         let withdrawals = rows::withdrawals(self.store.as_ref(), account_id)
             .await?

@@ -19,7 +19,7 @@ use shared::BlindedMessage;
 use shared::offline::api::{DepositRequest, DepositResponse, EvidenceResponse, deposit_parts};
 use shared::offline::auth::{self, op};
 use shared::offline::{
-    DepositOutcome, DepositReceipt, DepositTranscript, DoubleSpendEvidence, OfflineError, PublicScalar,
+    DepositOutcome, DepositReceipt, DepositTranscript, DoubleSpendEvidence, OfflineError, OfflineKeyset, PublicScalar,
 };
 
 use super::{OfflineMint, OfflineMintError, OutputSigner, check_id, from_json, invalid, to_json};
@@ -53,8 +53,44 @@ enum Destination<'r> {
     Outputs(&'r [BlindedMessage]),
 }
 
+/// The answer to a request for a transcript deposited before: the stored answer for the identical request
+/// (a retry), 13031 for any other (a replay); `None` if this transcript was not deposited yet.
+fn earlier_answer(
+    earlier: &[DepositRecord],
+    challenge: &str,
+    request_key: &str,
+) -> Option<Result<DepositResponse, OfflineMintError>> {
+    let same = earlier.iter().find(|found| found.challenge == challenge)?;
+    Some(if same.request_key == request_key {
+        from_json(&same.response)
+    } else {
+        Err(OfflineMintError::AlreadyDeposited)
+    })
+}
+
+/// The curve work of a deposit (on the CPU pool): the payee's signature on the destination, then the
+/// transcript (coin, response, the payee's signature on the transcript).
+fn verify_deposit(request: &DepositRequest, keyset: &OfflineKeyset) -> Result<(), OfflineMintError> {
+    let transcript = &request.transcript;
+    let message = transcript.message().map_err(invalid)?;
+    let parts = deposit_parts(request.account.as_deref(), &message, request.outputs.as_deref());
+    let parts: [&[u8]; 3] = [&parts[0], &parts[1], &parts[2]];
+    auth::verify_vartime(&transcript.payee, op::DEPOSIT, &parts, &request.signature)
+        .map_err(|_| OfflineMintError::InvalidSignature)?;
+    transcript.verify_vartime(keyset).map_err(|error| match error {
+        OfflineError::OutsideValidity { .. } => OfflineMintError::OutsideValidity,
+        other => invalid(other),
+    })?;
+    Ok(())
+}
+
 impl OfflineMint {
     /// `POST /v1/offline/deposit`. Outputs are signed by `signer` (the Cashu side).
+    ///
+    /// Cheap checks come first, on the async worker: the request's shape, the keyset, its deadline, the
+    /// payment time, and the earlier deposits of the coin (found by `A`; the challenge `d` is a hash), so a
+    /// retry or a replay is answered without any elliptic-curve work. The curve work (the payee's
+    /// signatures, the coin, the response, the evidence of a double spend) runs on the CPU pool.
     pub async fn deposit(
         &self,
         request: DepositRequest,
@@ -81,21 +117,25 @@ impl OfflineMint {
         }
         let keyset = self.keyset(&transcript.coin.keyset_id)?;
         keyset.public.check_deposit_time(now).map_err(|_| OfflineMintError::DepositDeadlinePassed)?;
+        keyset.public.check_payment_time(transcript.time).map_err(|_| OfflineMintError::OutsideValidity)?;
+        let challenge = PublicScalar::new(transcript.challenge().map_err(invalid)?).map_err(invalid)?.to_hex();
+        let coin = transcript.coin.a_point.to_hex();
+        let request_key = hex::encode(Sha256::digest(to_json(&request)?.as_bytes()));
+        let mut earlier = rows::deposits(self.store.as_ref(), &coin).await?;
+        if let Some(answer) = earlier_answer(&earlier, &challenge, &request_key) {
+            return answer;
+        }
         if let Destination::Account(account) = destination {
             self.store.account(account).await?.ok_or(OfflineMintError::NotRegistered)?;
         }
-        let message = transcript.message().map_err(invalid)?;
-        let parts = deposit_parts(request.account.as_deref(), &message, request.outputs.as_deref());
-        let parts: [&[u8]; 3] = [&parts[0], &parts[1], &parts[2]];
-        auth::verify_vartime(&transcript.payee, op::DEPOSIT, &parts, &request.signature)
-            .map_err(|_| OfflineMintError::InvalidSignature)?;
-        let d = transcript.verify_vartime(&keyset.public).map_err(|error| match error {
-            OfflineError::OutsideValidity { .. } => OfflineMintError::OutsideValidity,
-            other => invalid(other),
-        })?;
-        let challenge = PublicScalar::new(d).map_err(invalid)?.to_hex();
-        let coin = transcript.coin.a_point.to_hex();
-        let request_key = hex::encode(Sha256::digest(to_json(&request)?.as_bytes()));
+        let checked = {
+            let (request, keyset) = (request.clone(), keyset.public.clone());
+            self.cpu
+                .run(move || verify_deposit(&request, &keyset))
+                .await
+                .map_err(|e| OfflineMintError::Internal(e.to_string()))?
+        };
+        checked?;
         let record = |response: &DepositResponse| -> Result<DepositRecord, OfflineMintError> {
             Ok(DepositRecord {
                 coin: coin.clone(),
@@ -108,22 +148,25 @@ impl OfflineMint {
             })
         };
 
-        for _ in 0..ATTEMPTS {
-            let earlier = rows::deposits(self.store.as_ref(), &coin).await?;
-            if let Some(same) = earlier.iter().find(|found| found.challenge == challenge) {
-                return if same.request_key == request_key {
-                    from_json(&same.response)
-                } else {
-                    Err(OfflineMintError::AlreadyDeposited)
-                };
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                earlier = rows::deposits(self.store.as_ref(), &coin).await?;
+                if let Some(answer) = earlier_answer(&earlier, &challenge, &request_key) {
+                    return answer;
+                }
             }
             // What can be paid: the coin's value, or after a double spend what the cheater's bond holds.
             let (outcome, available, double_spend) = match earlier.first() {
                 None => (DepositOutcome::Paid, transcript.coin.amount, None),
                 Some(first) => {
                     let first: DepositTranscript = from_json(&first.transcript)?;
-                    let (evidence, identity) =
-                        DoubleSpendEvidence::new(keyset.public.clone(), first, transcript.clone()).map_err(invalid)?;
+                    let (public, second) = (keyset.public.clone(), transcript.clone());
+                    let built = self
+                        .cpu
+                        .run(move || DoubleSpendEvidence::new(public, first, second))
+                        .await
+                        .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
+                    let (evidence, identity) = built.map_err(invalid)?;
                     let cheater = rows::account_by_identity(self.store.as_ref(), &identity).await?;
                     let available = cheater.as_ref().map_or(0, |c| c.bond.min(transcript.coin.amount));
                     (DepositOutcome::DoubleSpend, available, Some((to_json(&evidence)?, cheater)))

@@ -37,6 +37,9 @@ pub enum OfflineMintError {
     /// No such bank account, or it is not registered for offline use.
     #[error("unknown account, or not registered for offline use")]
     NotRegistered,
+    /// An account read without a signed time, or with a time too far from the mint's clock.
+    #[error("this read needs the account key's signature over a time within {0} s of the mint's clock")]
+    ReadNotAuthorized(u64),
     /// The request's signature does not verify.
     #[error("the request's signature does not verify")]
     InvalidSignature,
@@ -52,6 +55,9 @@ pub enum OfflineMintError {
     /// The session is not the account's open one: aborted by a newer one, answered, or timed out.
     #[error("no such open withdrawal session (aborted by a newer one, answered, or timed out)")]
     SessionGone,
+    /// A session request with this nonce was answered before, and this one is not identical to it.
+    #[error("this session request's nonce was used before (a replay)")]
+    SessionRequestReplayed,
     /// The withdrawal would exceed the account's offline limit for this keyset period.
     #[error("offline limit reached for this keyset period")]
     LimitExceeded,
@@ -93,11 +99,13 @@ impl OfflineMintError {
             OfflineMintError::AlreadyRegistered => 13011,
             OfflineMintError::NotRegistered => 13012,
             OfflineMintError::InvalidSignature => 13013,
+            OfflineMintError::ReadNotAuthorized(_) => 13017,
             OfflineMintError::InsufficientFunds => 13014,
             OfflineMintError::InvalidBond(_) => 13015,
             OfflineMintError::Blocked => 13016,
             OfflineMintError::SessionGone => 13020,
             OfflineMintError::LimitExceeded => 13021,
+            OfflineMintError::SessionRequestReplayed => 13022,
             OfflineMintError::InvalidTranscript(_) => 13030,
             OfflineMintError::AlreadyDeposited => 13031,
             OfflineMintError::OutsideValidity => 13032,
@@ -136,6 +144,7 @@ impl From<OfflineConflict> for OfflineMintError {
             OfflineConflict::LimitExceeded => OfflineMintError::LimitExceeded,
             OfflineConflict::AlreadyDeposited | OfflineConflict::CoinSeen => OfflineMintError::AlreadyDeposited,
             OfflineConflict::OutputsAlreadySigned => OfflineMintError::OutputsAlreadySigned,
+            OfflineConflict::SessionRequestSeen => OfflineMintError::SessionRequestReplayed,
         }
     }
 }
@@ -158,11 +167,13 @@ mod tests {
             OfflineMintError::AlreadyRegistered,
             OfflineMintError::NotRegistered,
             OfflineMintError::InvalidSignature,
+            OfflineMintError::ReadNotAuthorized(0),
             OfflineMintError::InsufficientFunds,
             OfflineMintError::InvalidBond(String::new()),
             OfflineMintError::Blocked,
             OfflineMintError::SessionGone,
             OfflineMintError::LimitExceeded,
+            OfflineMintError::SessionRequestReplayed,
             OfflineMintError::InvalidTranscript(String::new()),
             OfflineMintError::AlreadyDeposited,
             OfflineMintError::OutsideValidity,

@@ -30,6 +30,7 @@ use zeroize::Zeroizing;
 
 pub use error::OfflineMintError;
 
+use crate::cpu::CpuPool;
 use crate::store::MintStore;
 
 /// The time the offline rules use: the system's, or a hand-set one (tests).
@@ -106,6 +107,7 @@ impl Default for OfflineSettings {
 /// The offline side of the mint. Its `Debug` shows no secret.
 pub struct OfflineMint {
     store: Arc<dyn MintStore>,
+    cpu: Arc<CpuPool>,
     master: Zeroizing<Vec<u8>>,
     settings: OfflineSettings,
     clock: Clock,
@@ -123,9 +125,10 @@ impl std::fmt::Debug for OfflineMint {
 }
 
 impl OfflineMint {
-    /// The offline mint on `store`, its keys derived from `master`.
+    /// The offline mint on `store`, its keys derived from `master`, its curve work on `cpu`.
     pub fn new(
         store: Arc<dyn MintStore>,
+        cpu: Arc<CpuPool>,
         master: &[u8],
         settings: OfflineSettings,
         clock: Clock,
@@ -137,6 +140,7 @@ impl OfflineMint {
             shared::offline::auth::derive_receipt_key(master).map_err(|e| OfflineMintError::Internal(e.to_string()))?;
         Ok(OfflineMint {
             store,
+            cpu,
             master: Zeroizing::new(master.to_vec()),
             settings,
             clock,

@@ -7,7 +7,7 @@
 use shared::PublicKey;
 use shared::offline::api::{RefundRequest, RefundResponse};
 use shared::offline::auth::op;
-use shared::offline::{HexBytes, OfflineKeysetId};
+use shared::offline::{DepositReceipt, HexBytes, OfflineKeysetId};
 
 use super::{OfflineMint, OfflineMintError, invalid};
 use crate::store::offline::{BankMove, OfflineCommit};
@@ -26,8 +26,10 @@ impl OfflineMint {
             return Err(OfflineMintError::RefundWindowClosed);
         }
         let hash = request.coin.hash().map_err(invalid)?;
-        self.authenticate(&request.account, op::REFUND, &[request.account.as_bytes(), &hash], &request.signature)
-            .await?;
+        let key = self
+            .authenticate(&request.account, op::REFUND, &[request.account.as_bytes(), &hash], &request.signature)
+            .await?
+            .pubkey;
         let account = self.registration(&request.account).await?;
         request.coin.verify_vartime(&keyset.public).map_err(invalid)?;
         let identity = PublicKey::from_hex(&account.identity).map_err(|e| OfflineMintError::Internal(e.to_string()))?;
@@ -44,8 +46,10 @@ impl OfflineMint {
             amount,
             credit: BankMove { account_id: request.account.clone(), delta, reason: "offline-refund", reference: coin },
         };
+        let receipt = DepositReceipt::sign_refund(&self.receipt_key, &request.coin, &request.account, &key, now)
+            .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
         match self.store.commit(&Commit::Offline(commit)).await {
-            Ok(()) => Ok(RefundResponse { account: request.account, coin: HexBytes(hash), amount }),
+            Ok(()) => Ok(RefundResponse { account: request.account, coin: HexBytes(hash), amount, receipt }),
             Err(StoreError::Offline(crate::store::offline::OfflineConflict::CoinSeen)) => {
                 Err(OfflineMintError::AlreadyDeposited)
             }

@@ -4,6 +4,7 @@
 //! answer closes the session, counts the value against the period's limit, debits the bank balance and keeps
 //! the public transcript, in one commit.
 
+use sha2::{Digest, Sha256};
 use shared::offline::api::{SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript};
 use shared::offline::auth::op;
 use shared::offline::withdrawal::derive_session_nonce;
@@ -35,10 +36,32 @@ impl OfflineMint {
             .map_err(|e| OfflineMintError::BadRequest(e.to_string()))
     }
 
-    /// `POST /v1/offline/session`: open a session for one coin of `amount` of the current keyset.
+    /// The answer to a session request whose nonce was used before: the stored answer for the identical
+    /// request (a retry), 13022 for any other (a replay); `None` if the nonce is new.
+    async fn earlier_session(
+        &self,
+        request: &SessionRequest,
+        request_key: &str,
+    ) -> Result<Option<SessionResponseBody>, OfflineMintError> {
+        let nonce = hex::encode(request.nonce.0);
+        match rows::session_request(self.store.as_ref(), &request.account, &nonce).await? {
+            None => Ok(None),
+            Some((key, response)) if key == request_key => Ok(Some(from_json(&response)?)),
+            Some(_) => Err(OfflineMintError::SessionRequestReplayed),
+        }
+    }
+
+    /// `POST /v1/offline/session`: open a session for one coin of `amount` of the current keyset. Each
+    /// request carries a fresh nonce: the identical request again gets the identical answer and opens
+    /// nothing; another request with a used nonce is refused (13022).
     pub async fn start_session(&self, request: SessionRequest) -> Result<SessionResponseBody, OfflineMintError> {
-        let parts: [&[u8]; 3] = [request.account.as_bytes(), &request.keyset.to_bytes(), &request.amount.to_be_bytes()];
-        self.authenticate(&request.account, op::SESSION, &parts, &request.signature).await?;
+        check_id(&request.account)?;
+        let request_key = hex::encode(Sha256::digest(to_json(&request)?.as_bytes()));
+        if let Some(answer) = self.earlier_session(&request, &request_key).await? {
+            return Ok(answer);
+        }
+        let bank = self.store.account(&request.account).await?.ok_or(OfflineMintError::NotRegistered)?;
+        request.verify_vartime(&bank.pubkey).map_err(|_| OfflineMintError::InvalidSignature)?;
         let account = self.registration(&request.account).await?;
         if account.blocked {
             return Err(OfflineMintError::Blocked);
@@ -60,17 +83,30 @@ impl OfflineMint {
         let session = uuid::Uuid::new_v4().simple().to_string();
         let (_, start) = self.mint_session(&keyset, request.amount, &account, &session)?;
         let expires_at = self.clock.now().saturating_add(self.settings.session_ttl_secs);
+        let a0 = start.a0.to_hex();
+        let b0 = start.b0.to_hex();
+        let response = SessionResponseBody { session: session.clone(), start, expires_at };
         let commit = OfflineCommit::StartSession {
             account_id: request.account.clone(),
-            session_id: session.clone(),
+            session_id: session,
             keyset_id: id,
             amount: request.amount,
-            a0: start.a0.to_hex(),
-            b0: start.b0.to_hex(),
+            a0,
+            b0,
             expires_at,
+            nonce: hex::encode(request.nonce.0),
+            request_key: request_key.clone(),
+            response: to_json(&response)?,
         };
-        self.store.commit(&Commit::Offline(commit)).await?;
-        Ok(SessionResponseBody { session, start, expires_at })
+        match self.store.commit(&Commit::Offline(commit)).await {
+            Ok(()) => Ok(response),
+            // The same nonce committed meanwhile (a concurrent retry or replay): decide from what it stored.
+            Err(StoreError::Offline(rows::OfflineConflict::SessionRequestSeen)) => self
+                .earlier_session(&request, &request_key)
+                .await?
+                .ok_or_else(|| OfflineMintError::Internal("session request vanished".into())),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// `POST /v1/offline/withdraw`: answer the open session's blinded challenge. A retry of an answered

@@ -1,5 +1,6 @@
-//! Per-client rate limits on quote creation (`POST /v1/mint/quote/*`, `POST /v1/melt/quote/*`) and on
-//! `POST /v1/bank/pay`: the unauthenticated writes that cost the client nothing. A token bucket per client IP (`tower_governor`):
+//! Per-client rate limits on quote creation (`POST /v1/mint/quote/*`, `POST /v1/melt/quote/*`), on
+//! `POST /v1/bank/pay` and on `POST /v1/offline/deposit`: the unauthenticated writes that cost the client
+//! nothing. A token bucket per client IP (`tower_governor`):
 //! `burst` quotes at once, then one more every `60 / per_minute` seconds. Over the limit a client gets
 //! `429 Too Many Requests` with a Cashu error body and a `retry-after` header.
 //!

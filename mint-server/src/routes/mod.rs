@@ -21,8 +21,8 @@ use crate::error::ApiError;
 /// The routes under `/v1` (to be nested there). Unknown paths and methods get Cashu error bodies, so
 /// wallets never have to parse an HTML or empty error page.
 ///
-/// Quote creation and `POST /v1/bank/pay` are rate-limited per client when `quote_rate_limit` is set
-/// ([`limit`]; two buckets per client, one for each).
+/// Quote creation, `POST /v1/bank/pay` and `POST /v1/offline/deposit` are rate-limited per client when
+/// `quote_rate_limit` is set ([`limit`]; three buckets per client, one for each).
 ///
 /// Every request's lists of inputs and outputs are counted before their points are decoded
 /// ([`extract::count_limits`]).
@@ -42,9 +42,17 @@ pub fn v1(state: AppState) -> Router<AppState> {
         Some(config) => bank.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
         None => bank,
     };
+    // Offline deposits too: anyone can send one (the payee key is anyone's), and each costs the mint a
+    // lookup and, unless it is a replay, the curve work of a deposit. A bucket of its own.
+    let deposits = Router::new().route("/offline/deposit", post(offline::deposit));
+    let deposits = match quote_limit.and_then(limit::config) {
+        Some(config) => deposits.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
+        None => deposits,
+    };
     Router::new()
         .merge(quotes)
         .merge(bank)
+        .merge(deposits)
         .route("/info", get(info::get_info))
         .route("/keys", get(cashu::keys))
         .route("/keys/{keyset_id}", get(cashu::keyset_keys))
@@ -63,7 +71,6 @@ pub fn v1(state: AppState) -> Router<AppState> {
         .route("/offline/accounts/{account}/withdrawals", get(offline::withdrawals))
         .route("/offline/session", post(offline::session))
         .route("/offline/withdraw", post(offline::withdraw))
-        .route("/offline/deposit", post(offline::deposit))
         .route("/offline/evidence", get(offline::evidence))
         .route("/offline/refund", post(offline::refund))
         .fallback(not_found)

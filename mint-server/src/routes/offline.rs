@@ -3,13 +3,14 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
-    RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
-    WithdrawalsResponse,
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
+    RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
+    WithdrawalTranscript, WithdrawalsResponse,
 };
 
 use crate::AppState;
@@ -52,20 +53,25 @@ pub(crate) async fn bond(
     Ok(Json(state.mint.offline().bond(request).await?))
 }
 
-/// `GET /v1/offline/accounts/{account}`.
+/// `GET /v1/offline/accounts/{account}?time=T&signature=S`; a missing or malformed query is no
+/// authorization (13017).
 pub(crate) async fn account(
     State(state): State<AppState>,
     Path(account): Path<String>,
+    auth: Result<Query<ReadAuth>, QueryRejection>,
 ) -> Result<Json<AccountResponse>, ApiError> {
-    Ok(Json(state.mint.offline().account(&account).await?))
+    let auth = auth.ok().map(|Query(auth)| auth);
+    Ok(Json(state.mint.offline().read_account(&account, auth.as_ref()).await?))
 }
 
-/// `GET /v1/offline/accounts/{account}/withdrawals`.
+/// `GET /v1/offline/accounts/{account}/withdrawals?time=T&signature=S`.
 pub(crate) async fn withdrawals(
     State(state): State<AppState>,
     Path(account): Path<String>,
+    auth: Result<Query<ReadAuth>, QueryRejection>,
 ) -> Result<Json<WithdrawalsResponse>, ApiError> {
-    Ok(Json(state.mint.offline().withdrawals(&account).await?))
+    let auth = auth.ok().map(|Query(auth)| auth);
+    Ok(Json(state.mint.offline().read_withdrawals(&account, auth.as_ref()).await?))
 }
 
 /// `POST /v1/offline/session`.

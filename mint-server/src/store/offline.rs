@@ -60,6 +60,9 @@ pub enum OfflineConflict {
     /// An output has been signed before.
     #[error("output already signed")]
     OutputsAlreadySigned,
+    /// A session request with this nonce was answered before: the caller re-reads it.
+    #[error("session request seen before")]
+    SessionRequestSeen,
 }
 
 /// What a statement must do.
@@ -177,6 +180,12 @@ pub enum OfflineCommit {
         b0: String,
         /// Unix time after which the session cannot be answered.
         expires_at: u64,
+        /// The request's nonce (hex), unique per account.
+        nonce: String,
+        /// SHA-256 of the request's JSON (hex): an identical request is a retry.
+        request_key: String,
+        /// The answer (JSON), for a retry.
+        response: String,
     },
     /// `POST /v1/offline/withdraw`: the session answered: it is closed, the period's withdrawn value grows
     /// (within the limit), the bank balance is debited (ledger reason `offline-withdraw`), and the public
@@ -254,6 +263,8 @@ const UPSERT_SESSION: &str = "INSERT INTO offline_sessions \
      (account_id, session_id, keyset_id, amount, a0, b0, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (account_id) DO UPDATE SET session_id = excluded.session_id, keyset_id = excluded.keyset_id, \
      amount = excluded.amount, a0 = excluded.a0, b0 = excluded.b0, expires_at = excluded.expires_at";
+const INSERT_SESSION_REQUEST: &str = "INSERT INTO offline_session_requests \
+     (account_id, nonce, request_key, response, created_at) VALUES ($1, $2, $3, $4, $5)";
 const CLOSE_SESSION: &str =
     "DELETE FROM offline_sessions WHERE account_id = $1 AND session_id = $2 AND expires_at >= $3";
 const COUNT_WITHDRAWAL: &str = "UPDATE offline_accounts SET \
@@ -345,7 +356,30 @@ impl OfflineCommit {
                     out.push(bond_entry(account_id, delta, "lock", "", now));
                 }
             }
-            OfflineCommit::StartSession { account_id, session_id, keyset_id, amount, a0, b0, expires_at } => {
+            OfflineCommit::StartSession {
+                account_id,
+                session_id,
+                keyset_id,
+                amount,
+                a0,
+                b0,
+                expires_at,
+                nonce,
+                request_key,
+                response,
+            } => {
+                out.push(stmt(
+                    INSERT_SESSION_REQUEST,
+                    vec![
+                        text(account_id.clone()),
+                        text(nonce.clone()),
+                        text(request_key.clone()),
+                        text(response.clone()),
+                        OfflineValue::Int(now),
+                    ],
+                    Expect::Any,
+                    C::SessionRequestSeen,
+                ));
                 out.push(stmt(
                     UPSERT_SESSION,
                     vec![
@@ -558,6 +592,8 @@ const SELECT_ACCOUNT_BY_IDENTITY: &str = "SELECT account_id, identity, CAST(bond
      FROM offline_accounts WHERE identity = $1";
 const SELECT_SESSION: &str = "SELECT session_id, keyset_id, CAST(amount AS TEXT), CAST(expires_at AS TEXT) \
      FROM offline_sessions WHERE account_id = $1";
+const SELECT_SESSION_REQUEST: &str =
+    "SELECT request_key, response FROM offline_session_requests WHERE account_id = $1 AND nonce = $2";
 const SELECT_WITHDRAWAL: &str = "SELECT transcript FROM offline_withdrawals WHERE session_id = $1 AND account_id = $2";
 const SELECT_WITHDRAWALS: &str =
     "SELECT transcript FROM offline_withdrawals WHERE account_id = $1 ORDER BY created_at, session_id";
@@ -617,6 +653,19 @@ pub async fn session(store: &dyn MintStore, account_id: &str) -> Result<Option<O
 
 fn single_texts(found: Vec<Vec<String>>) -> Vec<String> {
     found.into_iter().filter_map(|row| row.into_iter().next()).collect()
+}
+
+/// The request key and answer (JSON) of the account's session request with this nonce, if it was answered.
+pub async fn session_request(
+    store: &dyn MintStore,
+    account_id: &str,
+    nonce: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let found = store.offline_select(SELECT_SESSION_REQUEST, &[text(account_id), text(nonce)]).await?;
+    Ok(found.into_iter().find_map(|row| match <[String; 2]>::try_from(row) {
+        Ok([key, response]) => Some((key, response)),
+        Err(_) => None,
+    }))
 }
 
 /// The public transcript (JSON) of a finished withdrawal of the account.

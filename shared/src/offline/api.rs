@@ -38,6 +38,44 @@ pub struct RegisterRequest {
     pub signature: Bip340Signature,
 }
 
+/// The authorization of an account read (`GET /v1/offline/accounts/{account}` and `.../withdrawals`), sent
+/// as the query `?time=T&signature=S` ([`ReadAuth::to_query`]): a signature by the account key over
+/// `auth(read, account, BE64(time))`. The mint accepts it while `time` is within
+/// [`READ_MAX_SKEW_SECS`] of its clock, so a captured one is of use for at most that long.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadAuth {
+    /// Unix seconds when the wallet signed.
+    pub time: u64,
+    /// By the account key over `auth(read, account, BE64(time))`.
+    pub signature: Bip340Signature,
+}
+
+/// How far, in seconds, a read's `time` may lie from the mint's clock (either way).
+pub const READ_MAX_SKEW_SECS: u64 = 120;
+
+impl ReadAuth {
+    /// Sign a read of `account` at `time` with the account key.
+    pub fn sign(key: &crate::SecretKey, account: &str, time: u64) -> Result<Self, super::OfflineError> {
+        let signature = super::auth::sign(key, super::auth::op::READ, &[account.as_bytes(), &time.to_be_bytes()])?;
+        Ok(ReadAuth { time, signature })
+    }
+
+    /// Check the signature by the account key `key` (the time window is the mint's to check).
+    pub fn verify_vartime(&self, key: &PublicKey, account: &str) -> Result<(), super::OfflineError> {
+        super::auth::verify_vartime(
+            key,
+            super::auth::op::READ,
+            &[account.as_bytes(), &self.time.to_be_bytes()],
+            &self.signature,
+        )
+    }
+
+    /// `time=T&signature=S` (S in hex), to append to the path after `?`.
+    pub fn to_query(&self) -> String {
+        alloc::format!("time={}&signature={}", self.time, hex::encode(self.signature.0))
+    }
+}
+
 /// `POST /v1/offline/bond`: lock more of the bank balance in the bond and set the limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BondRequest {
@@ -92,8 +130,41 @@ pub struct SessionRequest {
     pub keyset: OfflineKeysetId,
     /// The coin's value (a power of two the keyset has).
     pub amount: u64,
-    /// By the account key over `auth(session, account, keyset id, BE64(amount))`.
+    /// Fresh random bytes chosen by the wallet, used once per account: the identical request again gets the
+    /// identical answer, any other request with this nonce is refused (13022), so a captured request cannot
+    /// open (and abort) a session again.
+    pub nonce: HexBytes<32>,
+    /// By the account key over `auth(session, account, keyset id, BE64(amount), nonce)`.
     pub signature: Bip340Signature,
+}
+
+impl SessionRequest {
+    /// The request for a session of `amount` of `keyset`, with the wallet's fresh `nonce`, signed by the
+    /// account key.
+    pub fn sign(
+        key: &crate::SecretKey,
+        account: &str,
+        keyset: OfflineKeysetId,
+        amount: u64,
+        nonce: [u8; 32],
+    ) -> Result<Self, super::OfflineError> {
+        let parts = Self::parts(account, &keyset, amount, &nonce);
+        let parts: [&[u8]; 4] = [&parts[0], &parts[1], &parts[2], &parts[3]];
+        let signature = super::auth::sign(key, super::auth::op::SESSION, &parts)?;
+        Ok(SessionRequest { account: account.into(), keyset, amount, nonce: HexBytes(nonce), signature })
+    }
+
+    /// The signed parts: account, keyset id, BE64(amount), nonce.
+    pub fn parts(account: &str, keyset: &OfflineKeysetId, amount: u64, nonce: &[u8; 32]) -> [Vec<u8>; 4] {
+        [account.as_bytes().to_vec(), keyset.to_bytes().to_vec(), amount.to_be_bytes().to_vec(), nonce.to_vec()]
+    }
+
+    /// Check the signature by the account key `key`.
+    pub fn verify_vartime(&self, key: &PublicKey) -> Result<(), super::OfflineError> {
+        let parts = Self::parts(&self.account, &self.keyset, self.amount, &self.nonce.0);
+        let parts: [&[u8]; 4] = [&parts[0], &parts[1], &parts[2], &parts[3]];
+        super::auth::verify_vartime(key, super::auth::op::SESSION, &parts, &self.signature)
+    }
 }
 
 /// The answer of `POST /v1/offline/session`.
@@ -211,4 +282,6 @@ pub struct RefundResponse {
     pub coin: HexBytes<32>,
     /// The value credited.
     pub amount: u64,
+    /// Signed by the receipt key, outcome `refunded` ([`DepositReceipt::sign_refund`]).
+    pub receipt: DepositReceipt,
 }

@@ -23,7 +23,7 @@ pub mod op {
     pub const REGISTER: &str = "register";
     /// `POST /v1/offline/bond`: parts account id, BE64(bond), BE64(limit).
     pub const BOND: &str = "bond";
-    /// `POST /v1/offline/session`: parts account id, keyset id, BE64(amount).
+    /// `POST /v1/offline/session`: parts account id, keyset id, BE64(amount), the wallet's nonce.
     pub const SESSION: &str = "session";
     /// `POST /v1/offline/withdraw`: parts account id, session id, `c0`.
     pub const WITHDRAW: &str = "withdraw";
@@ -31,6 +31,8 @@ pub mod op {
     pub const DEPOSIT: &str = "deposit";
     /// `POST /v1/offline/refund`: parts account id, the coin's hash.
     pub const REFUND: &str = "refund";
+    /// `GET /v1/offline/accounts/{account}` and `.../withdrawals`: parts account id, BE64(time).
+    pub const READ: &str = "read";
 }
 
 /// The 32-byte message signed for operation `op` over `parts`.

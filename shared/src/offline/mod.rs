@@ -117,6 +117,16 @@ mod tests {
         let mut forged = receipt.clone();
         forged.amount_paid = 8;
         assert_eq!(forged.verify_vartime(&receipt_key.public_key()), Err(OfflineError::InvalidSignature));
+
+        // A refund's receipt names the coin, the account and its key; it is for no other account or key.
+        let account_key = SecretKey::random().unwrap().public_key();
+        let refund = DepositReceipt::sign_refund(&receipt_key, &coin.coin, "acct", &account_key, 3_000).unwrap();
+        refund.verify_vartime(&receipt_key.public_key()).unwrap();
+        assert_eq!((refund.outcome, refund.amount_paid, refund.amount_from_bond), (DepositOutcome::Refunded, 4, 0));
+        assert!(refund.is_for_refund(&coin.coin, "acct", &account_key).unwrap());
+        assert!(!refund.is_for_refund(&coin.coin, "other", &account_key).unwrap());
+        assert!(!refund.is_for_refund(&coin.coin, "acct", &receipt_key.public_key()).unwrap());
+        assert!(!receipt.is_for_refund(&coin.coin, "acct", &account_key).unwrap());
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! The mint's deposit receipt: a BIP-340 signature by the mint's receipt key over
 //! `TH("offline/v1/receipt", coin hash || transcript hash || enc(P) || outcome || BE64(amount_paid) ||
 //! BE64(amount_from_bond) || BE64(time))`. A payee holding one can prove what the mint decided.
+//!
+//! A refund's receipt has the same form: `transcript` is the message the account holder signed for the
+//! refund, `auth_message("refund", account id, coin hash)`, `payee` the account's key, `amount_paid` the
+//! coin's value and `amount_from_bond` 0 ([`DepositReceipt::sign_refund`]).
 
 use serde::{Deserialize, Serialize};
 
+use super::auth::{self, op};
+use super::coin::Coin;
 use super::deposit::DepositTranscript;
 use super::error::OfflineError;
 use super::hash::{TAG_RECEIPT, tagged_hash};
@@ -77,6 +83,39 @@ impl DepositReceipt {
         };
         receipt.signature = bip340_sign(receipt_key, &receipt.message())?;
         Ok(receipt)
+    }
+
+    /// The mint signs the refund of `coin` to the account `account` whose key is `account_key`, at `time`.
+    pub fn sign_refund(
+        receipt_key: &SecretKey,
+        coin: &Coin,
+        account: &str,
+        account_key: &PublicKey,
+        time: u64,
+    ) -> Result<Self, OfflineError> {
+        let hash = coin.hash()?;
+        let mut receipt = DepositReceipt {
+            coin: HexBytes(hash),
+            transcript: HexBytes(auth::auth_message(op::REFUND, &[account.as_bytes(), &hash])?),
+            payee: *account_key,
+            outcome: DepositOutcome::Refunded,
+            amount_paid: coin.amount,
+            amount_from_bond: 0,
+            time,
+            signature: HexBytes([0; 64]),
+        };
+        receipt.signature = bip340_sign(receipt_key, &receipt.message())?;
+        Ok(receipt)
+    }
+
+    /// Whether this receipt is for the refund of `coin` to `account` with key `account_key`.
+    pub fn is_for_refund(&self, coin: &Coin, account: &str, account_key: &PublicKey) -> Result<bool, OfflineError> {
+        let hash = coin.hash()?;
+        Ok(self.outcome == DepositOutcome::Refunded
+            && self.coin.0 == hash
+            && self.transcript.0 == auth::auth_message(op::REFUND, &[account.as_bytes(), &hash])?
+            && self.payee == *account_key
+            && self.amount_paid == coin.amount)
     }
 
     /// `TH("offline/v1/receipt", coin || transcript || enc(P) || outcome byte || BE64(amount_paid) ||
