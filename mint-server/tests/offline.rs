@@ -789,7 +789,7 @@ async fn deposits_are_rate_limited_per_client(store: Arc<dyn MintStore>) {
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().get("retry-after").is_some());
     let body: ErrorResponse = refused.json().await.unwrap();
-    assert_eq!(body.code.to_code(), 0);
+    assert_eq!(body.code.to_code(), 14006);
     assert!(body.detail.starts_with("too many requests from this client"), "{}", body.detail);
     // The signed endpoints are not limited.
     let session =

@@ -15,7 +15,7 @@ use axum::http::Method;
 use in_process::{Fault, InProcess, MINT, Mints};
 use mint_server::offline::{Clock as OfflineClock, OfflineSettings};
 use shared::derivation::{WalletSeed, parse_mnemonic};
-use shared::offline::api::AccountResponse;
+use shared::offline::api::{AccountResponse, ReadAuth};
 use shared::offline::{CoinSecrets, IdentitySecret, Payment, WalletCoin};
 use wallet_web::offline::records::{CoinOrigin, OfflineCoinRecord, OfflineRequestRecord};
 use wallet_web::offline::text::{PaymentMessage, payment_to_text, request_from_text};
@@ -81,8 +81,13 @@ impl World {
         self.mints.open_account(MINT, &wallet.account_pubkey(MINT).await.unwrap(), credit).await
     }
 
-    async fn offline_account(&self, account: &str) -> AccountResponse {
-        let (status, text) = self.mints.call(Method::GET, MINT, &format!("/v1/offline/accounts/{account}"), None).await;
+    /// The account as the mint shows it to its holder (`wallet`: the read is signed by its account key).
+    async fn offline_account(&self, wallet: &Wallet, account: &str) -> AccountResponse {
+        let seed = WalletSeed::from_mnemonic(&parse_mnemonic(&wallet.mnemonic().await.unwrap()).unwrap());
+        let key = shared::nuts::bank::account_secret_key(&seed, MintUrl::parse(MINT).unwrap().as_str()).unwrap();
+        let auth = ReadAuth::sign(&key, account, self.clock.now()).unwrap();
+        let path = format!("/v1/offline/accounts/{account}?{}", auth.to_query());
+        let (status, text) = self.mints.call(Method::GET, MINT, &path, None).await;
         assert_eq!(status, 200, "{text}");
         serde_json::from_str(&text).unwrap()
     }
@@ -136,7 +141,7 @@ async fn register_bond_withdraw_pay_and_deposit_with_a_verified_receipt() {
     let bonded = payer.offline_lock_bond(&url(), 200).await.unwrap();
     assert_eq!((bonded.bond, bonded.limit, bonded.available), (200, 200, 200));
     assert_eq!(world.mints.account_balance(MINT, &account).await, 800);
-    let entries = world.offline_account(&account).await.bond_entries;
+    let entries = world.offline_account(&payer, &account).await.bond_entries;
     assert_eq!(entries.len(), 1);
     assert_eq!((entries[0].delta, entries[0].reason.as_str()), (200, "lock"));
 

@@ -152,14 +152,10 @@ async fn main() -> anyhow::Result<()> {
     let Some(keyset) = keysets.keysets.into_iter().find(|k| k.valid_from <= now && now < k.valid_until) else {
         bail!("the mint has no current offline keyset");
     };
-    let parts: [&[u8]; 3] = [account.as_bytes(), &keyset.id.to_bytes(), &args.amount.to_be_bytes()];
-    let signature = auth::sign(&key, op::SESSION, &parts)?;
-    let session: SessionResponseBody = mint
-        .post(
-            "/v1/offline/session",
-            &SessionRequest { account: account.clone(), keyset: keyset.id, amount: args.amount, signature },
-        )
-        .await?;
+    // A fresh nonce: the mint answers only this request with it.
+    let nonce = SecretKey::random()?.to_bytes();
+    let request = SessionRequest::sign(&key, &account, keyset.id, args.amount, nonce)?;
+    let session: SessionResponseBody = mint.post("/v1/offline/session", &request).await?;
     let (pending, challenge) = PendingWithdrawal::prepare(&identity, &keyset, &session.start, CoinSecrets::random()?)?;
     let parts: [&[u8]; 3] = [account.as_bytes(), session.session.as_bytes(), &challenge.c0.to_bytes()];
     let signature = auth::sign(&key, op::WITHDRAW, &parts)?;

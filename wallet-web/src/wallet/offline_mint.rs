@@ -20,9 +20,9 @@
 use serde::{Deserialize, Serialize};
 use shared::nuts::{BlindSignature, RestoreRequest, RestoreResponse};
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, RefundRequest,
-    RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript,
-    WithdrawalsResponse, deposit_parts,
+    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
+    RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
+    WithdrawalTranscript, WithdrawalsResponse, deposit_parts,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::{
@@ -226,9 +226,23 @@ fn check_account(account: &str) -> Result<(), WalletError> {
     }
 }
 
-async fn fetch_account(engine: &Engine, mint: &MintUrl, account: &str) -> Result<AccountResponse, WalletError> {
+/// The path of an account read (`suffix` "" or "/withdrawals"), signed by the account key at the wallet's
+/// clock (`ReadAuth`: the mint accepts it within 2 minutes of its own).
+async fn account_read_path(
+    engine: &Engine,
+    mint: &MintUrl,
+    account: &str,
+    suffix: &str,
+) -> Result<String, WalletError> {
     check_account(account)?;
-    engine.get_as(mint, &format!("/v1/offline/accounts/{account}")).await
+    let key = account_key(engine, mint).await?;
+    let auth = ReadAuth::sign(&key, account, now_secs(engine))?;
+    Ok(format!("/v1/offline/accounts/{account}{suffix}?{}", auth.to_query()))
+}
+
+async fn fetch_account(engine: &Engine, mint: &MintUrl, account: &str) -> Result<AccountResponse, WalletError> {
+    let path = account_read_path(engine, mint, account, "").await?;
+    engine.get_as(mint, &path).await
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -420,8 +434,8 @@ async fn stored_transcript(
     account: &str,
     session: &str,
 ) -> Result<Option<WithdrawalTranscript>, WalletError> {
-    let answer: WithdrawalsResponse =
-        get_bounded(engine, mint, &format!("/v1/offline/accounts/{account}/withdrawals")).await?;
+    let path = account_read_path(engine, mint, account, "/withdrawals").await?;
+    let answer: WithdrawalsResponse = get_bounded(engine, mint, &path).await?;
     Ok(answer.withdrawals.into_iter().take(MAX_TRANSCRIPTS).find(|t| t.session == session))
 }
 
@@ -457,8 +471,10 @@ async fn withdraw_one(
     keyset: &OfflineKeyset,
     amount: u64,
 ) -> Result<u64, WalletError> {
-    let signature = auth::sign(key, op::SESSION, &[account.as_bytes(), &keyset.id.to_bytes(), &amount.to_be_bytes()])?;
-    let request = SessionRequest { account: account.to_owned(), keyset: keyset.id, amount, signature };
+    // A fresh nonce per request: the mint answers only this request with it (a captured one opens nothing).
+    let mut nonce = [0u8; 32];
+    getrandom::fill(&mut nonce).map_err(|e| WalletError::Crypto(format!("no randomness: {e}")))?;
+    let request = SessionRequest::sign(key, account, keyset.id, amount, nonce)?;
     let session: SessionResponseBody =
         engine.post_as(mint, "/v1/offline/session", &request).await.map_err(plain_refusal)?;
     if session.start.keyset_id != keyset.id || session.start.amount != amount || session.session.len() > 64 {
@@ -552,8 +568,8 @@ pub(crate) async fn restore(engine: &Engine, mint: &MintUrl) -> Result<u64, Wall
         }
     }
     let cached: Vec<OfflineKeyset> = offline::keysets(engine).await?.into_iter().map(|k| k.keyset).collect();
-    let answer: WithdrawalsResponse =
-        get_bounded(engine, mint, &format!("/v1/offline/accounts/{account}/withdrawals")).await?;
+    let path = account_read_path(engine, mint, &account, "/withdrawals").await?;
+    let answer: WithdrawalsResponse = get_bounded(engine, mint, &path).await?;
     if answer.withdrawals.len() > MAX_TRANSCRIPTS {
         return Err(WalletError::BadResponse("the mint lists too many withdrawals".into()));
     }
@@ -886,6 +902,7 @@ async fn refund_expired(engine: &Engine, mint: &MintUrl) -> Result<(usize, u64, 
     let identity_secret = identity_secret(engine).await?;
     let identity = identity_secret.identity()?;
     let key = account_key(engine, mint).await?;
+    let receipt_key = receipt_key(engine, mint).await?;
     let (mut count, mut value, mut pending) = (0usize, 0u64, 0usize);
     for mut record in due {
         let secrets =
@@ -895,11 +912,17 @@ async fn refund_expired(engine: &Engine, mint: &MintUrl) -> Result<(usize, u64, 
         let signature = auth::sign(&key, op::REFUND, &[account.as_bytes(), &record.coin.hash()?])?;
         let request = RefundRequest { account: account.clone(), coin: record.coin.clone(), proof, signature };
         record.state = match engine.post_as::<RefundResponse>(mint, "/v1/offline/refund", &request).await {
-            Ok(answer) => {
+            // Credited with a receipt that proves it: refunded. A receipt that does not verify (or is for
+            // something else) leaves the coin settled, not counted: the mint said so without proof.
+            Ok(answer)
+                if answer.receipt.verify_vartime(&receipt_key).is_ok()
+                    && answer.receipt.is_for_refund(&record.coin, &account, &key.public_key()).unwrap_or(false) =>
+            {
                 count += 1;
                 value = value.checked_add(answer.amount).ok_or(shared::Error::AmountOverflow)?;
                 OfflineCoinState::Refunded { amount: answer.amount }
             }
+            Ok(_) => OfflineCoinState::Settled,
             Err(error) if matches!(offline_code(&error), Some(13031 | 13005)) => OfflineCoinState::Settled,
             Err(_) => {
                 pending += 1;
