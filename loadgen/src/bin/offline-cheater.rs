@@ -3,8 +3,9 @@
 //! operator's admin token), credits it, registers an offline identity, locks a bond, withdraws **one** coin
 //! and answers every payment request given on the command line (as text, `offlinereq1…`) with that same
 //! coin. It prints one payment text (`offlinepay1…`, `docs/offline-coins.md`, "Text forms") per request on
-//! stdout, in order, and a JSON line with its account and identity on stderr, so that the test can check
-//! that the mint identifies exactly this payer.
+//! stdout, in order, and a JSON line with its account, its identity and `read` (the query authorizing a read
+//! of its account, `ReadAuth`, valid for 2 minutes) on stderr, so that the test can check that the mint
+//! identifies exactly this payer and blocks it.
 
 use std::path::PathBuf;
 
@@ -17,7 +18,7 @@ use serde::de::DeserializeOwned;
 use shared::SecretKey;
 use shared::nuts::bank::AccountInfo;
 use shared::offline::api::{
-    AccountResponse, BondRequest, KeysetsResponse, RegisterRequest, SessionRequest, SessionResponseBody,
+    AccountResponse, BondRequest, KeysetsResponse, ReadAuth, RegisterRequest, SessionRequest, SessionResponseBody,
     WithdrawRequest, WithdrawalTranscript,
 };
 use shared::offline::auth::{self, op};
@@ -172,6 +173,8 @@ async fn main() -> anyhow::Result<()> {
         let message = PaymentMessage { request, coins: vec![coin.respond(&u1, request)?] };
         println!("{PAYMENT_PREFIX}{}", URL_SAFE_NO_PAD.encode(serde_json::to_vec(&message)?));
     }
-    eprintln!("{}", serde_json::json!({ "account": account, "identity": identity }));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    let read = ReadAuth::sign(&key, &account, now)?.to_query();
+    eprintln!("{}", serde_json::json!({ "account": account, "identity": identity, "read": read }));
     Ok(())
 }
