@@ -460,6 +460,14 @@ async fn deposit_and_double_spend(store: Arc<dyn MintStore>) {
         code(world.deposit(&World::deposit_request(&expired, &expired_payee, &shop.account)).await.unwrap_err()),
         13003
     );
+    // Past its deadline the keyset is still listed, for refunds (a wallet restored now must rebuild its coins),
+    // until its refund window closes; then it is not.
+    let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
+    assert!(keysets.keysets.iter().any(|k| k.id == keyset.id));
+    world.clock.advance(SETTINGS.refund_window_secs - 1); // at the window's last second
+    let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
+    assert!(keysets.keysets.iter().any(|k| k.id == keyset.id));
+    world.clock.advance(1);
     let keysets: KeysetsResponse = world.mint.get("/v1/offline/keysets").await.unwrap();
     assert!(keysets.keysets.iter().all(|k| k.id != keyset.id));
 

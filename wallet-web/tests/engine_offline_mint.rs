@@ -312,6 +312,26 @@ async fn restored_coins_are_never_spent_offline_and_are_refunded_after_the_deadl
     assert_eq!(world.mints.account_balance(MINT, &account).await, balance + 15);
 }
 
+/// A phone lost until after the deadline: a wallet restored then has never cached the keyset, yet the mint
+/// still lists it during the refund window, so the coins are rebuilt and refunded.
+#[tokio::test]
+async fn a_wallet_restored_after_the_deadline_rebuilds_and_refunds_its_coins() {
+    let world = world().await;
+    let (lost, _, _) = world.wallet().await;
+    let account = world.payer(&lost, 100, 15).await;
+    let words = lost.mnemonic().await.unwrap();
+    let balance = world.mints.account_balance(MINT, &account).await;
+
+    world.clock.advance(11_600 - START);
+    let store = Rc::new(MemoryStore::new());
+    let (restored, _) = world.wallet_on(store.clone(), Some(&words)).await;
+    assert!(restored.offline_register(&url(), &account).await.unwrap().registered);
+    assert_eq!(restored.offline_restore(&url()).await.unwrap(), 15);
+    let synced = restored.offline_sync(&url()).await.unwrap();
+    assert_eq!((synced.refunded_amount, synced.pending), (15, 0));
+    assert_eq!(world.mints.account_balance(MINT, &account).await, balance + 15);
+}
+
 #[tokio::test]
 async fn own_coins_are_exchanged_for_online_notes_before_their_keyset_expires() {
     let world = world().await;

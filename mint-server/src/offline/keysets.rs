@@ -66,14 +66,16 @@ impl OfflineMint {
         Err(OfflineMintError::UnknownKeyset)
     }
 
-    /// `GET /v1/offline/keysets`: the keysets whose deposit deadline has not passed, oldest first.
+    /// `GET /v1/offline/keysets`: the keysets whose refund window has not closed (deposits until the deadline,
+    /// refunds after it), oldest first: a wallet restored after a deadline still needs its keyset to rebuild
+    /// and claim back the coins it had.
     pub fn keysets(&self) -> Result<KeysetsResponse, OfflineMintError> {
         let now = self.clock.now();
         let current = self.period_index(now);
         let mut keysets = Vec::new();
         for index in current.saturating_sub(LOOKBACK_PERIODS)..=current {
             let keyset = self.keyset_at(index)?;
-            if keyset.public.deposit_deadline >= now {
+            if keyset.public.deposit_deadline.saturating_add(self.settings.refund_window_secs) >= now {
                 keysets.push(keyset.public.clone());
             }
         }
