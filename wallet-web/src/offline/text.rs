@@ -20,6 +20,15 @@ pub const PAYMENT_PREFIX: &str = "offlinepay1";
 pub const MAX_REQUEST_TEXT: usize = 1_000;
 /// The longest payment text read (64 coins with their answers take about 62 000 characters).
 pub const MAX_PAYMENT_TEXT: usize = 128 * 1024;
+/// The size budget of a payment's text, per coin, in bytes. Held by a test, with
+/// [`PAYMENT_TEXT_FIXED_BUDGET`], so that a payment of [`PAYMENT_COINS_PER_QR`] coins fits one QR code.
+pub const PAYMENT_TEXT_PER_COIN_BUDGET: usize = 1_000;
+/// The size budget of a payment's text apart from its coins (prefix and request), in bytes.
+pub const PAYMENT_TEXT_FIXED_BUDGET: usize = 400;
+/// The coins a payment may carry and still fit one QR code (version 40, error correction level L: 2,953
+/// bytes), as the wallet shows it.
+pub const PAYMENT_COINS_PER_QR: usize = 2;
+const _: () = assert!(PAYMENT_TEXT_FIXED_BUDGET + PAYMENT_COINS_PER_QR * PAYMENT_TEXT_PER_COIN_BUDGET <= 2_953);
 
 /// A payment with the request it answers. JSON: `{"request": PaymentRequest, "coins": [SpentCoin, ...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +93,10 @@ pub fn payment_from_text(text: &str) -> Result<PaymentMessage, WalletError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::offline::coins::{answer_request, wallet_coin, withdrawal_challenge};
     use shared::SecretKey;
+    use shared::offline::withdrawal::derive_session_nonce;
+    use shared::offline::{IdentitySecret, MintSession, OfflineMintKeyset, WalletCoin};
 
     #[test]
     fn request_round_trip_and_refusals() {
@@ -103,5 +115,53 @@ mod tests {
         let payment = payment_to_text(&PaymentMessage { request: zero, coins: vec![] }).unwrap();
         assert!(request_from_text(&payment).is_err());
         assert_eq!(payment_from_text(&payment).unwrap().coins, vec![]);
+    }
+
+    /// Coins of 1, 2, ..., 2^(n-1) withdrawn through the wallet's steps, and the text of the payment of all
+    /// of them, for n = 1 ..= 8.
+    fn payment_texts() -> Vec<String> {
+        let mint =
+            OfflineMintKeyset::derive(b"size master", 0, 16, shared::CurrencyUnit::Sat, 1_000, 2_000, 3_000).unwrap();
+        let seed = [5u8; 64];
+        let secret = IdentitySecret::from_seed(&seed).unwrap();
+        let identity = secret.identity().unwrap();
+        let mut coins: Vec<WalletCoin> = Vec::new();
+        for counter in 0..8u32 {
+            let w = derive_session_nonce(b"size session", &counter.to_be_bytes()).unwrap();
+            let (session, start) = MintSession::start(&mint, 1u64 << counter, &identity, w).unwrap();
+            let (pending, challenge) = withdrawal_challenge(&seed, &identity, &mint.public, counter, &start).unwrap();
+            let coin = pending.finish(&session.respond(&challenge).unwrap()).unwrap().coin;
+            coins.push(wallet_coin(&seed, &identity, &coin, counter, &start.a0, &start.b0).unwrap());
+        }
+        let payee = SecretKey::from_slice(&[0xa0; 32]).unwrap().public_key();
+        (1..=8usize)
+            .map(|n| {
+                let request = PaymentRequest::new(payee, 1_700_000_000, (1u64 << n) - 1).unwrap();
+                answer_request(&secret, &coins[..n], &request).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn payment_text_grows_linearly_within_its_budget() {
+        let texts = payment_texts();
+        let len: Vec<usize> = texts.iter().map(String::len).collect();
+        // Every coin adds the same bytes (up to base64's rounding and the amount's digits) ...
+        let per_coin = (len[7] - len[0]) / 7;
+        let fixed = len[0] - per_coin;
+        for (i, l) in len.iter().enumerate() {
+            let linear = fixed + (i + 1) * per_coin;
+            assert!(l.abs_diff(linear) <= 8, "{} coins: {l} bytes, {linear} if linear ({len:?})", i + 1);
+        }
+        // ... within the budget, so that a payment of two coins fits one QR code.
+        assert!(per_coin <= PAYMENT_TEXT_PER_COIN_BUDGET, "{per_coin} bytes per coin ({len:?})");
+        assert!(fixed <= PAYMENT_TEXT_FIXED_BUDGET, "{fixed} bytes apart from the coins ({len:?})");
+        let qr = |text: &str| qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L);
+        assert!(qr(&texts[PAYMENT_COINS_PER_QR - 1]).is_ok());
+        // Each text reads back as the payment it encodes.
+        for text in &texts {
+            assert_eq!(payment_to_text(&payment_from_text(text).unwrap()).unwrap(), *text);
+        }
+        println!("payment text sizes for 1..=8 coins: {len:?}; fixed {fixed} + {per_coin} per coin");
     }
 }

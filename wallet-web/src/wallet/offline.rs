@@ -9,18 +9,19 @@
 //! returns anything to show. A coin spent to one request never answers another; the same request gets the
 //! stored payment again (`tests/engine_offline.rs`).
 
-use shared::offline::{CoinSecrets, IdentitySecret, OfflineError, OfflineKeyset, Payment, PaymentRequest, WalletCoin};
+use shared::offline::{IdentitySecret, OfflineError, OfflineKeyset, PaymentRequest};
 use shared::{PublicKey, SecretKey};
 
 use super::engine::{Engine, to_json};
 use crate::WalletError;
+use crate::offline::coins::{answer_request, check_payment, open_coin, wallet_coin};
 use crate::offline::denominations::{describe_ranges, payable_ranges, pick_exact};
 use crate::offline::records::{
     CoinOrigin, OfflineBalanceView, OfflineCoinRecord, OfflineCoinState, OfflineKeysetRecord, OfflineKeysetView,
     OfflinePaymentRecord, OfflinePaymentView, OfflineRequestRecord, OfflineRequestView, ReceivedPayment, WithdrawnCoin,
     payment_key,
 };
-use crate::offline::text::{PaymentMessage, payment_from_text, payment_to_text, request_from_text, request_to_text};
+use crate::offline::text::{payment_from_text, request_from_text, request_to_text};
 use crate::store::{Batch, Table, get_all_json, get_json};
 
 /// The most ranges of payable amounts a balance lists.
@@ -83,10 +84,7 @@ pub(crate) async fn stage_coins(
     for withdrawn in coins {
         let keyset =
             cached.iter().find(|k| k.keyset.id == withdrawn.coin.keyset_id).ok_or(OfflineError::UnknownKeyset)?;
-        withdrawn.coin.verify_vartime(&keyset.keyset)?;
-        let secrets =
-            CoinSecrets::derive(seed.as_bytes(), &keyset.keyset.id, withdrawn.counter, &withdrawn.a0, &withdrawn.b0)?;
-        WalletCoin::from_secrets(withdrawn.coin.clone(), &secrets, &identity)?;
+        open_coin(seed.as_bytes(), &identity, &keyset.keyset, &withdrawn)?;
         let key = withdrawn.coin.a_point.to_hex();
         if get_json::<OfflineCoinRecord>(&*engine.store, Table::OfflineCoins, &key).await?.is_some() {
             continue; // already held: its state stays as it is
@@ -234,12 +232,16 @@ pub(crate) async fn pay(engine: &Engine, text: &str) -> Result<OfflinePaymentVie
     let mut wallet_coins = Vec::with_capacity(picked.len());
     for index in &picked {
         let (record, _) = &candidates[*index];
-        let secrets =
-            CoinSecrets::derive(seed.as_bytes(), &record.coin.keyset_id, record.counter, &record.a0, &record.b0)?;
-        wallet_coins.push(WalletCoin::from_secrets(record.coin.clone(), &secrets, &identity)?);
+        wallet_coins.push(wallet_coin(
+            seed.as_bytes(),
+            &identity,
+            &record.coin,
+            record.counter,
+            &record.a0,
+            &record.b0,
+        )?);
     }
-    let payment = Payment::pay(&identity_secret, &wallet_coins, &request)?;
-    let text = payment_to_text(&PaymentMessage { request: request.clone(), coins: payment.coins })?;
+    let text = answer_request(&identity_secret, &wallet_coins, &request)?;
     let record = OfflinePaymentRecord {
         request,
         coins: picked.iter().map(|i| candidates[*i].0.coin.a_point.to_hex()).collect(),
@@ -345,7 +347,7 @@ pub(crate) async fn receive(engine: &Engine, text: &str) -> Result<OfflineReques
         };
     }
     let cached: Vec<OfflineKeyset> = keysets(engine).await?.into_iter().map(|k| k.keyset).collect();
-    message.payment().verify_vartime(&record.request, &cached)?;
+    check_payment(&message, &record.request, &cached)?;
     let now = now_secs(engine);
     for spent in &message.coins {
         let keyset = cached.iter().find(|k| k.id == spent.coin.keyset_id).ok_or(OfflineError::UnknownKeyset)?;

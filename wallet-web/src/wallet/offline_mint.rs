@@ -27,7 +27,7 @@ use shared::offline::api::{
 use shared::offline::auth::{self, op};
 use shared::offline::{
     CoinSecrets, DepositOutcome, DepositTranscript, IdentitySecret, OfflineError, OfflineKeyset, OfflineKeysetId,
-    Payment, PaymentRequest, PendingWithdrawal, SessionStart, WalletCoin,
+    PaymentRequest, PendingWithdrawal, SessionStart,
 };
 use shared::{Amount, PublicKey, SecretKey};
 
@@ -40,13 +40,14 @@ use super::records::{Destination, NoteRecord, NoteState, OutputRecord};
 use super::views::{HistoryEntry, HistoryKind, HistoryStatus, RecoveryReport};
 use crate::WalletError;
 use crate::mint_url::MintUrl;
+use crate::offline::coins::{answer_request, wallet_coin, withdrawal_challenge};
 use crate::offline::denominations::withdrawal_spread;
 use crate::offline::records::{
     CoinDeposit, CoinOrigin, EvidenceView, OfflineAccountRecord, OfflineAccountView, OfflineCoinRecord,
     OfflineCoinState, OfflineKeysetSummary, OfflinePaymentRecord, OfflineRequestRecord, OfflineSyncView,
     ReceivedPayment, WithdrawnCoin, payment_key,
 };
-use crate::offline::text::{PaymentMessage, payment_from_text, payment_to_text};
+use crate::offline::text::payment_from_text;
 use crate::store::{Batch, Table, get_all_json, get_json};
 
 /// The most offline keysets a mint's list may hold.
@@ -407,9 +408,8 @@ async fn finish_withdrawal(
         .keyset;
     let seed = engine.seed().await?;
     let identity = identity_secret(engine).await?.identity()?;
-    let secrets =
-        CoinSecrets::derive(seed.as_bytes(), &keyset.id, journal.counter, &journal.start.a0, &journal.start.b0)?;
-    let (pending, challenge) = PendingWithdrawal::prepare(&identity, &keyset, &journal.start, secrets)?;
+    let (pending, challenge) =
+        withdrawal_challenge(seed.as_bytes(), &identity, &keyset, journal.counter, &journal.start)?;
     if challenge != transcript.challenge {
         return Err(WalletError::BadResponse("the mint's transcript answers another challenge".into()));
     }
@@ -483,8 +483,7 @@ async fn withdraw_one(
     let seed = engine.seed().await?;
     let identity = identity_secret(engine).await?.identity()?;
     let counter = next_counter(engine, &keyset.id).await?;
-    let secrets = CoinSecrets::derive(seed.as_bytes(), &keyset.id, counter, &session.start.a0, &session.start.b0)?;
-    let (_, challenge) = PendingWithdrawal::prepare(&identity, keyset, &session.start, secrets)?;
+    let (_, challenge) = withdrawal_challenge(seed.as_bytes(), &identity, keyset, counter, &session.start)?;
     let signature =
         auth::sign(key, op::WITHDRAW, &[account.as_bytes(), session.session.as_bytes(), &challenge.c0.to_bytes()])?;
     let body = to_json(&WithdrawRequest {
@@ -849,11 +848,8 @@ async fn exchange_expiring(engine: &Engine, mint: &MintUrl) -> Result<(usize, u6
         let payee_secret = SecretKey::random()?;
         let time = now.clamp(keyset.valid_from, keyset.valid_until);
         let request = PaymentRequest::new(payee_secret.public_key(), time, record.coin.amount)?;
-        let secrets =
-            CoinSecrets::derive(seed.as_bytes(), &record.coin.keyset_id, record.counter, &record.a0, &record.b0)?;
-        let coin = WalletCoin::from_secrets(record.coin.clone(), &secrets, &identity)?;
-        let payment = Payment::pay(&identity_secret, std::slice::from_ref(&coin), &request)?;
-        let text = payment_to_text(&PaymentMessage { request: request.clone(), coins: payment.coins })?;
+        let coin = wallet_coin(seed.as_bytes(), &identity, &record.coin, record.counter, &record.a0, &record.b0)?;
+        let text = answer_request(&identity_secret, std::slice::from_ref(&coin), &request)?;
         let key = payment_key(&request);
         let mut batch = Batch::new();
         let mut spent = record.clone();
@@ -905,9 +901,7 @@ async fn refund_expired(engine: &Engine, mint: &MintUrl) -> Result<(usize, u64, 
     let receipt_key = receipt_key(engine, mint).await?;
     let (mut count, mut value, mut pending) = (0usize, 0u64, 0usize);
     for mut record in due {
-        let secrets =
-            CoinSecrets::derive(seed.as_bytes(), &record.coin.keyset_id, record.counter, &record.a0, &record.b0)?;
-        let coin = WalletCoin::from_secrets(record.coin.clone(), &secrets, &identity)?;
+        let coin = wallet_coin(seed.as_bytes(), &identity, &record.coin, record.counter, &record.a0, &record.b0)?;
         let proof = coin.prove_ownership(&identity_secret, account.as_bytes())?;
         let signature = auth::sign(&key, op::REFUND, &[account.as_bytes(), &record.coin.hash()?])?;
         let request = RefundRequest { account: account.clone(), coin: record.coin.clone(), proof, signature };
