@@ -84,3 +84,62 @@ pub fn check_payment(
     }
     Ok(message.payment().verify_vartime(request, keysets)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::offline::text::{
+        PAYMENT_COINS_PER_QR, PAYMENT_TEXT_FIXED_BUDGET, PAYMENT_TEXT_PER_COIN_BUDGET, payment_from_text,
+    };
+    use shared::SecretKey;
+    use shared::offline::withdrawal::derive_session_nonce;
+    use shared::offline::{MintSession, OfflineMintKeyset};
+
+    /// Coins of 1, 2, ..., 2^(n-1) withdrawn through the wallet's steps, and the text of the payment of all
+    /// of them, for n = 1 ..= 8.
+    fn payment_texts() -> Vec<String> {
+        let mint =
+            OfflineMintKeyset::derive(b"size master", 0, 16, shared::CurrencyUnit::Sat, 1_000, 2_000, 3_000).unwrap();
+        let seed = [5u8; 64];
+        let secret = IdentitySecret::from_seed(&seed).unwrap();
+        let identity = secret.identity().unwrap();
+        let mut coins: Vec<WalletCoin> = Vec::new();
+        for counter in 0..8u32 {
+            let w = derive_session_nonce(b"size session", &counter.to_be_bytes()).unwrap();
+            let (session, start) = MintSession::start(&mint, 1u64 << counter, &identity, w).unwrap();
+            let (pending, challenge) = withdrawal_challenge(&seed, &identity, &mint.public, counter, &start).unwrap();
+            let coin = pending.finish(&session.respond(&challenge).unwrap()).unwrap().coin;
+            coins.push(wallet_coin(&seed, &identity, &coin, counter, &start.a0, &start.b0).unwrap());
+        }
+        let payee = SecretKey::from_slice(&[0xa0; 32]).unwrap().public_key();
+        (1..=8usize)
+            .map(|n| {
+                let request = PaymentRequest::new(payee, 1_700_000_000, (1u64 << n) - 1).unwrap();
+                answer_request(&secret, &coins[..n], &request).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn payment_text_grows_linearly_within_its_budget() {
+        let texts = payment_texts();
+        let len: Vec<usize> = texts.iter().map(String::len).collect();
+        // Every coin adds the same bytes (up to base64's rounding and the amount's digits) ...
+        let per_coin = (len[7] - len[0]) / 7;
+        let fixed = len[0] - per_coin;
+        for (i, l) in len.iter().enumerate() {
+            let linear = fixed + (i + 1) * per_coin;
+            assert!(l.abs_diff(linear) <= 8, "{} coins: {l} bytes, {linear} if linear ({len:?})", i + 1);
+        }
+        // ... within the budget, so that a payment of two coins fits one QR code.
+        assert!(per_coin <= PAYMENT_TEXT_PER_COIN_BUDGET, "{per_coin} bytes per coin ({len:?})");
+        assert!(fixed <= PAYMENT_TEXT_FIXED_BUDGET, "{fixed} bytes apart from the coins ({len:?})");
+        let qr = |text: &str| qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::L);
+        assert!(qr(&texts[PAYMENT_COINS_PER_QR - 1]).is_ok());
+        // Each text reads back as the payment it encodes.
+        for text in &texts {
+            assert_eq!(payment_to_text(&payment_from_text(text).unwrap()).unwrap(), *text);
+        }
+        println!("payment text sizes for 1..=8 coins: {len:?}; fixed {fixed} + {per_coin} per coin");
+    }
+}
