@@ -118,9 +118,9 @@ export async function balance(page) {
   return sats(await shown.textContent());
 }
 
-/** Picks `mintUrl` in the select labelled `label`, when given. */
-async function pickMint(page, label, mintUrl) {
-  if (mintUrl) await page.getByLabel(label, { exact: true }).selectOption(mintUrl);
+/** Picks `mintUrl` in the select labelled `label` inside `scope` (the page, or one region of it), when given. */
+async function pickMint(scope, label, mintUrl) {
+  if (mintUrl) await scope.getByLabel(label, { exact: true }).selectOption(mintUrl);
 }
 
 /** Adds money with the Lightning (fake bolt11) method; returns the status text. */
@@ -145,7 +145,8 @@ export async function pendingTotal(page) {
 /** Makes a token of `amount`; returns it. */
 export async function send(page, amount, { memo, mintUrl, screenshot } = {}) {
   await go(page, 'Send');
-  await pickMint(page, 'From mint', mintUrl);
+  // The Send screen has a second mint picker, in "Pay a Lightning invoice".
+  await pickMint(page.getByRole('region', { name: 'Send' }), 'From mint', mintUrl);
   await page.getByLabel('Amount (sat)').fill(String(amount));
   if (memo) await page.getByLabel('Note for the receiver (optional)').fill(memo);
   await page.getByRole('button', { name: 'Create token' }).click();
