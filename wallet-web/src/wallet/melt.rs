@@ -11,9 +11,9 @@ use shared::{Amount, CurrencyUnit};
 use super::crypto::{blinded_messages, build_outputs};
 use super::engine::{Engine, candidates, max_denomination, melt_path, melt_quote_path, new_id, positive, sum, to_json};
 use super::journal::{Funding, Swap, drive, start};
-use super::records::{Destination, MintRecord, NoteRecord, OpKind, OpRecord};
+use super::records::{Destination, MintRecord, NoteRecord, OpKind, OpRecord, OutputRecord};
 use super::select::{self, Candidate};
-use super::views::{HistoryKind, HistoryStatus, InvoiceQuoteView, PaymentView};
+use super::views::{HistoryEntry, HistoryKind, HistoryStatus, InvoiceQuoteView, PaymentView};
 use crate::WalletError;
 
 /// Melts `amount` into bank account `account` at `mint`; returns the amount moved.
@@ -37,30 +37,44 @@ pub(crate) async fn withdraw(
     // and so did the fee of the swap that made them.
     let fee = sum(&inputs)?.checked_sub(amount)?.checked_add(swap_fee)?;
     let history = engine.new_entry(HistoryKind::Withdrawn, &record.url, amount, fee, None)?;
+    melt(engine, &record, &method, &quote.quote, &inputs, Vec::new(), &history).await?;
+    Ok(amount)
+}
+
+/// Journals and runs the melt of `inputs` for `quote` with these blank `outputs` (NUT-08; none for exact
+/// inputs): the change notes it brings back.
+async fn melt(
+    engine: &Engine,
+    record: &MintRecord,
+    method: &PaymentMethod,
+    quote: &str,
+    inputs: &[NoteRecord],
+    outputs: Vec<OutputRecord>,
+    history: &HistoryEntry,
+) -> Result<Vec<NoteRecord>, WalletError> {
     let body = MeltRequest {
-        quote: quote.quote.clone(),
+        quote: quote.to_owned(),
         inputs: inputs.iter().map(NoteRecord::to_input).collect(),
-        outputs: None,
+        outputs: (!outputs.is_empty()).then(|| blinded_messages(&outputs)),
         prefer_async: false,
     };
     let op = OpRecord {
         id: new_id()?,
         kind: OpKind::Melt,
         mint: record.url.clone(),
-        path: melt_path(&method),
+        path: melt_path(method),
         body: to_json(&body)?,
         inputs: inputs.iter().map(|n| n.y.clone()).collect(),
-        outputs: Vec::new(),
+        outputs,
         send_id: None,
-        quote: Some(quote.quote.clone()),
+        quote: Some(quote.to_owned()),
         pay: None,
         memo: None,
         history_id: history.id.clone(),
         created_at: engine.now_ms(),
     };
-    start(engine, &op, &inputs, &history).await?;
-    drive(engine, &op).await?.done()?;
-    Ok(amount)
+    start(engine, &op, inputs, history).await?;
+    drive(engine, &op).await?.done()
 }
 
 /// Inputs adding up exactly to `needed` plus their own input fee: an exact subset of `notes`, or else
@@ -154,30 +168,8 @@ pub(crate) async fn pay_invoice(engine: &Engine, mint: &str, invoice: &str) -> R
     // The history's fee starts at the most the payment can cost; the change it brings back comes off it.
     let fee = total.checked_sub(quote.amount)?.checked_add(swap_fee)?;
     let history = engine.new_entry(HistoryKind::Paid, &record.url, quote.amount, fee, None)?;
-    let method = PaymentMethod::Bolt11;
-    let body = MeltRequest {
-        quote: quote.quote.clone(),
-        inputs: inputs.iter().map(NoteRecord::to_input).collect(),
-        outputs: (!outputs.is_empty()).then(|| blinded_messages(&outputs)),
-        prefer_async: false,
-    };
-    let op = OpRecord {
-        id: new_id()?,
-        kind: OpKind::Melt,
-        mint: record.url.clone(),
-        path: melt_path(&method),
-        body: to_json(&body)?,
-        inputs: inputs.iter().map(|n| n.y.clone()).collect(),
-        outputs,
-        send_id: None,
-        quote: Some(quote.quote.clone()),
-        pay: None,
-        memo: None,
-        history_id: history.id.clone(),
-        created_at: engine.now_ms(),
-    };
-    start(engine, &op, &inputs, &history).await?;
-    let change = sum(&drive(engine, &op).await?.done()?)?;
+    let notes = melt(engine, &record, &PaymentMethod::Bolt11, &quote.quote, &inputs, outputs, &history).await?;
+    let change = sum(&notes)?;
     Ok(PaymentView { amount: quote.amount, fee_reserve: quote.fee_reserve, fee: fee.checked_sub(change)?, change })
 }
 
