@@ -35,6 +35,11 @@ pub struct Args {
     #[arg(long)]
     pub offline: bool,
 
+    /// With --offline: deposits per request; above 1 they go in batches to `POST /v1/offline/deposits`
+    /// (latencies are then per batch; rates and CPU per deposit).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub deposit_batch: u16,
+
     /// A running mint started with --fake-bolt11, e.g. http://127.0.0.1:3338.
     #[arg(long)]
     pub url: Option<String>,

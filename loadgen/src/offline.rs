@@ -23,8 +23,9 @@ use anyhow::{Context, anyhow, ensure};
 use serde::de::DeserializeOwned;
 use shared::nuts::bank::AccountInfo;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, KeysetsResponse, RegisterRequest, SessionRequest,
-    SessionResponseBody, WithdrawRequest, WithdrawalTranscript, deposit_parts,
+    AccountResponse, BondRequest, DepositBatchRequest, DepositBatchResponse, DepositRequest, DepositResponse,
+    DepositResult, KeysetsResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
+    WithdrawalTranscript, deposit_parts,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::{
@@ -224,8 +225,10 @@ fn post<B: serde::Serialize, T: DeserializeOwned>(
 
 /// What the setup of a target produced.
 struct Prepared {
-    /// Complete HTTP requests, one deposit of a fresh coin each.
+    /// Complete HTTP requests, each depositing `per_request` fresh coins.
     deposits: Vec<Vec<u8>>,
+    /// Deposits per request (1: `POST /v1/offline/deposit`, more: `POST /v1/offline/deposits`).
+    per_request: usize,
     receipt_key: PublicKey,
     /// Mean bytes of a one-coin payment's JSON.
     payment_bytes: f64,
@@ -239,6 +242,7 @@ fn payer(
     token: &str,
     keyset: &OfflineKeyset,
     coins: usize,
+    per_request: usize,
 ) -> anyhow::Result<(Vec<Vec<u8>>, usize)> {
     let mut conn = endpoint.connect()?;
     let shop: AccountInfo = admin(
@@ -275,6 +279,7 @@ fn payer(
     let identity = u1.identity()?;
     let payee = SecretKey::random()?;
     let mut deposits = Vec::with_capacity(coins);
+    let mut batch = Vec::with_capacity(per_request);
     let mut bytes = 0;
     for _ in 0..coins {
         let request = SessionRequest::sign(&key, &account, keyset.id, 1, random32()?)?;
@@ -288,12 +293,20 @@ fn payer(
         let coin = pending.finish(&answer.response)?;
         let (deposit, size) = deposit_request(&u1, &coin, &payee, unix_now(), shop)?;
         bytes += size;
-        deposits.push(endpoint.request_bytes("POST", "/v1/offline/deposit", &serde_json::to_vec(&deposit)?));
+        if per_request == 1 {
+            deposits.push(endpoint.request_bytes("POST", "/v1/offline/deposit", &serde_json::to_vec(&deposit)?));
+            continue;
+        }
+        batch.push(deposit);
+        if batch.len() == per_request {
+            let body = serde_json::to_vec(&DepositBatchRequest { deposits: std::mem::take(&mut batch) })?;
+            deposits.push(endpoint.request_bytes("POST", "/v1/offline/deposits", &body));
+        }
     }
     Ok((deposits, bytes))
 }
 
-fn prepare(mint: &SpawnedMint, count: usize) -> anyhow::Result<Prepared> {
+fn prepare(mint: &SpawnedMint, count: usize, per_request: usize) -> anyhow::Result<Prepared> {
     let started = Instant::now();
     let endpoint = Endpoint::parse(&mint.url)?;
     let token_path = mint.dir.join("data").join("admin.token");
@@ -310,13 +323,13 @@ fn prepare(mint: &SpawnedMint, count: usize) -> anyhow::Result<Prepared> {
         .ok_or_else(|| anyhow!("the mint has no current offline keyset"))?
         .clone();
     keyset.verify_id_vartime()?;
-    let per_payer = count.div_ceil(PAYERS).max(1);
+    let per_payer = count.div_ceil(PAYERS).div_ceil(per_request).max(1) * per_request;
     let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let handles: Vec<_> = (0..PAYERS)
             .map(|_| {
                 scope.spawn(|| -> anyhow::Result<()> {
-                    let batch = payer(&endpoint, token, &keyset, per_payer)?;
+                    let batch = payer(&endpoint, token, &keyset, per_payer, per_request)?;
                     results.lock().map_err(|_| anyhow!("poisoned"))?.push(batch);
                     Ok(())
                 })
@@ -329,16 +342,41 @@ fn prepare(mint: &SpawnedMint, count: usize) -> anyhow::Result<Prepared> {
     })?;
     let mut deposits = Vec::new();
     let mut bytes = 0;
+    let mut coins = 0;
     for (batch, size) in results.into_inner().map_err(|_| anyhow!("poisoned"))? {
+        coins += batch.len() * per_request;
         deposits.extend(batch);
         bytes += size;
     }
-    let payment_bytes = bytes as f64 / deposits.len().max(1) as f64;
-    Ok(Prepared { deposits, receipt_key: keysets.receipt_key, payment_bytes, seconds: started.elapsed().as_secs_f64() })
+    let payment_bytes = bytes as f64 / coins.max(1) as f64;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Prepared { deposits, per_request, receipt_key: keysets.receipt_key, payment_bytes, seconds })
 }
 
-/// Check every answer after the clock stopped. Returns (errors, receipts verified).
-fn check(samples: &[Sample], receipt_key: &PublicKey) -> (usize, usize) {
+/// The deposit answers in a response body: one, or a batch's.
+fn answers(body: &[u8], per_request: usize) -> Result<Vec<DepositResponse>, String> {
+    if per_request == 1 {
+        return serde_json::from_slice::<DepositResponse>(body)
+            .map(|answer| vec![answer])
+            .map_err(|error| format!("unreadable deposit answer: {error}"));
+    }
+    let batch: DepositBatchResponse =
+        serde_json::from_slice(body).map_err(|error| format!("unreadable batch answer: {error}"))?;
+    if batch.results.len() != per_request {
+        return Err(format!("{} results for {per_request} deposits", batch.results.len()));
+    }
+    batch
+        .results
+        .into_iter()
+        .map(|result| match result {
+            DepositResult::Response(answer) => Ok(answer),
+            DepositResult::Error(error) => Err(format!("deposit refused: {} {}", error.code, error.detail)),
+        })
+        .collect()
+}
+
+/// Check every answer after the clock stopped. Returns (errors, receipts verified), counted in deposits.
+fn check(samples: &[Sample], receipt_key: &PublicKey, per_request: usize) -> (usize, usize) {
     let mut errors = 0;
     let mut verified = 0;
     let mut first_error: Option<String> = None;
@@ -348,20 +386,24 @@ fn check(samples: &[Sample], receipt_key: &PublicKey) -> (usize, usize) {
             Ok(response) if response.status != 200 => {
                 Err(format!("HTTP {}: {}", response.status, String::from_utf8_lossy(&response.body)))
             }
-            Ok(response) => match serde_json::from_slice::<DepositResponse>(&response.body) {
-                Err(error) => Err(format!("unreadable deposit answer: {error}")),
-                Ok(answer) if answer.receipt.outcome != DepositOutcome::Paid || answer.receipt.amount_paid != 1 => {
-                    Err(format!("unexpected receipt {:?}", answer.receipt))
+            Ok(response) => answers(&response.body, per_request).and_then(|answers| {
+                for (i, answer) in answers.iter().enumerate() {
+                    if answer.receipt.outcome != DepositOutcome::Paid || answer.receipt.amount_paid != 1 {
+                        return Err(format!("unexpected receipt {:?}", answer.receipt));
+                    }
+                    if (n * per_request + i) % RECEIPT_SAMPLE_EVERY == 0 {
+                        verified += 1;
+                        answer
+                            .receipt
+                            .verify_vartime(receipt_key)
+                            .map_err(|e| format!("receipt does not verify: {e}"))?;
+                    }
                 }
-                Ok(answer) if n % RECEIPT_SAMPLE_EVERY == 0 => {
-                    verified += 1;
-                    answer.receipt.verify_vartime(receipt_key).map_err(|e| format!("receipt does not verify: {e}"))
-                }
-                Ok(_) => Ok(()),
-            },
+                Ok(())
+            }),
         };
         if let Err(error) = verdict {
-            errors += 1;
+            errors += per_request;
             first_error.get_or_insert(error);
         }
     }
@@ -376,6 +418,8 @@ struct Level {
     target: &'static str,
     concurrency: usize,
     deposits: usize,
+    /// Deposits per request.
+    per_request: usize,
     rate: f64,
     ceilings: Vec<DepositCeiling>,
     p50: u64,
@@ -410,7 +454,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let mint = SpawnedMint::start(args, *backend)?;
         let name = backend.name();
         eprintln!("{name}: withdrawing and paying {count} coins of 1 ({PAYERS} payers, untimed) ...");
-        let prepared = prepare(&mint, count);
+        let prepared = prepare(&mint, count, usize::from(args.deposit_batch));
         let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(error) => {
@@ -449,23 +493,26 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 }
             };
             let tick = clock_ticks_per_second();
-            let whole = cpu_use(&before, &after, samples.len(), *backend, tick);
-            let during = cpu_use(&CpuSnapshot::default(), &slices, samples.len(), *backend, tick);
-            let (errors, verified) = check(&samples, &prepared.receipt_key);
+            let per_request = prepared.per_request;
+            let done = samples.len() * per_request;
+            let whole = cpu_use(&before, &after, done, *backend, tick);
+            let during = cpu_use(&CpuSnapshot::default(), &slices, done, *backend, tick);
+            let (errors, verified) = check(&samples, &prepared.receipt_key, per_request);
             let mut micros: Vec<u64> = samples.iter().map(|s| s.micros).collect();
             micros.sort_unstable();
             let level = Level {
                 target: name,
                 concurrency: c,
-                deposits: samples.len(),
-                rate: in_window as f64 / seconds.max(1e-9),
+                deposits: done,
+                per_request,
+                rate: (in_window * per_request) as f64 / seconds.max(1e-9),
                 ceilings: paired,
                 p50: percentile(&micros, 50.0),
                 p99: percentile(&micros, 99.0),
                 mint_us: whole.mint_us.unwrap_or(0.0),
                 postgres_us: whole.postgres_us,
                 others: during.others,
-                threads: thread_use(&threads_before, &threads_after, samples.len()),
+                threads: thread_use(&threads_before, &threads_after, done),
                 errors,
                 verified,
                 ran_out,
@@ -507,17 +554,18 @@ fn report(threads: usize, cores: usize, ceilings: &[DepositCeiling], levels: &[L
          the share of the machine other processes took during the slices.\n\n"
     ));
     out.push_str(
-        "| target | c | deposits | deposits/s | paired ceiling/s | ratio | p50 | p99 | mint CPU/deposit | \
+        "| target | c | per request | deposits | deposits/s | paired ceiling/s | ratio | p50 | p99 | mint CPU/deposit | \
          PostgreSQL CPU/deposit | CPU ratio | others | errors | receipts verified |\n",
     );
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for level in levels {
         let ceiling = mean_ceiling(&rates(&level.ceilings)).0;
         let server = level.mint_us + level.postgres_us.unwrap_or(0.0);
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.0} | {:.0}% | {} | {} | {:.0} µs | {} | {:.0}% | {:.0}% | {} | {}{} |\n",
+            "| {} | {} | {} | {} | {:.0} | {:.0} | {:.0}% | {} | {} | {:.0} µs | {} | {:.0}% | {:.0}% | {} | {}{} |\n",
             level.target,
             level.concurrency,
+            level.per_request,
             level.deposits,
             level.rate,
             ceiling,

@@ -18,12 +18,12 @@ use mint_server::store::offline as offline_rows;
 use mint_server::store::{FaultInjection, MintStore, SqliteOptions, SqliteStore};
 use shared::nuts::ErrorResponse;
 use shared::nuts::bank::AccountInfo;
-use shared::offline::api::deposit_parts;
 use shared::offline::api::{
     AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
     RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
     WithdrawalTranscript, WithdrawalsResponse,
 };
+use shared::offline::api::{DepositBatchRequest, DepositBatchResponse, DepositResult, deposit_parts};
 use shared::offline::auth::{self, op};
 use shared::offline::{
     CoinSecrets, DepositOutcome, DepositTranscript, IdentitySecret, OfflineKeyset, PaymentRequest, PendingWithdrawal,
@@ -756,17 +756,127 @@ async fn deposits_check_cheap_things_first_and_verify_on_the_cpu_pool(store: Arc
     world.deposit(&request).await.unwrap();
     let after = world.cpu_jobs().await;
     assert!(after > before, "the deposit was verified on the async worker");
-    // A replay with a signature that does not verify: refused as a replay, found before any curve work.
+    // A deposit to an account reads nothing before its curve work: a replay with a signature that does not
+    // verify is refused for its signature, on the pool; the identical retry gets the stored answer.
     let mut replay = World::deposit_request(&transcript, &payee, &shop.account);
     replay.signature = shared::offline::HexBytes([0; 64]);
+    assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13013);
+    let first = world.deposit(&request).await.unwrap();
+    assert_eq!(world.deposit(&request).await.unwrap(), first);
+    let after = world.cpu_jobs().await;
+    // A deposit paid as blind signatures reads the coin's deposits first: a replay (even with a bad
+    // signature) and the identical retry are answered without any curve work.
+    let coin = world.withdraw(&payer, 4).await.unwrap();
+    let (transcript, payee) = world.pay(&payer, &coin);
+    let (anonymous, _, _) = world.anonymous_request(&transcript, &payee, &[4]).await;
+    let answer = world.deposit(&anonymous).await.unwrap();
+    let after_anonymous = world.cpu_jobs().await;
+    assert!(after_anonymous > after);
+    assert_eq!(world.deposit(&anonymous).await.unwrap(), answer);
+    let (mut replay, _, _) = world.anonymous_request(&transcript, &payee, &[4]).await;
+    replay.signature = shared::offline::HexBytes([0; 64]);
     assert_eq!(code(world.deposit(&replay).await.unwrap_err()), 13031);
-    // The identical retry is answered from the store, without curve work either.
-    world.deposit(&request).await.unwrap();
     // A coin of an unknown keyset: refused before any curve work.
     let mut unknown = request.clone();
     unknown.transcript.coin.keyset_id = shared::offline::OfflineKeysetId::from_bytes([7; 32]);
     assert_eq!(code(world.deposit(&unknown).await.unwrap_err()), 13001);
-    assert_eq!(world.cpu_jobs().await, after);
+    assert_eq!(world.cpu_jobs().await, after_anonymous);
+}
+
+impl World {
+    async fn deposit_batch(&self, deposits: Vec<DepositRequest>) -> Result<Vec<DepositResult>, ErrorResponse> {
+        let answer: DepositBatchResponse =
+            self.mint.post("/v1/offline/deposits", &DepositBatchRequest { deposits }).await?;
+        Ok(answer.results)
+    }
+}
+
+fn response(result: &DepositResult) -> &DepositResponse {
+    match result {
+        DepositResult::Response(response) => response,
+        DepositResult::Error(error) => panic!("refused: {error:?}"),
+    }
+}
+
+fn refusal(result: &DepositResult) -> u16 {
+    match result {
+        DepositResult::Error(error) => error.code.to_code(),
+        DepositResult::Response(response) => panic!("answered: {response:?}"),
+    }
+}
+
+/// `POST /v1/offline/deposits`: deposits to accounts of fresh coins are verified in one CPU job and
+/// committed together; the identical batch again gets identical answers; a batch mixing a double spend
+/// (also of a coin twice in one batch), refusals and a deposit paid as blind signatures answers each as
+/// the single endpoint would; empty and oversized batches are refused.
+async fn deposit_batches(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let (_, receipt_key) = world.keyset().await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 30, 30).await.unwrap();
+    let (shop_a, shop_b) = (world.holder(0).await, world.holder(0).await);
+    let mut coins = Vec::new();
+    for amount in [1, 2, 4, 8] {
+        coins.push(world.withdraw(&payer, amount).await.unwrap());
+    }
+    let mut batch = Vec::new();
+    for (coin, shop) in coins[..3].iter().zip([&shop_a, &shop_a, &shop_b]) {
+        let (transcript, payee) = world.pay(&payer, coin);
+        batch.push(World::deposit_request(&transcript, &payee, &shop.account));
+    }
+    let jobs = world.cpu_jobs().await;
+    let results = world.deposit_batch(batch.clone()).await.unwrap();
+    assert_eq!(world.cpu_jobs().await, jobs + 1, "one CPU job for the batch");
+    assert_eq!(results.len(), 3);
+    for (result, amount) in results.iter().zip([1, 2, 4]) {
+        let answer = response(result);
+        answer.receipt.verify_vartime(&receipt_key).unwrap();
+        assert_eq!((answer.receipt.outcome, answer.receipt.amount_paid), (DepositOutcome::Paid, amount));
+    }
+    assert_eq!((world.balance(&shop_a.account).await, world.balance(&shop_b.account).await), (3, 4));
+    assert_eq!(world.deposit_batch(batch.clone()).await.unwrap(), results, "a retry gets the same answers");
+    // The single endpoint answers a deposit of the batch the same way.
+    assert_eq!(&world.deposit(&batch[0]).await.unwrap(), response(&results[0]));
+
+    // A mixed batch: coin 0 again to another payee (a double spend, paid from the bond), coin 3 twice
+    // (paid, then a double spend), a bad signature, an unknown keyset, coin 1 anonymously (a double spend
+    // paid as blind signatures from the bond).
+    let (again, again_payee) = world.pay(&payer, &coins[0]);
+    let (fourth, fourth_payee) = world.pay(&payer, &coins[3]);
+    let (fourth_again, fourth_again_payee) = world.pay(&payer, &coins[3]);
+    let mut bad = World::deposit_request(&fourth, &fourth_payee, &shop_a.account);
+    bad.signature = shared::offline::HexBytes([0; 64]);
+    let mut unknown = bad.clone();
+    unknown.transcript.coin.keyset_id = shared::offline::OfflineKeysetId::from_bytes([7; 32]);
+    let (second, second_payee) = world.pay(&payer, &coins[1]);
+    let (anonymous, _, _) = world.anonymous_request(&second, &second_payee, &[2]).await;
+    let mixed = vec![
+        World::deposit_request(&again, &again_payee, &shop_b.account),
+        World::deposit_request(&fourth, &fourth_payee, &shop_a.account),
+        World::deposit_request(&fourth_again, &fourth_again_payee, &shop_b.account),
+        bad,
+        unknown,
+        anonymous,
+    ];
+    let results = world.deposit_batch(mixed.clone()).await.unwrap();
+    let outcome = |i: usize| {
+        let r = &response(&results[i]).receipt;
+        (r.outcome, r.amount_paid, r.amount_from_bond)
+    };
+    assert_eq!(outcome(0), (DepositOutcome::DoubleSpend, 1, 1));
+    assert_eq!(outcome(1), (DepositOutcome::Paid, 8, 0));
+    assert_eq!(outcome(2), (DepositOutcome::DoubleSpend, 8, 8));
+    assert_eq!((refusal(&results[3]), refusal(&results[4])), (13013, 13001));
+    assert_eq!(outcome(5), (DepositOutcome::DoubleSpend, 2, 2));
+    assert_eq!(response(&results[5]).signatures.iter().flatten().count(), 1);
+    assert_eq!((world.balance(&shop_a.account).await, world.balance(&shop_b.account).await), (3 + 8, 4 + 1 + 8));
+    assert!(world.account(&payer).await.blocked);
+    assert_eq!(world.deposit_batch(mixed).await.unwrap(), results, "a retry gets the same answers");
+
+    // Bounds: no deposit, or more than the most, is a malformed request.
+    assert_eq!(code(world.deposit_batch(Vec::new()).await.unwrap_err()), 13000);
+    let many = vec![batch[0].clone(); shared::offline::api::MAX_DEPOSIT_BATCH + 1];
+    assert_eq!(code(world.deposit_batch(many).await.unwrap_err()), 13000);
 }
 
 /// Deposits are rate-limited per client like the mint's other unauthenticated writes: after the burst a
@@ -810,6 +920,26 @@ async fn deposits_are_rate_limited_per_client(store: Arc<dyn MintStore>) {
     let other = reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build();
     let response = other.unwrap().post(format!("{base}/v1/offline/deposit")).json(&deposit).send().await.unwrap();
     assert_eq!(response.status(), 400);
+
+    // A batch draws one permit per deposit: a batch of 3 uses up a burst of 3, the next deposit is refused;
+    // a batch of 4 exceeds it at once.
+    let world = world(Arc::clone(&store)).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 4, 4).await.unwrap();
+    let coin = world.withdraw(&payer, 1).await.unwrap();
+    let (transcript, payee) = world.pay(&payer, &coin);
+    let one = World::deposit_request(&transcript, &payee, &payer.holder.account);
+    let from = |address: &str| {
+        reqwest::Client::builder().local_address(address.parse::<std::net::IpAddr>().unwrap()).build().unwrap()
+    };
+    let batch = |n: usize| DepositBatchRequest { deposits: vec![one.clone(); n] };
+    let third = from("127.0.0.3");
+    let response = third.post(format!("{base}/v1/offline/deposits")).json(&batch(3)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let refused = third.post(format!("{base}/v1/offline/deposit")).json(&one).send().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let response = from("127.0.0.4").post(format!("{base}/v1/offline/deposits")).json(&batch(4)).send().await.unwrap();
+    assert_eq!(response.status(), 429);
 }
 
 /// An account's bond, limit and withdrawal transcripts are read only with a signature by the account key
@@ -971,6 +1101,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::session_and_withdraw_requests_cannot_be_replayed(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deposit_batches() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::deposit_batches(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

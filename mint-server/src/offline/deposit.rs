@@ -16,10 +16,15 @@
 
 use sha2::{Digest, Sha256};
 use shared::BlindedMessage;
-use shared::offline::api::{DepositRequest, DepositResponse, EvidenceResponse, deposit_parts};
+use shared::nuts::{ErrorCode, ErrorResponse};
+use shared::offline::api::{
+    DepositBatchRequest, DepositBatchResponse, DepositRequest, DepositResponse, DepositResult, EvidenceResponse,
+    MAX_DEPOSIT_BATCH, deposit_parts,
+};
 use shared::offline::auth::{self, op};
 use shared::offline::{
-    DepositOutcome, DepositReceipt, DepositTranscript, DoubleSpendEvidence, OfflineError, OfflineKeyset, PublicScalar,
+    DepositOutcome, DepositReceipt, DepositTranscript, DoubleSpendEvidence, OfflineError, OfflineKeyset,
+    OfflineMintKeyset, PublicScalar,
 };
 
 use super::{OfflineMint, OfflineMintError, OutputSigner, check_id, from_json, invalid, to_json};
@@ -84,36 +89,214 @@ fn verify_deposit(request: &DepositRequest, keyset: &OfflineKeyset) -> Result<()
     Ok(())
 }
 
+/// A deposit past its cheap checks, waiting for (or past) its curve work.
+struct Prepared {
+    request: DepositRequest,
+    keyset: std::sync::Arc<OfflineMintKeyset>,
+    /// `A` (hex): the coin's key in the store.
+    coin: String,
+    /// `d` (hex).
+    challenge: String,
+    /// SHA-256 of the request's JSON: an identical retry has the same.
+    request_key: String,
+    /// The coin's earlier deposits as read before the curve work (read only for outputs).
+    earlier: Vec<DepositRecord>,
+    /// The request's time (Unix seconds).
+    now: u64,
+}
+
+/// The end of a deposit's cheap checks.
+enum Checked {
+    /// Answered without curve work: a retry (the stored answer) or a replay (13031).
+    Answered(Box<Result<DepositResponse, OfflineMintError>>),
+    /// On to the curve work.
+    Ready(Box<Prepared>),
+}
+
+impl Prepared {
+    /// The store's record of this deposit answered with `response`.
+    fn record(&self, response: &DepositResponse) -> Result<DepositRecord, OfflineMintError> {
+        let transcript = &self.request.transcript;
+        Ok(DepositRecord {
+            coin: self.coin.clone(),
+            challenge: self.challenge.clone(),
+            keyset_id: self.keyset.public.id.to_hex(),
+            amount: transcript.coin.amount,
+            transcript: to_json(transcript)?,
+            request_key: self.request_key.clone(),
+            response: to_json(response)?,
+        })
+    }
+
+    fn destination(&self) -> Destination<'_> {
+        match (&self.request.account, &self.request.outputs) {
+            (Some(account), _) => Destination::Account(account),
+            (None, Some(outputs)) => Destination::Outputs(outputs),
+            // `prepare` admits exactly one of the two.
+            (None, None) => Destination::Outputs(&[]),
+        }
+    }
+}
+
 impl OfflineMint {
     /// `POST /v1/offline/deposit`. Outputs are signed by `signer` (the Cashu side).
     ///
     /// Cheap checks come first, on the async worker: the request's shape, the keyset, its deadline, the
-    /// payment time, and the earlier deposits of the coin (found by `A`; the challenge `d` is a hash), so a
-    /// retry or a replay is answered without any elliptic-curve work. The curve work (the payee's
-    /// signatures, the coin, the response, the evidence of a double spend) runs on the CPU pool.
+    /// payment time; for a deposit paid as blind signatures also the earlier deposits of the coin (found by
+    /// `A`; the challenge `d` is a hash), so a retry or a replay gets no output signed. A deposit to an
+    /// account reads nothing before its commit: the commit refuses a coin seen before (then the earlier
+    /// deposits decide: the stored answer for a retry, 13031 for a replay, a double spend otherwise) and an
+    /// unknown account (13012). The curve work (the payee's signatures, the coin, the response, the
+    /// evidence of a double spend) runs on the CPU pool.
     pub async fn deposit(
         &self,
         request: DepositRequest,
         signer: &dyn OutputSigner,
     ) -> Result<DepositResponse, OfflineMintError> {
-        let now = self.clock.now();
-        let transcript = &request.transcript;
-        let destination = match (&request.account, &request.outputs) {
-            (Some(account), None) => {
-                check_id(account)?;
-                Destination::Account(account)
-            }
-            (None, Some(outputs)) => Destination::Outputs(outputs),
-            _ => return Err(OfflineMintError::BadRequest("name exactly one of account and outputs".into())),
+        let prepared = match self.prepare(request, self.clock.now()).await? {
+            Checked::Answered(answer) => return *answer,
+            Checked::Ready(prepared) => prepared,
         };
-        if let Destination::Outputs(outputs) = destination {
-            if outputs.is_empty() || outputs.len() > MAX_OUTPUTS {
-                return Err(OfflineMintError::BadRequest(format!("between 1 and {MAX_OUTPUTS} outputs")));
+        let (prepared, checked) = self
+            .cpu
+            .run(move || {
+                let checked = verify_deposit(&prepared.request, &prepared.keyset.public);
+                (prepared, checked)
+            })
+            .await
+            .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
+        checked?;
+        self.settle(&prepared, signer).await
+    }
+
+    /// `POST /v1/offline/deposits`: each deposit decided as [`OfflineMint::deposit`] decides it, with the
+    /// curve work of all of them in one job on the CPU pool, and the deposits to accounts of coins not seen
+    /// before in one commit (if that commit meets a coin seen before or an unknown account, each deposit is
+    /// decided again on its own). A refusal answers its own deposit only; a failure of ours (the store, the
+    /// CPU pool) fails the request, whose retry then gets the same answers for what was decided.
+    pub async fn deposit_batch(
+        &self,
+        batch: DepositBatchRequest,
+        signer: &dyn OutputSigner,
+    ) -> Result<DepositBatchResponse, OfflineMintError> {
+        if batch.deposits.is_empty() || batch.deposits.len() > MAX_DEPOSIT_BATCH {
+            return Err(OfflineMintError::BadRequest(format!("between 1 and {MAX_DEPOSIT_BATCH} deposits")));
+        }
+        let now = self.clock.now();
+        let count = batch.deposits.len();
+        let mut results: Vec<Option<Result<DepositResponse, OfflineMintError>>> = Vec::with_capacity(count);
+        let mut ready = Vec::new();
+        for (index, request) in batch.deposits.into_iter().enumerate() {
+            results.push(match self.prepare(request, now).await {
+                Ok(Checked::Ready(prepared)) => {
+                    ready.push((index, prepared));
+                    None
+                }
+                Ok(Checked::Answered(answer)) => Some(*answer),
+                Err(error) if error.is_internal() || error.code() == 0 => return Err(error),
+                Err(error) => Some(Err(error)),
+            });
+        }
+        // The deposits go to the pool and come back (no copies).
+        let (ready, checks) = self
+            .cpu
+            .run(move || {
+                let checks: Vec<_> = ready.iter().map(|(_, p)| verify_deposit(&p.request, &p.keyset.public)).collect();
+                (ready, checks)
+            })
+            .await
+            .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
+        let mut verified = Vec::with_capacity(ready.len());
+        for ((index, prepared), check) in ready.into_iter().zip(checks) {
+            match check {
+                Ok(()) => verified.push((index, prepared)),
+                Err(error) => results[index] = Some(Err(error)),
             }
-            let total = outputs.iter().try_fold(0u64, |sum, o| sum.checked_add(o.amount.to_u64()));
-            if total != Some(transcript.coin.amount) {
-                return Err(OfflineMintError::BadRequest("the outputs must add up to the coin's value".into()));
+        }
+        if let Some(answers) = self.deposit_fresh_to_accounts(&verified, now).await? {
+            for ((index, _), answer) in verified.drain(..).zip(answers) {
+                results[index] = Some(Ok(answer));
             }
+        }
+        for (index, prepared) in &verified {
+            results[*index] = Some(match self.settle(prepared, signer).await {
+                Err(error) if error.is_internal() || error.code() == 0 => return Err(error),
+                other => other,
+            });
+        }
+        let results = results
+            .into_iter()
+            .map(|result| match result {
+                Some(Ok(response)) => Ok(DepositResult::Response(response)),
+                Some(Err(error)) => {
+                    Ok(DepositResult::Error(ErrorResponse::new(ErrorCode::from_code(error.code()), error.to_string())))
+                }
+                None => Err(OfflineMintError::Internal("a deposit of the batch was not decided".into())),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(DepositBatchResponse { results })
+    }
+
+    /// The verified deposits of a batch in one commit, if all are to accounts (nothing read before: see
+    /// [`OfflineMint::deposit`]) and name distinct coins: each paid in full. `None` if that does not apply
+    /// or the commit meets a coin seen before or an unknown account (each is then decided on its own).
+    async fn deposit_fresh_to_accounts(
+        &self,
+        verified: &[(usize, Box<Prepared>)],
+        now: u64,
+    ) -> Result<Option<Vec<DepositResponse>>, OfflineMintError> {
+        let coins: std::collections::HashSet<&str> = verified.iter().map(|(_, p)| p.coin.as_str()).collect();
+        if verified.is_empty()
+            || coins.len() != verified.len()
+            || verified.iter().any(|(_, p)| !matches!(p.destination(), Destination::Account(_)))
+        {
+            return Ok(None);
+        }
+        let mut answers = Vec::with_capacity(verified.len());
+        let mut deposits = Vec::with_capacity(verified.len());
+        for (_, prepared) in verified {
+            let Destination::Account(account) = prepared.destination() else { return Ok(None) };
+            let transcript = &prepared.request.transcript;
+            let amount = transcript.coin.amount;
+            let receipt = DepositReceipt::sign(&self.receipt_key, transcript, DepositOutcome::Paid, amount, 0, now)
+                .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
+            let response = DepositResponse { receipt, account: Some(account.to_owned()), signatures: Vec::new() };
+            let credit = BankMove {
+                account_id: account.to_owned(),
+                delta: i64::try_from(amount).map_err(|_| OfflineMintError::BadRequest("amount too large".into()))?,
+                reason: "offline-deposit",
+                reference: prepared.coin.clone(),
+            };
+            deposits.push((prepared.record(&response)?, credit));
+            answers.push(response);
+        }
+        match self.store.commit(&Commit::Offline(OfflineCommit::DepositBatch { deposits })).await {
+            Ok(()) => Ok(Some(answers)),
+            Err(StoreError::Offline(
+                OfflineConflict::CoinSeen
+                | OfflineConflict::AlreadyDeposited
+                | OfflineConflict::BondChanged
+                | OfflineConflict::NotRegistered,
+            )) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The cheap checks of a deposit at time `now` (no curve work).
+    async fn prepare(&self, request: DepositRequest, now: u64) -> Result<Checked, OfflineMintError> {
+        let transcript = &request.transcript;
+        match (&request.account, &request.outputs) {
+            (Some(account), None) => check_id(account)?,
+            (None, Some(outputs)) => {
+                if outputs.is_empty() || outputs.len() > MAX_OUTPUTS {
+                    return Err(OfflineMintError::BadRequest(format!("between 1 and {MAX_OUTPUTS} outputs")));
+                }
+                let total = outputs.iter().try_fold(0u64, |sum, o| sum.checked_add(o.amount.to_u64()));
+                if total != Some(transcript.coin.amount) {
+                    return Err(OfflineMintError::BadRequest("the outputs must add up to the coin's value".into()));
+                }
+            }
+            _ => return Err(OfflineMintError::BadRequest("name exactly one of account and outputs".into())),
         }
         let keyset = self.keyset(&transcript.coin.keyset_id)?;
         keyset.public.check_deposit_time(now).map_err(|_| OfflineMintError::DepositDeadlinePassed)?;
@@ -121,37 +304,34 @@ impl OfflineMint {
         let challenge = PublicScalar::new(transcript.challenge().map_err(invalid)?).map_err(invalid)?.to_hex();
         let coin = transcript.coin.a_point.to_hex();
         let request_key = hex::encode(Sha256::digest(to_json(&request)?.as_bytes()));
-        let mut earlier = rows::deposits(self.store.as_ref(), &coin).await?;
-        if let Some(answer) = earlier_answer(&earlier, &challenge, &request_key) {
-            return answer;
+        // Outputs are signed before the commit (curve work per output, up to 64), so a retry or a replay is
+        // answered from the store first. A credit to an account is decided by the commit alone.
+        let mut earlier = Vec::new();
+        if request.outputs.is_some() {
+            earlier = rows::deposits(self.store.as_ref(), &coin).await?;
+            if let Some(answer) = earlier_answer(&earlier, &challenge, &request_key) {
+                return Ok(Checked::Answered(Box::new(answer)));
+            }
         }
-        if let Destination::Account(account) = destination {
-            self.store.account(account).await?.ok_or(OfflineMintError::NotRegistered)?;
-        }
-        let checked = {
-            let (request, keyset) = (request.clone(), keyset.public.clone());
-            self.cpu
-                .run(move || verify_deposit(&request, &keyset))
-                .await
-                .map_err(|e| OfflineMintError::Internal(e.to_string()))?
-        };
-        checked?;
-        let record = |response: &DepositResponse| -> Result<DepositRecord, OfflineMintError> {
-            Ok(DepositRecord {
-                coin: coin.clone(),
-                challenge: challenge.clone(),
-                keyset_id: keyset.public.id.to_hex(),
-                amount: transcript.coin.amount,
-                transcript: to_json(transcript)?,
-                request_key: request_key.clone(),
-                response: to_json(response)?,
-            })
-        };
+        Ok(Checked::Ready(Box::new(Prepared { request, keyset, coin, challenge, request_key, earlier, now })))
+    }
 
+    /// Decide and commit a verified deposit: paid in full, a retry, a replay or a double spend, from what
+    /// the store holds; a commit that loses a race is decided again.
+    async fn settle(
+        &self,
+        prepared: &Prepared,
+        signer: &dyn OutputSigner,
+    ) -> Result<DepositResponse, OfflineMintError> {
+        let (request, keyset, now) = (&prepared.request, &prepared.keyset, prepared.now);
+        let transcript = &request.transcript;
+        let (coin, challenge, request_key) = (&prepared.coin, &prepared.challenge, &prepared.request_key);
+        let destination = prepared.destination();
+        let mut earlier = prepared.earlier.clone();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
-                earlier = rows::deposits(self.store.as_ref(), &coin).await?;
-                if let Some(answer) = earlier_answer(&earlier, &challenge, &request_key) {
+                earlier = rows::deposits(self.store.as_ref(), coin).await?;
+                if let Some(answer) = earlier_answer(&earlier, challenge, request_key) {
                     return answer;
                 }
             }
@@ -181,7 +361,7 @@ impl OfflineMint {
                                 delta: i64::try_from(available)
                                     .map_err(|_| OfflineMintError::BadRequest("amount too large".into()))?,
                                 reason: "offline-deposit",
-                                reference: coin.clone(),
+                                reference: coin.to_owned(),
                             })
                         })
                         .transpose()?;
@@ -201,7 +381,7 @@ impl OfflineMint {
             let receipt = DepositReceipt::sign(&self.receipt_key, transcript, outcome, paid, from_bond, now)
                 .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
             let response = DepositResponse { receipt, account: request.account.clone(), signatures };
-            let deposit = record(&response)?;
+            let deposit = prepared.record(&response)?;
             let commit = match double_spend {
                 None => OfflineCommit::Deposit { deposit, credit, outputs },
                 Some((evidence, cheater)) => {

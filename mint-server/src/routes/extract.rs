@@ -12,6 +12,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::mint::{MintError, cache_key};
+use crate::offline::OfflineMintError;
+use shared::offline::api::MAX_DEPOSIT_BATCH;
 
 /// The lists of points a request body may carry, counted without decoding a point.
 #[derive(Deserialize)]
@@ -23,6 +25,16 @@ struct Counts {
     /// NUT-07's serials.
     #[serde(default, rename = "Ys")]
     ys: Option<Vec<IgnoredAny>>,
+    /// A batch of offline deposits (`POST /v1/offline/deposits`), each with its outputs.
+    #[serde(default)]
+    deposits: Option<Vec<DepositCounts>>,
+}
+
+/// One deposit of a batch, its outputs counted.
+#[derive(Deserialize)]
+struct DepositCounts {
+    #[serde(default)]
+    outputs: Option<Vec<IgnoredAny>>,
 }
 
 /// Middleware for the `/v1` endpoints: draw the body from the client's budget ([`BodyLimiter`], by its
@@ -63,6 +75,17 @@ pub(crate) async fn count_limits(State(state): State<AppState>, request: Request
         }
         if counts.outputs.as_ref().map_or(0, Vec::len) > settings.max_outputs {
             return ApiError::from(MintError::TooManyOutputs(settings.max_outputs)).into_response();
+        }
+        if let Some(deposits) = &counts.deposits {
+            if deposits.len() > MAX_DEPOSIT_BATCH {
+                let detail = format!("between 1 and {MAX_DEPOSIT_BATCH} deposits");
+                return ApiError::from(OfflineMintError::BadRequest(detail)).into_response();
+            }
+            let outputs: usize = deposits.iter().map(|d| d.outputs.as_ref().map_or(0, Vec::len)).sum();
+            if outputs > settings.max_outputs {
+                let detail = format!("more than {} outputs in one request", settings.max_outputs);
+                return ApiError::from(OfflineMintError::BadRequest(detail)).into_response();
+            }
         }
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await

@@ -21,7 +21,7 @@ use crate::error::ApiError;
 /// The routes under `/v1` (to be nested there). Unknown paths and methods get Cashu error bodies, so
 /// wallets never have to parse an HTML or empty error page.
 ///
-/// Quote creation, `POST /v1/bank/pay` and `POST /v1/offline/deposit` are rate-limited per client when
+/// Quote creation, `POST /v1/bank/pay` and offline deposits are rate-limited per client when
 /// `quote_rate_limit` is set ([`limit`]; three buckets per client, one for each).
 ///
 /// Every request's lists of inputs and outputs are counted before their points are decoded
@@ -44,11 +44,16 @@ pub fn v1(state: AppState) -> Router<AppState> {
     };
     // Offline deposits too: anyone can send one (the payee key is anyone's), and each costs the mint a
     // lookup and, unless it is a replay, the curve work of a deposit. A bucket of its own.
-    let deposits = Router::new().route("/offline/deposit", post(offline::deposit));
-    let deposits = match quote_limit.and_then(limit::config) {
+    // A batch (`/offline/deposits`) draws one permit per deposit from the same bucket.
+    let deposits = Router::new()
+        .route("/offline/deposit", post(offline::deposit))
+        .route("/offline/deposits", post(offline::deposit_batch));
+    let deposit_limit = quote_limit.and_then(limit::config);
+    let deposits = match deposit_limit.clone() {
         Some(config) => deposits.layer(tower_governor::GovernorLayer::new(config).error_handler(limit::refusal)),
         None => deposits,
     };
+    let deposits = deposits.layer(axum::Extension(offline::DepositLimit(deposit_limit)));
     Router::new()
         .merge(quotes)
         .merge(bank)

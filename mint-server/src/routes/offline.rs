@@ -1,21 +1,30 @@
 //! The offline coins' endpoints under `/v1/offline` (`docs/offline-coins-endpoints.md`): extract, call
 //! [`crate::offline::OfflineMint`], map errors. Malformed bodies are refused with code 13000.
 
-use axum::Json;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use serde::de::DeserializeOwned;
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
-    RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
-    WithdrawalTranscript, WithdrawalsResponse,
+    AccountResponse, BondRequest, DepositBatchRequest, DepositBatchResponse, DepositRequest, DepositResponse,
+    EvidenceResponse, KeysetsResponse, ReadAuth, RefundRequest, RefundResponse, RegisterRequest, SessionRequest,
+    SessionResponseBody, WithdrawRequest, WithdrawalTranscript, WithdrawalsResponse,
 };
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use tower_governor::GovernorError;
+use tower_governor::governor::GovernorConfig;
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::offline::OfflineMintError;
+use crate::routes::limit::{PeerIp, peer_ip, refusal};
 
 /// A JSON body; malformed ones get `{code: 13000, detail}`.
 #[derive(Debug)]
@@ -96,6 +105,37 @@ pub(crate) async fn deposit(
     OfflineJson(request): OfflineJson<DepositRequest>,
 ) -> Result<Json<DepositResponse>, ApiError> {
     Ok(Json(state.mint.offline().deposit(request, state.mint.as_ref()).await?))
+}
+
+/// The deposits' rate limit ([`crate::routes::limit`]), for `POST /v1/offline/deposits` to draw one
+/// permit per deposit (the layer drew the first).
+#[derive(Clone)]
+pub(crate) struct DepositLimit(pub(crate) Option<Arc<GovernorConfig<PeerIp, NoOpMiddleware>>>);
+
+/// `POST /v1/offline/deposits`: a batch counts as many deposits against the client's rate limit as it holds.
+pub(crate) async fn deposit_batch(
+    State(state): State<AppState>,
+    Extension(limit): Extension<DepositLimit>,
+    request: Request,
+) -> Result<Json<DepositBatchResponse>, Response> {
+    let client = peer_ip(&request);
+    let OfflineJson(batch) = OfflineJson::<DepositBatchRequest>::from_request(request, &state).await?;
+    let extra = u32::try_from(batch.deposits.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    if let (Some(config), Some(extra)) = (&limit.0, NonZeroU32::new(extra)) {
+        match config.limiter().check_key_n(&client, extra) {
+            Ok(Ok(())) => {}
+            Ok(Err(not_until)) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs_f64().ceil() as u64;
+                return Err(refusal(GovernorError::TooManyRequests { wait_time: wait.max(1), headers: None }));
+            }
+            Err(_) => {
+                let detail = "more deposits in one request than a client's burst of deposits".into();
+                return Err(ApiError::from(OfflineMintError::BadRequest(detail)).into_response());
+            }
+        }
+    }
+    let answer = state.mint.offline().deposit_batch(batch, state.mint.as_ref()).await;
+    answer.map(Json).map_err(|error| ApiError::from(error).into_response())
 }
 
 /// `GET /v1/offline/evidence`.

@@ -228,6 +228,12 @@ pub enum OfflineCommit {
         /// Or the blind signatures on the payee's outputs, with the `B'` they sign.
         outputs: Vec<(PublicKey, BlindSignature)>,
     },
+    /// `POST /v1/offline/deposits`: first deposits of several coins to accounts, each as
+    /// [`OfflineCommit::Deposit`] with a credit; all or none.
+    DepositBatch {
+        /// Each deposit with its payee's credit.
+        deposits: Vec<(DepositRecord, BankMove)>,
+    },
     /// `POST /v1/offline/refund`: a never-deposited coin enters the spent set and its value is credited to
     /// its owner's account (ledger reason `offline-refund`).
     Refund {
@@ -292,19 +298,24 @@ fn bank_move(change: &BankMove, now: i64) -> Vec<Stmt> {
             expect,
             OfflineConflict::AlreadyDeposited,
         ),
-        stmt(
-            rows::INSERT_LEDGER_ENTRY,
-            vec![
-                text(change.account_id.clone()),
-                OfflineValue::Int(change.delta),
-                text(change.reason),
-                text(change.reference.clone()),
-                OfflineValue::Int(now),
-            ],
-            Expect::Any,
-            OfflineConflict::AlreadyDeposited,
-        ),
+        ledger_entry(change, now),
     ]
+}
+
+/// The ledger's entry of a balance change.
+fn ledger_entry(change: &BankMove, now: i64) -> Stmt {
+    stmt(
+        rows::INSERT_LEDGER_ENTRY,
+        vec![
+            text(change.account_id.clone()),
+            OfflineValue::Int(change.delta),
+            text(change.reason),
+            text(change.reference.clone()),
+            OfflineValue::Int(now),
+        ],
+        Expect::Any,
+        OfflineConflict::AlreadyDeposited,
+    )
 }
 
 fn deposit_rows(deposit: &DepositRecord, now: i64) -> Result<Stmt, StoreError> {
@@ -446,6 +457,39 @@ impl OfflineCommit {
                     out.extend(bank_move(credit, now));
                 }
                 out.extend(signature_stmts(outputs, now)?);
+            }
+            OfflineCommit::DepositBatch { deposits } => {
+                // One balance update per account credited (the sum), one ledger entry per coin.
+                let mut sums: Vec<(&str, i64)> = Vec::new();
+                for (_, credit) in deposits {
+                    match sums.iter_mut().find(|(account, _)| *account == credit.account_id) {
+                        Some((_, sum)) => *sum = sum.saturating_add(credit.delta),
+                        None => sums.push((&credit.account_id, credit.delta)),
+                    }
+                }
+                for (account, sum) in sums {
+                    out.push(stmt(
+                        rows::balance_update(sum),
+                        vec![OfflineValue::Int(sum), text(account.to_owned())],
+                        Expect::One(C::NotRegistered),
+                        C::AlreadyDeposited,
+                    ));
+                }
+                for (deposit, credit) in deposits {
+                    out.push(stmt(
+                        INSERT_SPENT,
+                        vec![
+                            text(deposit.coin.clone()),
+                            text(deposit.keyset_id.clone()),
+                            int(deposit.amount)?,
+                            OfflineValue::Int(now),
+                        ],
+                        Expect::Any,
+                        C::CoinSeen,
+                    ));
+                    out.push(deposit_rows(deposit, now)?);
+                    out.push(ledger_entry(credit, now));
+                }
             }
             OfflineCommit::DoubleSpend { deposit, evidence, payout, credit, outputs } => {
                 out.push(deposit_rows(deposit, now)?);

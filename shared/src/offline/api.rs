@@ -252,6 +252,37 @@ pub struct DepositResponse {
     pub signatures: Vec<Option<BlindSignature>>,
 }
 
+/// Most deposits in one `POST /v1/offline/deposits`.
+pub const MAX_DEPOSIT_BATCH: usize = 64;
+
+/// `POST /v1/offline/deposits`: several deposits in one request (a payee depositing a whole payment),
+/// each exactly as `POST /v1/offline/deposit` takes it; between 1 and [`MAX_DEPOSIT_BATCH`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositBatchRequest {
+    /// The deposits, each decided on its own.
+    pub deposits: Vec<DepositRequest>,
+}
+
+/// One deposit's result in a batch: the answer `POST /v1/offline/deposit` would give, or its error.
+///
+/// JSON: `{"response": DepositResponse}` or `{"error": {"code", "detail"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // most results are answers: boxing them would cost an allocation each
+pub enum DepositResult {
+    /// The deposit's answer.
+    Response(DepositResponse),
+    /// Its refusal (an offline error code, 13xxx).
+    Error(crate::nuts::ErrorResponse),
+}
+
+/// The answer of `POST /v1/offline/deposits`: one result per deposit, in the request's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepositBatchResponse {
+    /// In the request's order.
+    pub results: Vec<DepositResult>,
+}
+
 /// `GET /v1/offline/evidence`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceResponse {
