@@ -229,7 +229,7 @@ pub enum OfflineCommit {
         outputs: Vec<(PublicKey, BlindSignature)>,
     },
     /// `POST /v1/offline/refund`: a never-deposited coin enters the spent set and its value is credited to
-    /// its owner's account (ledger reason `offline-refund`).
+    /// its owner's account (ledger reason `offline-refund`); the request's key and answer are kept for retries.
     Refund {
         /// The coin's `A` (hex).
         coin: String,
@@ -239,8 +239,12 @@ pub enum OfflineCommit {
         amount: u64,
         /// The owner's credit.
         credit: BankMove,
+        /// SHA-256 of the request's JSON (hex): an identical request is a retry.
+        request_key: String,
+        /// The answer (JSON), for a retry.
+        response: String,
     },
-    /// Forget the spent coins and deposits of keysets past their deadline and refund window.
+    /// Forget the spent coins, deposits and refunds of keysets past their deadline and refund window.
     Prune {
         /// Offline keyset ids (hex).
         keyset_ids: Vec<String>,
@@ -251,6 +255,9 @@ const INSERT_SIGNATURE: &str = "INSERT INTO blind_signatures \
      (b, amount, keyset_id, c, dleq_e, dleq_s, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const DELETE_SPENT: &str = "DELETE FROM offline_spent WHERE keyset_id = $1";
 const DELETE_DEPOSITS: &str = "DELETE FROM offline_deposits WHERE keyset_id = $1";
+const DELETE_REFUNDS: &str = "DELETE FROM offline_refunds WHERE keyset_id = $1";
+const INSERT_REFUND: &str = "INSERT INTO offline_refunds (coin, keyset_id, request_key, response, created_at) \
+     VALUES ($1, $2, $3, $4, $5)";
 
 const INSERT_ACCOUNT: &str = "INSERT INTO offline_accounts \
      (account_id, identity, bond, offline_limit, period_keyset, period_withdrawn, blocked, created_at) \
@@ -479,10 +486,22 @@ impl OfflineCommit {
                 }
                 out.extend(signature_stmts(outputs, now)?);
             }
-            OfflineCommit::Refund { coin, keyset_id, amount, credit } => {
+            OfflineCommit::Refund { coin, keyset_id, amount, credit, request_key, response } => {
                 out.push(stmt(
                     INSERT_SPENT,
                     vec![text(coin.clone()), text(keyset_id.clone()), int(*amount)?, OfflineValue::Int(now)],
+                    Expect::Any,
+                    C::CoinSeen,
+                ));
+                out.push(stmt(
+                    INSERT_REFUND,
+                    vec![
+                        text(coin.clone()),
+                        text(keyset_id.clone()),
+                        text(request_key.clone()),
+                        text(response.clone()),
+                        OfflineValue::Int(now),
+                    ],
                     Expect::Any,
                     C::CoinSeen,
                 ));
@@ -492,6 +511,7 @@ impl OfflineCommit {
                 for id in keyset_ids {
                     out.push(stmt(DELETE_SPENT, vec![text(id.clone())], Expect::Any, C::CoinSeen));
                     out.push(stmt(DELETE_DEPOSITS, vec![text(id.clone())], Expect::Any, C::CoinSeen));
+                    out.push(stmt(DELETE_REFUNDS, vec![text(id.clone())], Expect::Any, C::CoinSeen));
                 }
             }
         }
@@ -594,6 +614,7 @@ const SELECT_SESSION: &str = "SELECT session_id, keyset_id, CAST(amount AS TEXT)
      FROM offline_sessions WHERE account_id = $1";
 const SELECT_SESSION_REQUEST: &str =
     "SELECT request_key, response FROM offline_session_requests WHERE account_id = $1 AND nonce = $2";
+const SELECT_REFUND: &str = "SELECT request_key, response FROM offline_refunds WHERE coin = $1";
 const SELECT_WITHDRAWAL: &str = "SELECT transcript FROM offline_withdrawals WHERE session_id = $1 AND account_id = $2";
 const SELECT_WITHDRAWALS: &str =
     "SELECT transcript FROM offline_withdrawals WHERE account_id = $1 ORDER BY created_at, session_id";
@@ -662,10 +683,21 @@ pub async fn session_request(
     nonce: &str,
 ) -> Result<Option<(String, String)>, StoreError> {
     let found = store.offline_select(SELECT_SESSION_REQUEST, &[text(account_id), text(nonce)]).await?;
-    Ok(found.into_iter().find_map(|row| match <[String; 2]>::try_from(row) {
+    Ok(key_and_answer(found))
+}
+
+/// The request key and answer (JSON) of the refund of the coin `A` (hex), if it was refunded.
+pub async fn refund(store: &dyn MintStore, coin: &str) -> Result<Option<(String, String)>, StoreError> {
+    let found = store.offline_select(SELECT_REFUND, &[text(coin)]).await?;
+    Ok(key_and_answer(found))
+}
+
+/// The first row's two texts (a request key and an answer).
+fn key_and_answer(found: Vec<Vec<String>>) -> Option<(String, String)> {
+    found.into_iter().find_map(|row| match <[String; 2]>::try_from(row) {
         Ok([key, response]) => Some((key, response)),
         Err(_) => None,
-    }))
+    })
 }
 
 /// The public transcript (JSON) of a finished withdrawal of the account.
