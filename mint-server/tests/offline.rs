@@ -921,6 +921,52 @@ async fn session_and_withdraw_requests_cannot_be_replayed(store: Arc<dyn MintSto
     );
 }
 
+/// Answered session requests are forgotten once no retry can need them: a row older than a keyset period
+/// disappears when the prune runs (the server's minute sweep, `OfflineMint::forget_session_requests`, or
+/// `POST /admin/offline/prune`), and its request replayed is refused all the same (its keyset is no longer
+/// current); a fresh row stays, and its retry still gets the identical answer.
+async fn old_session_requests_are_forgotten(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 50, 50).await.unwrap();
+    let (key, account) = (&payer.holder.key, payer.holder.account.as_str());
+    let stored = |nonce: [u8; 32]| {
+        let store = Arc::clone(&world.store);
+        async move { offline_rows::session_request(store.as_ref(), account, &hex::encode(nonce)).await.unwrap() }
+    };
+    let (keyset, _) = world.keyset().await;
+    let old = SessionRequest::sign(key, account, keyset.id, 8, [1; 32]).unwrap();
+    let _: SessionResponseBody = world.mint.post("/v1/offline/session", &old).await.unwrap();
+
+    // Within a period of it, the row stays.
+    world.clock.advance(SETTINGS.period_secs);
+    world.mint.mint.offline().forget_session_requests().await.unwrap();
+    assert!(stored([1; 32]).await.is_some());
+
+    // The next period's request, then past the old one's horizon.
+    let (current, _) = world.keyset().await;
+    assert_ne!(current.id, keyset.id);
+    let fresh = SessionRequest::sign(key, account, current.id, 4, [2; 32]).unwrap();
+    let fresh_answer: SessionResponseBody = world.mint.post("/v1/offline/session", &fresh).await.unwrap();
+    world.clock.advance(1);
+    world.mint.mint.offline().forget_session_requests().await.unwrap();
+    assert!(stored([1; 32]).await.is_none());
+    assert!(stored([2; 32]).await.is_some());
+    // The forgotten request replayed opens nothing: its keyset is not the current one (13002).
+    let replayed = world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &old).await;
+    assert_eq!(code(replayed.unwrap_err()), 13002);
+    let open = offline_rows::session(world.store.as_ref(), account).await.unwrap().unwrap();
+    assert_eq!(open.session_id, fresh_answer.session);
+    // The fresh one's retry: the identical answer.
+    let retried: SessionResponseBody = world.mint.post("/v1/offline/session", &fresh).await.unwrap();
+    assert_eq!(retried, fresh_answer);
+
+    // The operator's prune forgets them too.
+    world.clock.advance(SETTINGS.period_secs);
+    let _: serde_json::Value = world.admin_post("/admin/offline/prune", serde_json::json!({})).await;
+    assert!(stored([2; 32]).await.is_none());
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1013,6 +1059,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::session_and_withdraw_requests_cannot_be_replayed(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn old_session_requests_are_forgotten() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::old_session_requests_are_forgotten(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -87,7 +87,9 @@ impl OfflineMint {
     }
 
     /// Forget the spent coins, deposits and refunds of every keyset (of the last periods) whose refund window
-    /// has closed; returns their ids. Deposits and refunds of those keysets are refused by then anyway.
+    /// has closed, and the session requests past their horizon
+    /// ([`OfflineMint::forget_session_requests`]); returns the keysets' ids. Deposits and refunds of those
+    /// keysets are refused by then anyway.
     pub async fn prune(&self) -> Result<Vec<OfflineKeysetId>, OfflineMintError> {
         let now = self.clock.now();
         let mut pruned = Vec::new();
@@ -98,10 +100,9 @@ impl OfflineMint {
                 pruned.push(keyset.public.id);
             }
         }
-        if !pruned.is_empty() {
-            let keyset_ids = pruned.iter().map(OfflineKeysetId::to_hex).collect();
-            self.store.commit(&Commit::Offline(OfflineCommit::Prune { keyset_ids })).await?;
-        }
+        let keyset_ids = pruned.iter().map(OfflineKeysetId::to_hex).collect();
+        let session_requests_before = self.session_requests_horizon(now);
+        self.store.commit(&Commit::Offline(OfflineCommit::Prune { keyset_ids, session_requests_before })).await?;
         Ok(pruned)
     }
 }

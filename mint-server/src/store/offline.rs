@@ -186,6 +186,9 @@ pub enum OfflineCommit {
         request_key: String,
         /// The answer (JSON), for a retry.
         response: String,
+        /// Unix time by the offline clock, kept with the request (its row is forgotten a keyset period later:
+        /// [`OfflineCommit::Prune`]).
+        created_at: u64,
     },
     /// `POST /v1/offline/withdraw`: the session answered: it is closed, the period's withdrawn value grows
     /// (within the limit), the bank balance is debited (ledger reason `offline-withdraw`), and the public
@@ -244,10 +247,13 @@ pub enum OfflineCommit {
         /// The answer (JSON), for a retry.
         response: String,
     },
-    /// Forget the spent coins, deposits and refunds of keysets past their deadline and refund window.
+    /// Forget the spent coins, deposits and refunds of keysets past their deadline and refund window, and the
+    /// answered session requests stored before `session_requests_before`.
     Prune {
         /// Offline keyset ids (hex).
         keyset_ids: Vec<String>,
+        /// Unix time (offline clock): session requests stored earlier are deleted.
+        session_requests_before: u64,
     },
 }
 
@@ -270,6 +276,7 @@ const UPSERT_SESSION: &str = "INSERT INTO offline_sessions \
      (account_id, session_id, keyset_id, amount, a0, b0, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (account_id) DO UPDATE SET session_id = excluded.session_id, keyset_id = excluded.keyset_id, \
      amount = excluded.amount, a0 = excluded.a0, b0 = excluded.b0, expires_at = excluded.expires_at";
+const DELETE_SESSION_REQUESTS: &str = "DELETE FROM offline_session_requests WHERE created_at < $1";
 const INSERT_SESSION_REQUEST: &str = "INSERT INTO offline_session_requests \
      (account_id, nonce, request_key, response, created_at) VALUES ($1, $2, $3, $4, $5)";
 const CLOSE_SESSION: &str =
@@ -374,6 +381,7 @@ impl OfflineCommit {
                 nonce,
                 request_key,
                 response,
+                created_at,
             } => {
                 out.push(stmt(
                     INSERT_SESSION_REQUEST,
@@ -382,7 +390,7 @@ impl OfflineCommit {
                         text(nonce.clone()),
                         text(request_key.clone()),
                         text(response.clone()),
-                        OfflineValue::Int(now),
+                        int(*created_at)?,
                     ],
                     Expect::Any,
                     C::SessionRequestSeen,
@@ -507,7 +515,13 @@ impl OfflineCommit {
                 ));
                 out.extend(bank_move(credit, now));
             }
-            OfflineCommit::Prune { keyset_ids } => {
+            OfflineCommit::Prune { keyset_ids, session_requests_before } => {
+                out.push(stmt(
+                    DELETE_SESSION_REQUESTS,
+                    vec![int(*session_requests_before)?],
+                    Expect::Any,
+                    C::SessionRequestSeen,
+                ));
                 for id in keyset_ids {
                     out.push(stmt(DELETE_SPENT, vec![text(id.clone())], Expect::Any, C::CoinSeen));
                     out.push(stmt(DELETE_DEPOSITS, vec![text(id.clone())], Expect::Any, C::CoinSeen));
