@@ -91,7 +91,8 @@ async fn main() -> anyhow::Result<()> {
             }
         });
     }
-    // Unpaid quotes past their expiry are deleted (paid ones never are).
+    // Unpaid quotes past their expiry are deleted (paid ones never are), and so are offline session requests
+    // no retry can need any more.
     let mint = std::sync::Arc::clone(&state.mint);
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EXPIRED_QUOTE_SWEEP_PERIOD);
@@ -101,6 +102,9 @@ async fn main() -> anyhow::Result<()> {
                 Ok(0) => {}
                 Ok(deleted) => tracing::debug!(deleted, "expired unpaid quotes deleted"),
                 Err(error) => tracing::warn!(%error, "could not delete expired quotes"),
+            }
+            if let Err(error) = mint.offline().forget_session_requests().await {
+                tracing::warn!(%error, "could not delete old offline session requests");
             }
         }
     });

@@ -568,11 +568,14 @@ async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     );
     assert_eq!(refunded.receipt.time, world.clock.now());
     assert_eq!(world.balance(&payer.holder.account).await, before + 4);
-    // Never twice; a deposited coin never.
-    assert_eq!(
-        code(world.refund(&World::refund_request(&payer, &lost, &payer.holder.account)).await.unwrap_err()),
-        13031
-    );
+    // Never twice (the identical request again is a retry: the identical answer, nothing more credited;
+    // another request for the coin is refused); a deposited coin never.
+    let retry = World::refund_request(&payer, &lost, &payer.holder.account);
+    assert_eq!(world.refund(&retry).await.unwrap(), refunded);
+    let mut other = retry;
+    other.signature.0[0] ^= 1;
+    assert_eq!(code(world.refund(&other).await.unwrap_err()), 13031);
+    assert_eq!(code(world.refund(&stolen).await.unwrap_err()), 13031);
     assert_eq!(
         code(world.refund(&World::refund_request(&payer, &deposited, &payer.holder.account)).await.unwrap_err()),
         13031
@@ -620,6 +623,38 @@ async fn refund_after_the_deadline(store: Arc<dyn MintStore>) {
     let pruned: serde_json::Value = response.json().await.unwrap();
     assert!(pruned["keysets"].as_array().unwrap().contains(&serde_json::json!(keyset.id)));
     assert_eq!(offline_rows::spent_count(world.store.as_ref(), &keyset.id.to_hex()).await.unwrap(), 0);
+}
+
+/// A retried refund (the identical request, its answer lost) gets the identical answer, receipt and all,
+/// and credits nothing more; so do identical requests at once; another request for the coin is refused.
+async fn a_retried_refund_gets_the_identical_answer(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 50, 50).await.unwrap();
+    let first_coin = world.withdraw(&payer, 4).await.unwrap();
+    let second_coin = world.withdraw(&payer, 2).await.unwrap();
+    world.clock.advance(11_501 - world.clock.now());
+    let account = payer.holder.account.as_str();
+    let before = world.balance(account).await;
+
+    let request = World::refund_request(&payer, &first_coin, account);
+    let answer = world.refund(&request).await.unwrap();
+    world.clock.advance(7);
+    let retried = world.refund(&request).await.unwrap();
+    assert_eq!(retried, answer);
+    assert_eq!(world.balance(account).await, before + 4);
+    // Any other request for the coin: refused, as before, and answered without curve work.
+    let mut other = request.clone();
+    other.signature.0[63] ^= 1;
+    assert_eq!(code(world.refund(&other).await.unwrap_err()), 13031);
+
+    // The identical request twice at once: both get the one answer; the coin is credited once.
+    let request = World::refund_request(&payer, &second_coin, account);
+    let (one, two) = tokio::join!(world.refund(&request), world.refund(&request));
+    assert_eq!(one.unwrap(), two.unwrap());
+    assert_eq!(world.balance(account).await, before + 4 + 2);
+    let ledger = offline_rows::ledger(world.store.as_ref(), account).await.unwrap();
+    assert_eq!(ledger.iter().filter(|entry| entry.reason == "offline-refund").count(), 2);
 }
 
 /// A deposit paid as blind signatures on the payee's own outputs: the notes are good Cashu notes (they
@@ -1016,6 +1051,52 @@ async fn session_and_withdraw_requests_cannot_be_replayed(store: Arc<dyn MintSto
     );
 }
 
+/// Answered session requests are forgotten once no retry can need them: a row older than a keyset period
+/// disappears when the prune runs (the server's minute sweep, `OfflineMint::forget_session_requests`, or
+/// `POST /admin/offline/prune`), and its request replayed is refused all the same (its keyset is no longer
+/// current); a fresh row stays, and its retry still gets the identical answer.
+async fn old_session_requests_are_forgotten(store: Arc<dyn MintStore>) {
+    let world = world(store).await;
+    let payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&payer, 50, 50).await.unwrap();
+    let (key, account) = (&payer.holder.key, payer.holder.account.as_str());
+    let stored = |nonce: [u8; 32]| {
+        let store = Arc::clone(&world.store);
+        async move { offline_rows::session_request(store.as_ref(), account, &hex::encode(nonce)).await.unwrap() }
+    };
+    let (keyset, _) = world.keyset().await;
+    let old = SessionRequest::sign(key, account, keyset.id, 8, [1; 32]).unwrap();
+    let _: SessionResponseBody = world.mint.post("/v1/offline/session", &old).await.unwrap();
+
+    // Within a period of it, the row stays.
+    world.clock.advance(SETTINGS.period_secs);
+    world.mint.mint.offline().forget_session_requests().await.unwrap();
+    assert!(stored([1; 32]).await.is_some());
+
+    // The next period's request, then past the old one's horizon.
+    let (current, _) = world.keyset().await;
+    assert_ne!(current.id, keyset.id);
+    let fresh = SessionRequest::sign(key, account, current.id, 4, [2; 32]).unwrap();
+    let fresh_answer: SessionResponseBody = world.mint.post("/v1/offline/session", &fresh).await.unwrap();
+    world.clock.advance(1);
+    world.mint.mint.offline().forget_session_requests().await.unwrap();
+    assert!(stored([1; 32]).await.is_none());
+    assert!(stored([2; 32]).await.is_some());
+    // The forgotten request replayed opens nothing: its keyset is not the current one (13002).
+    let replayed = world.mint.post::<_, SessionResponseBody>("/v1/offline/session", &old).await;
+    assert_eq!(code(replayed.unwrap_err()), 13002);
+    let open = offline_rows::session(world.store.as_ref(), account).await.unwrap().unwrap();
+    assert_eq!(open.session_id, fresh_answer.session);
+    // The fresh one's retry: the identical answer.
+    let retried: SessionResponseBody = world.mint.post("/v1/offline/session", &fresh).await.unwrap();
+    assert_eq!(retried, fresh_answer);
+
+    // The operator's prune forgets them too.
+    world.clock.advance(SETTINGS.period_secs);
+    let _: serde_json::Value = world.admin_post("/admin/offline/prune", serde_json::json!({})).await;
+    assert!(stored([2; 32]).await.is_none());
+}
+
 /// SQLite, durable or down: a deposit whose commit never reached the disk is not answered, and neither is
 /// its retry (the stored answer is read only from durable state).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1069,6 +1150,13 @@ macro_rules! offline_tests {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_retried_refund_gets_the_identical_answer() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::a_retried_refund_gets_the_identical_answer(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn anonymous_deposits() {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
@@ -1108,6 +1196,13 @@ macro_rules! offline_tests {
                 #[allow(unused_variables)]
                 let (store, guard) = $make;
                 super::deposit_batches(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn old_session_requests_are_forgotten() {
+                #[allow(unused_variables)]
+                let (store, guard) = $make;
+                super::old_session_requests_are_forgotten(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

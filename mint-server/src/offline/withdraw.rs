@@ -82,7 +82,8 @@ impl OfflineMint {
         // 122 random bits from the OS: the nonce w derived from it is fresh per session.
         let session = uuid::Uuid::new_v4().simple().to_string();
         let (_, start) = self.mint_session(&keyset, request.amount, &account, &session)?;
-        let expires_at = self.clock.now().saturating_add(self.settings.session_ttl_secs);
+        let now = self.clock.now();
+        let expires_at = now.saturating_add(self.settings.session_ttl_secs);
         let a0 = start.a0.to_hex();
         let b0 = start.b0.to_hex();
         let response = SessionResponseBody { session: session.clone(), start, expires_at };
@@ -97,6 +98,7 @@ impl OfflineMint {
             nonce: hex::encode(request.nonce.0),
             request_key: request_key.clone(),
             response: to_json(&response)?,
+            created_at: now,
         };
         match self.store.commit(&Commit::Offline(commit)).await {
             Ok(()) => Ok(response),
@@ -107,6 +109,23 @@ impl OfflineMint {
                 .ok_or_else(|| OfflineMintError::Internal("session request vanished".into())),
             Err(error) => Err(error.into()),
         }
+    }
+
+    /// Session requests answered before this time are no longer needed: a request names the keyset current
+    /// when it was answered, which stops being current within one period; from then on any request naming
+    /// it is refused (13002; 13001 once the keyset is too old to be looked up) before it could open or abort
+    /// a session, with or without its row, and its session has long expired (an identical retry could not
+    /// use its answer).
+    pub(super) fn session_requests_horizon(&self, now: u64) -> u64 {
+        now.saturating_sub(self.settings.period_secs.max(self.settings.session_ttl_secs))
+    }
+
+    /// Forget the session requests answered before [`Self::session_requests_horizon`] (the server runs
+    /// this every minute, beside the sweep of expired quotes; `POST /admin/offline/prune` also does it).
+    pub async fn forget_session_requests(&self) -> Result<(), OfflineMintError> {
+        let session_requests_before = self.session_requests_horizon(self.clock.now());
+        let prune = OfflineCommit::Prune { keyset_ids: Vec::new(), session_requests_before };
+        Ok(self.store.commit(&Commit::Offline(prune)).await?)
     }
 
     /// `POST /v1/offline/withdraw`: answer the open session's blinded challenge. A retry of an answered

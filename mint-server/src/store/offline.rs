@@ -186,6 +186,9 @@ pub enum OfflineCommit {
         request_key: String,
         /// The answer (JSON), for a retry.
         response: String,
+        /// Unix time by the offline clock, kept with the request (its row is forgotten a keyset period later:
+        /// [`OfflineCommit::Prune`]).
+        created_at: u64,
     },
     /// `POST /v1/offline/withdraw`: the session answered: it is closed, the period's withdrawn value grows
     /// (within the limit), the bank balance is debited (ledger reason `offline-withdraw`), and the public
@@ -235,7 +238,7 @@ pub enum OfflineCommit {
         deposits: Vec<(DepositRecord, BankMove)>,
     },
     /// `POST /v1/offline/refund`: a never-deposited coin enters the spent set and its value is credited to
-    /// its owner's account (ledger reason `offline-refund`).
+    /// its owner's account (ledger reason `offline-refund`); the request's key and answer are kept for retries.
     Refund {
         /// The coin's `A` (hex).
         coin: String,
@@ -245,11 +248,18 @@ pub enum OfflineCommit {
         amount: u64,
         /// The owner's credit.
         credit: BankMove,
+        /// SHA-256 of the request's JSON (hex): an identical request is a retry.
+        request_key: String,
+        /// The answer (JSON), for a retry.
+        response: String,
     },
-    /// Forget the spent coins and deposits of keysets past their deadline and refund window.
+    /// Forget the spent coins, deposits and refunds of keysets past their deadline and refund window, and the
+    /// answered session requests stored before `session_requests_before`.
     Prune {
         /// Offline keyset ids (hex).
         keyset_ids: Vec<String>,
+        /// Unix time (offline clock): session requests stored earlier are deleted.
+        session_requests_before: u64,
     },
 }
 
@@ -257,6 +267,9 @@ const INSERT_SIGNATURE: &str = "INSERT INTO blind_signatures \
      (b, amount, keyset_id, c, dleq_e, dleq_s, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const DELETE_SPENT: &str = "DELETE FROM offline_spent WHERE keyset_id = $1";
 const DELETE_DEPOSITS: &str = "DELETE FROM offline_deposits WHERE keyset_id = $1";
+const DELETE_REFUNDS: &str = "DELETE FROM offline_refunds WHERE keyset_id = $1";
+const INSERT_REFUND: &str = "INSERT INTO offline_refunds (coin, keyset_id, request_key, response, created_at) \
+     VALUES ($1, $2, $3, $4, $5)";
 
 const INSERT_ACCOUNT: &str = "INSERT INTO offline_accounts \
      (account_id, identity, bond, offline_limit, period_keyset, period_withdrawn, blocked, created_at) \
@@ -269,6 +282,7 @@ const UPSERT_SESSION: &str = "INSERT INTO offline_sessions \
      (account_id, session_id, keyset_id, amount, a0, b0, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
      ON CONFLICT (account_id) DO UPDATE SET session_id = excluded.session_id, keyset_id = excluded.keyset_id, \
      amount = excluded.amount, a0 = excluded.a0, b0 = excluded.b0, expires_at = excluded.expires_at";
+const DELETE_SESSION_REQUESTS: &str = "DELETE FROM offline_session_requests WHERE created_at < $1";
 const INSERT_SESSION_REQUEST: &str = "INSERT INTO offline_session_requests \
      (account_id, nonce, request_key, response, created_at) VALUES ($1, $2, $3, $4, $5)";
 const CLOSE_SESSION: &str =
@@ -378,6 +392,7 @@ impl OfflineCommit {
                 nonce,
                 request_key,
                 response,
+                created_at,
             } => {
                 out.push(stmt(
                     INSERT_SESSION_REQUEST,
@@ -386,7 +401,7 @@ impl OfflineCommit {
                         text(nonce.clone()),
                         text(request_key.clone()),
                         text(response.clone()),
-                        OfflineValue::Int(now),
+                        int(*created_at)?,
                     ],
                     Expect::Any,
                     C::SessionRequestSeen,
@@ -523,19 +538,38 @@ impl OfflineCommit {
                 }
                 out.extend(signature_stmts(outputs, now)?);
             }
-            OfflineCommit::Refund { coin, keyset_id, amount, credit } => {
+            OfflineCommit::Refund { coin, keyset_id, amount, credit, request_key, response } => {
                 out.push(stmt(
                     INSERT_SPENT,
                     vec![text(coin.clone()), text(keyset_id.clone()), int(*amount)?, OfflineValue::Int(now)],
                     Expect::Any,
                     C::CoinSeen,
                 ));
+                out.push(stmt(
+                    INSERT_REFUND,
+                    vec![
+                        text(coin.clone()),
+                        text(keyset_id.clone()),
+                        text(request_key.clone()),
+                        text(response.clone()),
+                        OfflineValue::Int(now),
+                    ],
+                    Expect::Any,
+                    C::CoinSeen,
+                ));
                 out.extend(bank_move(credit, now));
             }
-            OfflineCommit::Prune { keyset_ids } => {
+            OfflineCommit::Prune { keyset_ids, session_requests_before } => {
+                out.push(stmt(
+                    DELETE_SESSION_REQUESTS,
+                    vec![int(*session_requests_before)?],
+                    Expect::Any,
+                    C::SessionRequestSeen,
+                ));
                 for id in keyset_ids {
                     out.push(stmt(DELETE_SPENT, vec![text(id.clone())], Expect::Any, C::CoinSeen));
                     out.push(stmt(DELETE_DEPOSITS, vec![text(id.clone())], Expect::Any, C::CoinSeen));
+                    out.push(stmt(DELETE_REFUNDS, vec![text(id.clone())], Expect::Any, C::CoinSeen));
                 }
             }
         }
@@ -638,6 +672,7 @@ const SELECT_SESSION: &str = "SELECT session_id, keyset_id, CAST(amount AS TEXT)
      FROM offline_sessions WHERE account_id = $1";
 const SELECT_SESSION_REQUEST: &str =
     "SELECT request_key, response FROM offline_session_requests WHERE account_id = $1 AND nonce = $2";
+const SELECT_REFUND: &str = "SELECT request_key, response FROM offline_refunds WHERE coin = $1";
 const SELECT_WITHDRAWAL: &str = "SELECT transcript FROM offline_withdrawals WHERE session_id = $1 AND account_id = $2";
 const SELECT_WITHDRAWALS: &str =
     "SELECT transcript FROM offline_withdrawals WHERE account_id = $1 ORDER BY created_at, session_id";
@@ -706,10 +741,21 @@ pub async fn session_request(
     nonce: &str,
 ) -> Result<Option<(String, String)>, StoreError> {
     let found = store.offline_select(SELECT_SESSION_REQUEST, &[text(account_id), text(nonce)]).await?;
-    Ok(found.into_iter().find_map(|row| match <[String; 2]>::try_from(row) {
+    Ok(key_and_answer(found))
+}
+
+/// The request key and answer (JSON) of the refund of the coin `A` (hex), if it was refunded.
+pub async fn refund(store: &dyn MintStore, coin: &str) -> Result<Option<(String, String)>, StoreError> {
+    let found = store.offline_select(SELECT_REFUND, &[text(coin)]).await?;
+    Ok(key_and_answer(found))
+}
+
+/// The first row's two texts (a request key and an answer).
+fn key_and_answer(found: Vec<Vec<String>>) -> Option<(String, String)> {
+    found.into_iter().find_map(|row| match <[String; 2]>::try_from(row) {
         Ok([key, response]) => Some((key, response)),
         Err(_) => None,
-    }))
+    })
 }
 
 /// The public transcript (JSON) of a finished withdrawal of the account.
