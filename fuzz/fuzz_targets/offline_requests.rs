@@ -7,11 +7,13 @@
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use shared::offline::api::{BondRequest, DepositRequest, RefundRequest, RegisterRequest, SessionRequest, WithdrawRequest};
+use shared::offline::api::{
+    BondRequest, DepositBatchRequest, DepositRequest, RefundRequest, RegisterRequest, SessionRequest, WithdrawRequest,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else { return };
-    match which % 6 {
+    match which % 7 {
         0 => {
             let _ = roundtrip::<RegisterRequest>(body);
         }
@@ -30,8 +32,16 @@ fuzz_target!(|data: &[u8]| {
                 let _ = request.transcript.challenge();
             }
         }
-        _ => {
+        5 => {
             let _ = roundtrip::<RefundRequest>(body);
+        }
+        _ => {
+            if let Some(batch) = roundtrip::<DepositBatchRequest>(body) {
+                for request in &batch.deposits {
+                    let _ = request.transcript.message();
+                    let _ = request.transcript.challenge();
+                }
+            }
         }
     }
 });

@@ -1,6 +1,6 @@
 //! The seeds of the `offline_requests` fuzz target (`fuzz/fuzz_targets/offline_requests.rs`): its committed
 //! corpus, `fuzz/corpus/offline_requests/`, holds for every offline endpoint (register, bond, session,
-//! withdraw, deposit, refund) at least one input whose first byte picks that endpoint and whose rest is a
+//! withdraw, deposit, refund, a batch of deposits) at least one input whose first byte picks that endpoint and whose rest is a
 //! body the mint accepts as well-formed (every field present, signatures and proofs that verify), so the
 //! fuzzer starts from real requests rather than from bodies refused at the first field. The seeds are built
 //! here with `shared` alone; after a change of a request's shape rewrite them with
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::offline::api::{
-    BondRequest, DepositRequest, RefundRequest, RegisterRequest, SessionRequest, WithdrawRequest, deposit_parts,
+    BondRequest, DepositBatchRequest, DepositRequest, RefundRequest, RegisterRequest, SessionRequest, WithdrawRequest, deposit_parts,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::withdrawal::derive_session_nonce;
@@ -22,8 +22,8 @@ use shared::offline::{
 };
 use shared::{Amount, BlindedMessage, CurrencyUnit, SecretKey};
 
-/// The endpoints in the order of the target's first byte (`which % 6`).
-const ENDPOINTS: [&str; 6] = ["register", "bond", "session", "withdraw", "deposit", "refund"];
+/// The endpoints in the order of the target's first byte (`which % 7`).
+const ENDPOINTS: [&str; 7] = ["register", "bond", "session", "withdraw", "deposit", "refund", "deposits"];
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/offline_requests")
@@ -83,6 +83,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
     let parts = deposit_parts(None, &message, Some(&outputs));
     let signature = auth::sign(&payee, op::DEPOSIT, &[&parts[0], &parts[1], &parts[2]]).unwrap();
     let anonymous = DepositRequest { transcript, account: None, outputs: Some(outputs), signature };
+    let batch = DepositBatchRequest { deposits: vec![credited.clone(), anonymous.clone()] };
 
     let proof = coin.prove_ownership(&u1, account.as_bytes()).unwrap();
     let hash = coin.coin.hash().unwrap();
@@ -102,6 +103,7 @@ fn seeds() -> Vec<(String, Vec<u8>)> {
         ("valid-deposit-account".into(), input(4, &credited)),
         ("valid-deposit-outputs".into(), input(4, &anonymous)),
         ("valid-refund".into(), input(5, &refund)),
+        ("valid-deposits-batch".into(), input(6, &batch)),
     ]
 }
 
@@ -115,7 +117,7 @@ fn parses<T: DeserializeOwned + Serialize + PartialEq>(body: &[u8]) -> Option<T>
 /// Whether `data` is a well-formed request of the endpoint its first byte picks; the endpoint's index.
 fn well_formed(data: &[u8]) -> Option<usize> {
     let (&which, body) = data.split_first()?;
-    let endpoint = usize::from(which % 6);
+    let endpoint = usize::from(which % 7);
     let ok = match endpoint {
         0 => {
             parses::<RegisterRequest>(body).is_some_and(|r| r.registration.verify_vartime(r.account.as_bytes()).is_ok())
@@ -128,7 +130,11 @@ fn well_formed(data: &[u8]) -> Option<usize> {
                 && r.transcript.message().is_ok()
                 && r.transcript.challenge().is_ok()
         }),
-        _ => parses::<RefundRequest>(body).is_some(),
+        5 => parses::<RefundRequest>(body).is_some(),
+        _ => parses::<DepositBatchRequest>(body).is_some_and(|b| {
+            !b.deposits.is_empty()
+                && b.deposits.iter().all(|r| r.account.is_some() != r.outputs.is_some() && r.transcript.challenge().is_ok())
+        }),
     };
     ok.then_some(endpoint)
 }
@@ -140,7 +146,7 @@ fn every_offline_endpoint_has_a_well_formed_seed() {
             std::fs::write(corpus().join(name), bytes).unwrap();
         }
     }
-    let mut covered = [false; 6];
+    let mut covered = [false; 7];
     for entry in std::fs::read_dir(corpus()).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         if let Some(endpoint) = well_formed(&data) {

@@ -52,6 +52,21 @@ fn select(outputs: &[BlindedMessage], available: u64) -> (Vec<usize>, u64) {
     (chosen, total)
 }
 
+/// The key of a deposit request (hex): SHA-256 over the transcript's JSON, the destination (the account, or
+/// the outputs' JSON) and the signature, each part after its length; an identical retry has the same key.
+fn request_key(request: &DepositRequest, transcript_json: &str) -> Result<String, OfflineMintError> {
+    let destination = match (&request.account, &request.outputs) {
+        (Some(account), _) => format!("account:{account}"),
+        (None, outputs) => format!("outputs:{}", to_json(outputs)?),
+    };
+    let mut hash = Sha256::new();
+    for part in [transcript_json.as_bytes(), destination.as_bytes(), &request.signature.0] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part);
+    }
+    Ok(hex::encode(hash.finalize()))
+}
+
 /// Where a deposit is paid.
 enum Destination<'r> {
     Account(&'r str),
@@ -97,7 +112,9 @@ struct Prepared {
     coin: String,
     /// `d` (hex).
     challenge: String,
-    /// SHA-256 of the request's JSON: an identical retry has the same.
+    /// The transcript's JSON (as stored).
+    transcript_json: String,
+    /// [`request_key`]: an identical retry has the same.
     request_key: String,
     /// The coin's earlier deposits as read before the curve work (read only for outputs).
     earlier: Vec<DepositRecord>,
@@ -122,7 +139,7 @@ impl Prepared {
             challenge: self.challenge.clone(),
             keyset_id: self.keyset.public.id.to_hex(),
             amount: transcript.coin.amount,
-            transcript: to_json(transcript)?,
+            transcript: self.transcript_json.clone(),
             request_key: self.request_key.clone(),
             response: to_json(response)?,
         })
@@ -303,7 +320,8 @@ impl OfflineMint {
         keyset.public.check_payment_time(transcript.time).map_err(|_| OfflineMintError::OutsideValidity)?;
         let challenge = PublicScalar::new(transcript.challenge().map_err(invalid)?).map_err(invalid)?.to_hex();
         let coin = transcript.coin.a_point.to_hex();
-        let request_key = hex::encode(Sha256::digest(to_json(&request)?.as_bytes()));
+        let transcript_json = to_json(transcript)?;
+        let request_key = request_key(&request, &transcript_json)?;
         // Outputs are signed before the commit (curve work per output, up to 64), so a retry or a replay is
         // answered from the store first. A credit to an account is decided by the commit alone.
         let mut earlier = Vec::new();
@@ -313,7 +331,8 @@ impl OfflineMint {
                 return Ok(Checked::Answered(Box::new(answer)));
             }
         }
-        Ok(Checked::Ready(Box::new(Prepared { request, keyset, coin, challenge, request_key, earlier, now })))
+        let prepared = Prepared { request, keyset, coin, challenge, transcript_json, request_key, earlier, now };
+        Ok(Checked::Ready(Box::new(prepared)))
     }
 
     /// Decide and commit a verified deposit: paid in full, a retry, a replay or a double spend, from what
