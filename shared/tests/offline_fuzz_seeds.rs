@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::offline::api::{
-    BondRequest, DepositBatchRequest, DepositRequest, RefundRequest, RegisterRequest, SessionRequest, WithdrawRequest, deposit_parts,
+    BondRequest, DepositBatchRequest, DepositRequest, RefundRequest, RegisterRequest, SessionRequest, WithdrawRequest,
+    deposit_parts,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::withdrawal::derive_session_nonce;
@@ -133,7 +134,9 @@ fn well_formed(data: &[u8]) -> Option<usize> {
         5 => parses::<RefundRequest>(body).is_some(),
         _ => parses::<DepositBatchRequest>(body).is_some_and(|b| {
             !b.deposits.is_empty()
-                && b.deposits.iter().all(|r| r.account.is_some() != r.outputs.is_some() && r.transcript.challenge().is_ok())
+                && b.deposits
+                    .iter()
+                    .all(|r| r.account.is_some() != r.outputs.is_some() && r.transcript.challenge().is_ok())
         }),
     };
     ok.then_some(endpoint)
