@@ -192,6 +192,50 @@ async fn register_bond_withdraw_pay_and_deposit_with_a_verified_receipt() {
     assert_eq!(payee.balance().await.unwrap(), shared::Amount::from(37));
 }
 
+/// The coins of received payments go to the mint in one batch (`POST /v1/offline/deposits`), each settled
+/// from its own result; a batch the mint refuses as a whole is sent again one deposit at a time; a refusal
+/// in a batch's answer for outputs the mint did sign still ends with the notes (found by `/v1/restore`).
+#[tokio::test]
+async fn received_coins_are_deposited_in_one_batch() {
+    let world = world().await;
+    let (payee, _, payee_net) = world.wallet().await;
+    payee.offline_sync(&url()).await.unwrap();
+    // Each payment from a payer of its own, with coins of 1, 1, 2 and 4.
+    let pay = |amount: u64| {
+        let (world, payee) = (&world, &payee);
+        async move {
+            let (payer, _, _) = world.wallet().await;
+            world.payer(&payer, 100, 8).await;
+            let request = payee.request_offline(amount).await.unwrap();
+            payee.receive_offline(&payer.pay_offline(&request.text).await.unwrap().text).await.unwrap();
+        }
+    };
+    pay(7).await;
+    let synced = payee.offline_sync(&url()).await.unwrap();
+    assert!(synced.deposited > 1, "7 is paid with several coins");
+    assert_eq!((synced.deposited_amount, synced.pending), (7, 0));
+    assert_eq!(posts(&payee_net, "/v1/offline/deposits").len(), 1);
+    assert!(posts(&payee_net, "/v1/offline/deposit").is_empty());
+
+    // Refused as a whole (as by a mint without batches): one request per coin instead.
+    pay(6).await;
+    payee_net.inject(Fault::Refuse("/v1/offline/deposits".into(), 13000));
+    let synced = payee.offline_sync(&url()).await.unwrap();
+    assert_eq!((synced.deposited_amount, synced.pending), (6, 0));
+    assert_eq!(posts(&payee_net, "/v1/offline/deposit").len(), synced.deposited);
+
+    // The answer says the first deposit was refused although the mint signed its outputs.
+    pay(5).await;
+    payee_net.inject(Fault::Rewrite("/v1/offline/deposits".into(), |text| {
+        let mut answer: serde_json::Value = serde_json::from_str(text).unwrap();
+        answer["results"][0] = serde_json::json!({ "error": { "code": 13031, "detail": "rewritten" } });
+        answer.to_string()
+    }));
+    let synced = payee.offline_sync(&url()).await.unwrap();
+    assert_eq!((synced.deposited_amount, synced.pending, synced.refused), (5, 0, 0));
+    assert_eq!(payee.balance().await.unwrap(), shared::Amount::from(7 + 6 + 5));
+}
+
 #[tokio::test]
 async fn a_crash_between_session_and_withdraw_loses_nothing() {
     let world = world().await;
@@ -264,11 +308,13 @@ async fn a_lost_deposit_answer_is_finished_by_recovery() {
     payee.offline_sync(&url()).await.unwrap();
     let request = payee.request_offline(4).await.unwrap();
     payee.receive_offline(&payer.pay_offline(&request.text).await.unwrap().text).await.unwrap();
+    // The coins of the payment go in one batch, whose answer is lost: all pending, all finished by recovery.
     payee_net.inject(Fault::LoseAnswer("/v1/offline/deposit".into()));
-    assert_eq!(payee.offline_sync(&url()).await.unwrap().pending, 1);
+    let coins = payee.offline_sync(&url()).await.unwrap().pending;
+    assert!(coins >= 1);
     drop(payee);
     let (reloaded, _) = world.wallet_on(payee_store, None).await;
-    assert_eq!(reloaded.recover().await.unwrap().finished, 1);
+    assert_eq!(reloaded.recover().await.unwrap().finished, coins);
     assert_eq!(reloaded.balance().await.unwrap(), shared::Amount::from(4));
     assert_eq!(reloaded.offline_sync(&url()).await.unwrap().deposited, 0);
     assert_eq!(reloaded.balance().await.unwrap(), shared::Amount::from(4));

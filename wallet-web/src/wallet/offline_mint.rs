@@ -20,9 +20,9 @@
 use serde::{Deserialize, Serialize};
 use shared::nuts::{BlindSignature, RestoreRequest, RestoreResponse};
 use shared::offline::api::{
-    AccountResponse, BondRequest, DepositRequest, DepositResponse, EvidenceResponse, KeysetsResponse, ReadAuth,
-    RefundRequest, RefundResponse, RegisterRequest, SessionRequest, SessionResponseBody, WithdrawRequest,
-    WithdrawalTranscript, WithdrawalsResponse, deposit_parts,
+    AccountResponse, BondRequest, DepositBatchResponse, DepositRequest, DepositResponse, DepositResult,
+    EvidenceResponse, KeysetsResponse, MAX_DEPOSIT_BATCH, ReadAuth, RefundRequest, RefundResponse, RegisterRequest,
+    SessionRequest, SessionResponseBody, WithdrawRequest, WithdrawalTranscript, WithdrawalsResponse, deposit_parts,
 };
 use shared::offline::auth::{self, op};
 use shared::offline::{
@@ -750,40 +750,102 @@ async fn drive_deposit(
     journal: &DepositJournal,
     receipt_key: &PublicKey,
 ) -> Result<Deposited, WalletError> {
-    let error = match engine.connector.post(journal.mint.as_str(), "/v1/offline/deposit", &journal.body).await {
-        Ok(text) => {
-            let Ok(answer) = serde_json::from_str::<DepositResponse>(&text) else { return Ok(Deposited::Pending) };
-            if answer.signatures.len() != journal.outputs.len() {
-                return Ok(Deposited::Pending);
-            }
-            let receipt = answer.receipt;
-            let valid = receipt.verify_vartime(receipt_key).is_ok()
-                && receipt.is_for(&journal.transcript).unwrap_or(false)
-                && receipt.payee == journal.transcript.payee
-                && receipt.outcome != DepositOutcome::Refunded;
-            let pairs: Vec<(OutputRecord, BlindSignature)> = journal
-                .outputs
-                .iter()
-                .cloned()
-                .zip(answer.signatures)
-                .filter_map(|(output, signature)| signature.map(|s| (output, s)))
-                .collect();
-            let paid = pairs.iter().try_fold(0u64, |s, (_, sig)| s.checked_add(sig.amount.to_u64()));
-            let paid = paid.ok_or(shared::Error::AmountOverflow)?;
-            let from_bond = if valid { receipt.amount_from_bond.min(paid) } else { 0 };
-            let deposit = CoinDeposit {
-                coin: journal.coin.clone(),
-                amount_paid: paid,
-                receipt: valid.then_some(receipt),
-                refused: None,
-            };
-            finish_deposit(engine, journal, pairs, deposit).await?;
-            return Ok(Deposited::Paid { amount: paid, from_bond });
+    match engine.connector.post(journal.mint.as_str(), "/v1/offline/deposit", &journal.body).await {
+        Ok(text) => match serde_json::from_str::<DepositResponse>(&text) {
+            Ok(answer) => settle_answer(engine, journal, answer, receipt_key).await,
+            Err(_) => Ok(Deposited::Pending),
+        },
+        Err(error @ WalletError::Mint { .. }) => settle_refusal(engine, journal, error).await,
+        Err(WalletError::Network { .. }) => Ok(Deposited::Pending),
+        Err(other) => Err(other),
+    }
+}
+
+/// Sends journaled deposits to one mint, up to [`MAX_DEPOSIT_BATCH`] per request
+/// (`POST /v1/offline/deposits`, each body identical to its journal's), and settles each from its own result,
+/// in the journals' order. A batch the mint refuses as a whole is sent again one deposit at a time; an answer
+/// this wallet cannot read leaves every deposit of the batch pending.
+async fn drive_deposits(
+    engine: &Engine,
+    journals: &[DepositJournal],
+    receipt_key: &PublicKey,
+) -> Result<Vec<Deposited>, WalletError> {
+    let mut out = Vec::with_capacity(journals.len());
+    for chunk in journals.chunks(MAX_DEPOSIT_BATCH) {
+        let [first, ..] = chunk else { continue };
+        if chunk.len() == 1 {
+            out.push(drive_deposit(engine, first, receipt_key).await?);
+            continue;
         }
-        Err(error @ WalletError::Mint { .. }) => error,
-        Err(WalletError::Network { .. }) => return Ok(Deposited::Pending),
-        Err(other) => return Err(other),
-    };
+        let bodies: Vec<&str> = chunk.iter().map(|j| j.body.as_str()).collect();
+        let body = format!("{{\"deposits\":[{}]}}", bodies.join(","));
+        match engine.connector.post(first.mint.as_str(), "/v1/offline/deposits", &body).await {
+            Ok(text) => match serde_json::from_str::<DepositBatchResponse>(&text) {
+                Ok(answer) if answer.results.len() == chunk.len() => {
+                    for (journal, result) in chunk.iter().zip(answer.results) {
+                        out.push(match result {
+                            DepositResult::Response(answer) => {
+                                settle_answer(engine, journal, answer, receipt_key).await?
+                            }
+                            DepositResult::Error(refusal) => {
+                                let error = WalletError::Mint { code: refusal.code, detail: refusal.detail };
+                                settle_refusal(engine, journal, error).await?
+                            }
+                        });
+                    }
+                }
+                _ => out.extend(chunk.iter().map(|_| Deposited::Pending)),
+            },
+            Err(WalletError::Mint { .. }) => {
+                for journal in chunk {
+                    out.push(drive_deposit(engine, journal, receipt_key).await?);
+                }
+            }
+            Err(WalletError::Network { .. }) => out.extend(chunk.iter().map(|_| Deposited::Pending)),
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(out)
+}
+
+/// Settles a deposit from the mint's answer: the notes of the signed outputs, the receipt if it checks.
+async fn settle_answer(
+    engine: &Engine,
+    journal: &DepositJournal,
+    answer: DepositResponse,
+    receipt_key: &PublicKey,
+) -> Result<Deposited, WalletError> {
+    if answer.signatures.len() != journal.outputs.len() {
+        return Ok(Deposited::Pending);
+    }
+    let receipt = answer.receipt;
+    let valid = receipt.verify_vartime(receipt_key).is_ok()
+        && receipt.is_for(&journal.transcript).unwrap_or(false)
+        && receipt.payee == journal.transcript.payee
+        && receipt.outcome != DepositOutcome::Refunded;
+    let pairs: Vec<(OutputRecord, BlindSignature)> = journal
+        .outputs
+        .iter()
+        .cloned()
+        .zip(answer.signatures)
+        .filter_map(|(output, signature)| signature.map(|s| (output, s)))
+        .collect();
+    let paid = pairs.iter().try_fold(0u64, |s, (_, sig)| s.checked_add(sig.amount.to_u64()));
+    let paid = paid.ok_or(shared::Error::AmountOverflow)?;
+    let from_bond = if valid { receipt.amount_from_bond.min(paid) } else { 0 };
+    let deposit =
+        CoinDeposit { coin: journal.coin.clone(), amount_paid: paid, receipt: valid.then_some(receipt), refused: None };
+    finish_deposit(engine, journal, pairs, deposit).await?;
+    Ok(Deposited::Paid { amount: paid, from_bond })
+}
+
+/// Settles a deposit the mint refused: outputs it signed before are ours whatever it says now; otherwise
+/// the refusal is kept (a verdict), or the journal stays (no verdict).
+async fn settle_refusal(
+    engine: &Engine,
+    journal: &DepositJournal,
+    error: WalletError,
+) -> Result<Deposited, WalletError> {
     // Outputs the mint signed are ours whatever it says now: look them up by their `B'` first.
     let request = RestoreRequest { outputs: blinded_messages(&journal.outputs) };
     let restored: RestoreResponse = match engine.post_as(&journal.mint, "/v1/restore", &request).await {
@@ -942,8 +1004,8 @@ pub(crate) async fn sync(engine: &Engine, mint: &MintUrl) -> Result<OfflineSyncV
     for (record, spent) in undeposited(engine, mint).await?.into_iter().take(MAX_COINS_PER_SYNC) {
         journals.push(start_deposit(engine, mint, &record, &spent).await?);
     }
-    for journal in journals {
-        match drive_deposit(engine, &journal, &receipt_key).await? {
+    for deposited in drive_deposits(engine, &journals, &receipt_key).await? {
+        match deposited {
             Deposited::Paid { amount, from_bond } => {
                 view.deposited += 1;
                 view.deposited_amount =
@@ -1003,12 +1065,18 @@ pub(crate) async fn recover(engine: &Engine, report: &mut RecoveryReport) -> Res
             report.still_pending += journals.iter().filter(|j| j.mint == mint).count();
             continue;
         };
-        for journal in journals.iter().filter(|j| j.mint == mint) {
-            match drive_deposit(engine, journal, &key).await {
-                Ok(Deposited::Paid { .. }) => report.finished += 1,
-                Ok(Deposited::Refused) => report.rolled_back += 1,
-                Ok(Deposited::Pending) | Err(_) => report.still_pending += 1,
+        let at_mint: Vec<DepositJournal> = journals.iter().filter(|j| j.mint == mint).cloned().collect();
+        match drive_deposits(engine, &at_mint, &key).await {
+            Ok(results) => {
+                for deposited in results {
+                    match deposited {
+                        Deposited::Paid { .. } => report.finished += 1,
+                        Deposited::Refused => report.rolled_back += 1,
+                        Deposited::Pending => report.still_pending += 1,
+                    }
+                }
             }
+            Err(_) => report.still_pending += at_mint.len(),
         }
     }
     Ok(())
