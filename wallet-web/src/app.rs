@@ -10,6 +10,13 @@ use crate::components::{
     activity, add_money, evidence, home, offline, offline_sync, onboarding, receive, send, settings, unlock,
 };
 
+/// Mounts the wallet on `<body>`: the bundle's entry point (`main.rs` calls only this). The views are
+/// instantiated here, in the library crate, and nowhere else.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(App);
+}
+
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {

@@ -24,7 +24,7 @@ pub mod platform;
 pub mod store;
 pub mod wallet;
 
-pub use app::App;
+pub use app::{App, mount};
 pub use error::WalletError;
 pub use mint_url::MintUrl;
 pub use wallet::{

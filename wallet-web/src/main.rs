@@ -1,6 +1,5 @@
-//! Entry point of the wasm bundle: mount the app on `<body>`.
+//! Entry point of the wasm bundle: mount the app on `<body>` ([`wallet_web::mount`]).
 
 fn main() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(wallet_web::App);
+    wallet_web::mount();
 }

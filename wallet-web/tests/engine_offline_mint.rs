@@ -2,13 +2,14 @@
 //! by hand (and the wallets' clocks reading it): register (idempotent), bond, withdraw with progress, pay
 //! offline between two wallets, deposit with a verified receipt; a crash between session and withdraw, a
 //! lost deposit answer, a restore whose coins are refused offline and refunded after the deadline, and a
-//! double spend by a scripted cheater found in the evidence.
+//! double spend by a scripted cheater found in the evidence; the history entries of bonds, withdrawals and
+//! refunds (once each, also across a lost answer or a crash in the final commit).
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod in_process;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use axum::http::Method;
@@ -20,8 +21,8 @@ use shared::offline::{CoinSecrets, IdentitySecret, Payment, WalletCoin};
 use wallet_web::offline::records::{CoinOrigin, OfflineCoinRecord, OfflineRequestRecord};
 use wallet_web::offline::text::{PaymentMessage, payment_to_text, request_from_text};
 use wallet_web::platform::{Clock, Platform};
-use wallet_web::store::{MemoryStore, Table, WalletStore, get_all_json};
-use wallet_web::{MintUrl, Wallet, WalletError};
+use wallet_web::store::{Batch, MemoryStore, Table, WalletStore, get_all_json};
+use wallet_web::{HistoryEntry, HistoryKind, HistoryStatus, MintUrl, Wallet, WalletError};
 
 /// Period 10 of 1000 s: valid 10000..=11000, deposits until 11500, refunds until 13500.
 const START: u64 = 10_100;
@@ -467,4 +468,169 @@ async fn a_receipt_that_does_not_verify_is_not_kept_but_the_notes_are() {
     let deposits = &requests(&*payee_store).await[0].deposits;
     assert_eq!(deposits.len(), 1);
     assert!(deposits[0].receipt.is_none(), "a receipt that does not verify is not kept");
+}
+
+/// The history entries of `kind` as `(amount, status)`, by amount (the hand-set clock gives them one time).
+async fn entries(wallet: &Wallet, kind: HistoryKind) -> Vec<(u64, HistoryStatus)> {
+    let history: Vec<HistoryEntry> = wallet.history().await.unwrap();
+    let mut found: Vec<_> = history.iter().filter(|e| e.kind == kind).map(|e| (e.amount.to_u64(), e.status)).collect();
+    found.sort_by_key(|(amount, _)| *amount);
+    found
+}
+
+#[tokio::test]
+async fn bonds_withdrawals_and_refunds_each_get_one_history_entry() {
+    let world = world().await;
+    let (wallet, _, _) = world.wallet().await;
+    let account = world.account(&wallet, 1_000).await;
+    wallet.offline_register(&url(), &account).await.unwrap();
+    assert!(wallet.history().await.unwrap().is_empty(), "registering moves no money");
+
+    wallet.offline_lock_bond(&url(), 200).await.unwrap();
+    wallet.offline_lock_bond(&url(), 50).await.unwrap();
+    let done = HistoryStatus::Done;
+    assert_eq!(entries(&wallet, HistoryKind::BondLocked).await, vec![(50, done), (200, done)]);
+    let memos: Vec<String> = wallet.history().await.unwrap().into_iter().filter_map(|e| e.memo).collect();
+    assert!(memos.iter().any(|m| m.contains("bond now 250")), "{memos:?}");
+
+    // One entry per withdrawal, whatever the number of coins (the spread of 100 has several).
+    assert_eq!(wallet.offline_withdraw(&url(), 100, |_, _| {}).await.unwrap(), 100);
+    assert_eq!(entries(&wallet, HistoryKind::OfflineWithdrawn).await, vec![(100, done)]);
+    assert_eq!(wallet.offline_withdraw(&url(), 15, |_, _| {}).await.unwrap(), 15);
+    assert_eq!(entries(&wallet, HistoryKind::OfflineWithdrawn).await, vec![(15, done), (100, done)]);
+    // A refused withdrawal writes nothing.
+    wallet.offline_withdraw(&url(), 1_000, |_, _| {}).await.unwrap_err();
+    assert_eq!(entries(&wallet, HistoryKind::OfflineWithdrawn).await.len(), 2);
+
+    // After the deposit deadline every coin is refunded: one entry for the sync's refunds.
+    let balance = world.mints.account_balance(MINT, &account).await;
+    world.clock.advance(11_600 - START);
+    assert_eq!(wallet.offline_sync(&url()).await.unwrap().refunded_amount, 115);
+    assert_eq!(world.mints.account_balance(MINT, &account).await, balance + 115);
+    assert_eq!(entries(&wallet, HistoryKind::OfflineRefunded).await, vec![(115, done)]);
+    // A sync (and a recovery) later: nothing refunded, nothing written again.
+    assert_eq!(wallet.offline_sync(&url()).await.unwrap().refunded, 0);
+    wallet.recover().await.unwrap();
+    assert_eq!(entries(&wallet, HistoryKind::OfflineRefunded).await, vec![(115, done)]);
+    assert_eq!(wallet.history().await.unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn a_withdrawal_whose_answer_is_lost_mid_way_keeps_one_entry_through_recovery() {
+    let world = world().await;
+    let (wallet, store, connector) = world.wallet().await;
+    let account = world.account(&wallet, 1_000).await;
+    wallet.offline_register(&url(), &account).await.unwrap();
+    wallet.offline_lock_bond(&url(), 100).await.unwrap();
+    // The spread of 3 is 1, 2: the answer for the coin of 2 is lost (the mint debited it).
+    let lost = wallet
+        .offline_withdraw(&url(), 3, |done, _| {
+            if done == 1 {
+                connector.inject(Fault::LoseAnswer("/v1/offline/withdraw".into()));
+            }
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(lost, WalletError::Network { .. }), "{lost}");
+    let done = HistoryStatus::Done;
+    assert_eq!(entries(&wallet, HistoryKind::OfflineWithdrawn).await, vec![(1, done)]);
+    drop(wallet);
+    let (reloaded, _) = world.wallet_on(store.clone(), None).await;
+    assert_eq!(reloaded.recover().await.unwrap().finished, 1);
+    assert_eq!(reloaded.offline_balance().await.unwrap().spendable, 3);
+    // The recovered coin joins its withdrawal's entry.
+    assert_eq!(entries(&reloaded, HistoryKind::OfflineWithdrawn).await, vec![(3, done)]);
+    assert_eq!(reloaded.recover().await.unwrap(), Default::default());
+    assert_eq!(entries(&reloaded, HistoryKind::OfflineWithdrawn).await, vec![(3, done)]);
+    assert_eq!(reloaded.offline_withdraw(&url(), 1, |_, _| {}).await.unwrap(), 1);
+    assert_eq!(entries(&reloaded, HistoryKind::OfflineWithdrawn).await, vec![(1, done), (3, done)]);
+}
+
+#[tokio::test]
+async fn a_lost_bond_answer_is_recovered_with_one_entry() {
+    let world = world().await;
+    let (wallet, store, connector) = world.wallet().await;
+    let account = world.account(&wallet, 1_000).await;
+    wallet.offline_register(&url(), &account).await.unwrap();
+    connector.inject(Fault::LoseAnswer("/v1/offline/bond".into()));
+    assert!(matches!(wallet.offline_lock_bond(&url(), 60).await, Err(WalletError::Network { .. })));
+    assert!(entries(&wallet, HistoryKind::BondLocked).await.is_empty(), "no answer yet");
+    drop(wallet);
+    let (reloaded, _) = world.wallet_on(store, None).await;
+    assert_eq!(reloaded.recover().await.unwrap().finished, 1);
+    assert_eq!(entries(&reloaded, HistoryKind::BondLocked).await, vec![(60, HistoryStatus::Done)]);
+    assert_eq!(reloaded.recover().await.unwrap(), Default::default());
+    assert_eq!(entries(&reloaded, HistoryKind::BondLocked).await.len(), 1);
+    assert_eq!(world.offline_account(&reloaded, &account).await.bond, 60);
+    // A refused bond (more than the bank balance) writes nothing.
+    reloaded.offline_lock_bond(&url(), 10_000).await.unwrap_err();
+    assert_eq!(entries(&reloaded, HistoryKind::BondLocked).await.len(), 1);
+}
+
+/// A store whose next commit writing to the history fails, applying nothing: the tab dies in the commit
+/// that ends an operation.
+struct DiesInCommit {
+    inner: Rc<MemoryStore>,
+    armed: Cell<bool>,
+}
+
+#[async_trait::async_trait(?Send)]
+impl WalletStore for DiesInCommit {
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+
+    async fn get(&self, table: Table, key: &str) -> Result<Option<String>, WalletError> {
+        self.inner.get(table, key).await
+    }
+
+    async fn get_all(&self, table: Table) -> Result<Vec<(String, String)>, WalletError> {
+        self.inner.get_all(table).await
+    }
+
+    async fn commit(&self, batch: Batch) -> Result<(), WalletError> {
+        if self.armed.get() && batch.tables().contains(&Table::History) {
+            self.armed.set(false);
+            return Err(WalletError::Storage("the tab died".into()));
+        }
+        self.inner.commit(batch).await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_in_the_final_commit_leaves_no_entry_and_recovery_writes_it_once() {
+    let world = world().await;
+    let inner = Rc::new(MemoryStore::new());
+    let dying = Rc::new(DiesInCommit { inner: inner.clone(), armed: Cell::new(false) });
+    let (wallet, _) = world.wallet_on(dying.clone(), None).await;
+    let account = world.account(&wallet, 1_000).await;
+    wallet.offline_register(&url(), &account).await.unwrap();
+    let done = HistoryStatus::Done;
+
+    // The bond: the mint locked it, the commit ending its journal dies.
+    dying.armed.set(true);
+    assert!(matches!(wallet.offline_lock_bond(&url(), 40).await, Err(WalletError::Storage(_))));
+    assert_eq!(world.offline_account(&wallet, &account).await.bond, 40);
+    assert!(wallet.history().await.unwrap().is_empty());
+    drop(wallet);
+    let (reloaded, _) = world.wallet_on(inner.clone(), None).await;
+    assert_eq!(reloaded.recover().await.unwrap().finished, 1);
+    assert_eq!(entries(&reloaded, HistoryKind::BondLocked).await, vec![(40, done)]);
+    assert_eq!(world.offline_account(&reloaded, &account).await.bond, 40);
+    drop(reloaded);
+
+    // The withdrawal: the mint debited the coin, the commit adding it dies.
+    let (wallet, _) = world.wallet_on(dying.clone(), None).await;
+    dying.armed.set(true);
+    assert!(matches!(wallet.offline_withdraw(&url(), 1, |_, _| {}).await, Err(WalletError::Storage(_))));
+    assert_eq!(coins(&*inner).await.len(), 0);
+    assert!(entries(&wallet, HistoryKind::OfflineWithdrawn).await.is_empty());
+    drop(wallet);
+    let (reloaded, _) = world.wallet_on(inner.clone(), None).await;
+    assert_eq!(reloaded.recover().await.unwrap().finished, 1);
+    assert_eq!(coins(&*inner).await.len(), 1);
+    assert_eq!(entries(&reloaded, HistoryKind::OfflineWithdrawn).await, vec![(1, done)]);
+    assert_eq!(reloaded.recover().await.unwrap(), Default::default());
+    assert_eq!(entries(&reloaded, HistoryKind::OfflineWithdrawn).await, vec![(1, done)]);
+    assert_eq!(entries(&reloaded, HistoryKind::BondLocked).await, vec![(40, done)]);
 }

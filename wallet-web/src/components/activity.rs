@@ -140,14 +140,32 @@ pub fn kind_label(kind: HistoryKind) -> &'static str {
         HistoryKind::Withdrawn => "Withdrawn",
         HistoryKind::Paid => "Paid (Lightning)",
         HistoryKind::Restored => "Restored",
+        HistoryKind::OfflineWithdrawn => "Offline coins withdrawn",
+        HistoryKind::OfflineRefunded => "Offline coins refunded",
+        HistoryKind::BondLocked => "Bond locked",
+    }
+}
+
+/// The sign and class of an entry's amount: `+` what came into the wallet, `−` what left it, none for a
+/// bond (money locked at the mint, from the bank account, that neither enters nor leaves the wallet).
+fn amount_style(kind: HistoryKind) -> (&'static str, &'static str) {
+    match kind {
+        HistoryKind::Sent | HistoryKind::Withdrawn | HistoryKind::Paid | HistoryKind::OfflineRefunded => {
+            ("−", "num out")
+        }
+        HistoryKind::BondLocked => ("", "num"),
+        HistoryKind::Minted
+        | HistoryKind::Received
+        | HistoryKind::Reclaimed
+        | HistoryKind::Restored
+        | HistoryKind::OfflineWithdrawn => ("+", "num in"),
     }
 }
 
 #[component]
 fn HistoryRow(entry: HistoryEntry) -> impl IntoView {
     let HistoryEntry { at, kind, mint, amount, fee, status, memo, .. } = entry;
-    let outgoing = matches!(kind, HistoryKind::Sent | HistoryKind::Withdrawn | HistoryKind::Paid);
-    let sign = if outgoing { "−" } else { "+" };
+    let (sign, class) = amount_style(kind);
     let status_text = match status {
         HistoryStatus::Pending => "Pending",
         HistoryStatus::Done => "Done",
@@ -161,12 +179,41 @@ fn HistoryRow(entry: HistoryEntry) -> impl IntoView {
                 {kind_label(kind)}
                 {memo.map(|text| view! { <span class="muted small">{format!(" · {text}")}</span> })}
             </td>
-            <td class=if outgoing { "num out" } else { "num in" }>
+            <td class=class>
                 {format!("{sign}{}", format_amount(amount, "sat"))}
                 {(fee.to_u64() > 0).then(|| view! { <span class="muted small">{format!(" fee {}", format_amount(fee, "sat"))}</span> })}
             </td>
             <td class="mono small">{short_url(&mint)}</td>
             <td><span class=format!("pill {}", status.as_str())>{status_text}</span></td>
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_label() {
+        let kinds = [
+            HistoryKind::Minted,
+            HistoryKind::Sent,
+            HistoryKind::Received,
+            HistoryKind::Reclaimed,
+            HistoryKind::Withdrawn,
+            HistoryKind::Paid,
+            HistoryKind::Restored,
+            HistoryKind::OfflineWithdrawn,
+            HistoryKind::OfflineRefunded,
+            HistoryKind::BondLocked,
+        ];
+        let mut labels: Vec<&str> = kinds.iter().map(|k| kind_label(*k)).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), kinds.len());
+        // Coins withdrawn come in, refunded ones leave; a bond moves nothing in the wallet.
+        assert_eq!(amount_style(HistoryKind::OfflineWithdrawn).0, "+");
+        assert_eq!(amount_style(HistoryKind::OfflineRefunded).0, "−");
+        assert_eq!(amount_style(HistoryKind::BondLocked).0, "");
     }
 }

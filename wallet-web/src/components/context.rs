@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::Amount;
 
 use super::browser::{focus_id, page_origin};
-use super::format::plural;
+use super::format::{capitalized, plural};
 use crate::offline::records::OfflineBalanceView;
 use crate::{HistoryEntry, MintView, PendingSendView, Wallet, WalletError};
 
@@ -228,10 +228,7 @@ pub(crate) async fn start(ctx: Ctx) {
                 ));
             }
             if !parts.is_empty() {
-                let mut text = parts.join("; ");
-                if let Some(first) = text.get(..1) {
-                    text = format!("{}{}.", first.to_uppercase(), text.get(1..).unwrap_or_default());
-                }
+                let text = format!("{}.", capitalized(parts.join("; ")));
                 ctx.banner.set(Some(text));
             }
         }

@@ -142,6 +142,15 @@ pub fn tidy_token(text: &str) -> String {
     joined
 }
 
+/// `text` with its first letter in upper case: the wallet's own sentences start with an ASCII letter, and
+/// ASCII case mapping keeps core's Unicode case tables (about 12 KB) out of the bundle.
+pub fn capitalized(mut text: String) -> String {
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    text
+}
+
 /// `1 note` / `3 notes`.
 pub fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{} {}", group_thousands(count as u64), if count == 1 { one } else { many })
@@ -215,6 +224,13 @@ pub fn short_key(hex: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn sentences_start_in_upper_case() {
+        assert_eq!(capitalized("finished 1 payment".into()), "Finished 1 payment");
+        assert_eq!(capitalized("3 payments are waiting".into()), "3 payments are waiting");
+        assert_eq!(capitalized(String::new()), "");
+    }
 
     #[test]
     fn amounts_get_thousands_separators() {

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use super::context::Ctx;
-use super::format::format_amount;
+use super::format::{capitalized, format_amount};
 use crate::MintUrl;
 use crate::offline::records::OfflineSyncView;
 
@@ -40,11 +40,10 @@ pub fn sync_words(view: &OfflineSyncView) -> Option<String> {
             "the mint refused an offline payment you received (see your requests on the Offline screen)".to_owned(),
         );
     }
-    let mut text = parts.join("; ");
-    let first = text.get(..1)?.to_uppercase();
-    text.replace_range(..1, &first);
-    text.push('.');
-    Some(text)
+    if parts.is_empty() {
+        return None;
+    }
+    Some(format!("{}.", capitalized(parts.join("; "))))
 }
 
 /// Syncs every mint's offline coins now (quietly when the mint cannot be reached); a sync under way is not

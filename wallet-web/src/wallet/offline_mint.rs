@@ -15,7 +15,14 @@
 //!   moves on in the commit that adds the coin, so answered transcripts use consecutive counters.
 //! - A deposit (`offline-deposit:{nonce}:{A}`): the body with the wallet's NUT-13 outputs, whose counters
 //!   moved in the same commit, so the notes are restorable; the mint answers a retry identically.
-//! - A bond (`offline-bond:{mint}`): the body, until answered (the mint moves nothing more on a replay).
+//! - A bond (`offline-bond:{mint}`): the body and what it adds, until answered (the mint moves nothing more
+//!   on a replay).
+//!
+//! **History.** What moves money between the bank account at the mint and this wallet gets a history
+//! entry written in the commit that ends the operation, so a crash never leaves one without the other and
+//! a retried operation never writes it twice: a withdrawal's entry (id in its journal, growing with each
+//! coin added), a sync's refunds (one entry growing with each coin refunded), a bond locked (with the
+//! journal's end), a payment deposited (one entry per request, growing with each coin).
 
 use serde::{Deserialize, Serialize};
 use shared::nuts::{BlindSignature, RestoreRequest, RestoreResponse};
@@ -32,7 +39,7 @@ use shared::offline::{
 use shared::{Amount, PublicKey, SecretKey};
 
 use super::crypto::{blinded_messages, build_outputs, unblind};
-use super::engine::{Engine, bad_response, to_json};
+use super::engine::{Engine, bad_response, new_id, to_json};
 use super::issue::account_key;
 use super::mints;
 use super::offline::{self, now_secs, stage_coins};
@@ -71,6 +78,11 @@ const WITHDRAWAL_PREFIX: &str = "offline-withdrawal:";
 const BOND_PREFIX: &str = "offline-bond:";
 const DEPOSIT_PREFIX: &str = "offline-deposit:";
 const COUNTER_PREFIX: &str = "offline-counter:";
+/// History entry ids: `{prefix}{random id}` of a withdrawal or a sync's refunds, `{prefix}{nonce}` of a
+/// payment's deposits.
+const HISTORY_WITHDRAWAL: &str = "offline-withdrawal:";
+const HISTORY_REFUND: &str = "offline-refund:";
+const HISTORY_DEPOSIT: &str = "offline-deposit:";
 
 /// A withdrawal whose `POST /v1/offline/withdraw` may have been applied: finished from the answer or the
 /// mint's stored transcript, or dropped once the mint refuses it and keeps no transcript of the session.
@@ -83,6 +95,27 @@ pub(crate) struct WithdrawalJournal {
     start: SessionStart,
     /// The exact request body.
     body: String,
+    /// The id of the withdrawal's history entry (absent in journals written before entries existed: the
+    /// coin then gets an entry named after its session).
+    #[serde(default)]
+    history: Option<String>,
+}
+
+/// A bond request sent (or about to be).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BondJournal {
+    /// The exact request body.
+    body: String,
+    /// What it adds to the bond (the body holds the new total).
+    added: u64,
+}
+
+impl BondJournal {
+    /// The stored journal; a bare body (as stored before the journal had fields) adds an unknown amount,
+    /// shown as 0.
+    fn parse(value: &str) -> BondJournal {
+        serde_json::from_str(value).unwrap_or_else(|_| BondJournal { body: value.to_owned(), added: 0 })
+    }
 }
 
 /// A deposit sent (or about to be): the exact body and the outputs it asks the mint to sign.
@@ -117,6 +150,32 @@ fn deposit_key(nonce: &str, coin: &str) -> String {
 
 fn counter_key(keyset: &OfflineKeysetId) -> String {
     format!("{COUNTER_PREFIX}{}", keyset.to_hex())
+}
+
+/// Adds `amount` to the history entry `id` in `batch`, creating it (`done`, of `kind`, with `memo`) when
+/// the store has none: the one entry of an operation made of several commits grows in each of them.
+async fn grow_entry(
+    engine: &Engine,
+    batch: &mut Batch,
+    id: &str,
+    kind: HistoryKind,
+    mint: &MintUrl,
+    amount: u64,
+    memo: &str,
+) -> Result<(), WalletError> {
+    let amount = Amount::from(amount);
+    let entry = match get_json::<HistoryEntry>(&*engine.store, Table::History, id).await? {
+        Some(mut entry) => {
+            entry.amount = entry.amount.checked_add(amount)?;
+            entry
+        }
+        None => {
+            let entry = engine.new_entry(kind, mint, amount, Amount::ZERO, Some(memo.to_owned()))?;
+            HistoryEntry { id: id.to_owned(), status: HistoryStatus::Done, ..entry }
+        }
+    };
+    batch.put(Table::History, id.to_owned(), &entry)?;
+    Ok(())
 }
 
 /// The code of a mint's refusal in our offline range (13000–13099), if it is one.
@@ -327,14 +386,25 @@ pub(crate) async fn register(
     account_view(engine, mint).await
 }
 
-/// Sends a journaled bond body; `Ok(None)` when no answer came (the body stays for a retry).
-async fn send_bond(engine: &Engine, mint: &MintUrl, body: &str) -> Result<Option<AccountResponse>, WalletError> {
-    match engine.connector.post(mint.as_str(), "/v1/offline/bond", body).await {
+/// Sends a journaled bond body; `Ok(None)` when no answer came or it does not parse (the body stays for a
+/// retry). The answer ends the journal and writes the bond's history entry, in one commit.
+async fn send_bond(
+    engine: &Engine,
+    mint: &MintUrl,
+    journal: &BondJournal,
+) -> Result<Option<AccountResponse>, WalletError> {
+    match engine.connector.post(mint.as_str(), "/v1/offline/bond", &journal.body).await {
         Ok(text) => {
+            let Ok(answer) = serde_json::from_str::<AccountResponse>(&text) else { return Ok(None) };
             let mut batch = Batch::new();
             batch.delete(Table::Meta, bond_key(mint));
+            let memo = format!("from your bank account; bond now {}", answer.bond);
+            let entry =
+                engine.new_entry(HistoryKind::BondLocked, mint, journal.added.into(), Amount::ZERO, Some(memo))?;
+            let entry = HistoryEntry { status: HistoryStatus::Done, ..entry };
+            batch.put(Table::History, entry.id.clone(), &entry)?;
             engine.store.commit(batch).await?;
-            Ok(Some(serde_json::from_str(&text).map_err(bad_response)?))
+            Ok(Some(answer))
         }
         Err(WalletError::Network { .. }) => Ok(None),
         Err(error @ WalletError::Mint { .. }) => {
@@ -358,8 +428,8 @@ pub(crate) async fn lock_bond(engine: &Engine, mint: &MintUrl, amount: u64) -> R
     }
     let account = registered_account(engine, mint).await?;
     // A bond sent earlier whose answer was lost goes first, identical (the mint moves nothing twice).
-    if let Some(body) = engine.store.get(Table::Meta, &bond_key(mint)).await? {
-        if send_bond(engine, mint, &body).await?.is_none() {
+    if let Some(value) = engine.store.get(Table::Meta, &bond_key(mint)).await? {
+        if send_bond(engine, mint, &BondJournal::parse(&value)).await?.is_none() {
             return Err(WalletError::Network {
                 mint: mint.to_string(),
                 reason: "an earlier bond request is still without an answer".into(),
@@ -371,10 +441,11 @@ pub(crate) async fn lock_bond(engine: &Engine, mint: &MintUrl, amount: u64) -> R
     let key = account_key(engine, mint).await?;
     let signature = auth::sign(&key, op::BOND, &[account.as_bytes(), &bond.to_be_bytes(), &bond.to_be_bytes()])?;
     let body = to_json(&BondRequest { account, bond, limit: bond, signature })?;
+    let journal = BondJournal { body, added: amount };
     let mut batch = Batch::new();
-    batch.put_raw(Table::Meta, bond_key(mint), body.clone());
+    batch.put(Table::Meta, bond_key(mint), &journal)?;
     engine.store.commit(batch).await?;
-    match send_bond(engine, mint, &body).await? {
+    match send_bond(engine, mint, &journal).await? {
         Some(_) => account_view(engine, mint).await,
         None => Err(WalletError::Network {
             mint: mint.to_string(),
@@ -418,6 +489,11 @@ async fn finish_withdrawal(
         WithdrawnCoin { coin: coin.coin.clone(), counter: journal.counter, a0: journal.start.a0, b0: journal.start.b0 };
     let mut batch = Batch::new();
     let added = stage_coins(engine, journal.mint.as_str(), vec![withdrawn], CoinOrigin::Withdrawn, &mut batch).await?;
+    if added > 0 {
+        let id = journal.history.clone().unwrap_or_else(|| format!("{HISTORY_WITHDRAWAL}{}", journal.session));
+        let memo = "from your bank account";
+        grow_entry(engine, &mut batch, &id, HistoryKind::OfflineWithdrawn, &journal.mint, added, memo).await?;
+    }
     let next = journal.counter.checked_add(1).ok_or_else(|| WalletError::Invalid("counter overflow".into()))?;
     if next > next_counter(engine, &keyset.id).await? {
         batch.put(Table::Meta, counter_key(&keyset.id), &next)?;
@@ -462,7 +538,8 @@ async fn drive_withdrawal(engine: &Engine, journal: &WithdrawalJournal) -> Resul
     Err(plain_refusal(error))
 }
 
-/// One coin of `amount`: opens a session, journals the answer's request, sends it, adds the coin.
+/// One coin of `amount`: opens a session, journals the answer's request, sends it, adds the coin (to the
+/// history entry `history`).
 async fn withdraw_one(
     engine: &Engine,
     mint: &MintUrl,
@@ -470,6 +547,7 @@ async fn withdraw_one(
     key: &SecretKey,
     keyset: &OfflineKeyset,
     amount: u64,
+    history: &str,
 ) -> Result<u64, WalletError> {
     // A fresh nonce per request: the mint answers only this request with it (a captured one opens nothing).
     let mut nonce = [0u8; 32];
@@ -499,6 +577,7 @@ async fn withdraw_one(
         session: session.session,
         start: session.start,
         body,
+        history: Some(history.to_owned()),
     };
     // Before the request leaves: whatever happens next, recovery finds the coin the account pays for.
     let mut batch = Batch::new();
@@ -543,9 +622,11 @@ pub(crate) async fn withdraw(
         )));
     }
     let key = account_key(engine, mint).await?;
+    // One history entry for the whole withdrawal, growing with each coin.
+    let history = format!("{HISTORY_WITHDRAWAL}{}", new_id()?);
     progress(0, spread.len());
     for (index, coin) in spread.iter().enumerate() {
-        let value = withdraw_one(engine, mint, &account, &key, &keyset, *coin).await?;
+        let value = withdraw_one(engine, mint, &account, &key, &keyset, *coin, &history).await?;
         added = added.checked_add(value).ok_or(shared::Error::AmountOverflow)?;
         progress(index + 1, spread.len());
     }
@@ -720,21 +801,9 @@ async fn finish_deposit(
     if deposit.amount_paid > 0 {
         // The online balance grew: the activity list says from where.
         // One entry per payment, its amount growing with each coin deposited.
-        let id = format!("offline-deposit:{}", journal.nonce);
-        let paid = Amount::from(deposit.amount_paid);
-        let entry = match get_json::<HistoryEntry>(&*engine.store, Table::History, &id).await? {
-            Some(mut entry) => {
-                entry.amount = entry.amount.checked_add(paid)?;
-                entry
-            }
-            None => {
-                let memo = if request.own_exchange { "Offline coins exchanged" } else { "Offline payment deposited" };
-                let entry =
-                    engine.new_entry(HistoryKind::Received, &journal.mint, paid, Amount::ZERO, Some(memo.into()))?;
-                HistoryEntry { id, status: HistoryStatus::Done, ..entry }
-            }
-        };
-        batch.put(Table::History, entry.id.clone(), &entry)?;
+        let id = format!("{HISTORY_DEPOSIT}{}", journal.nonce);
+        let memo = if request.own_exchange { "Offline coins exchanged" } else { "Offline payment deposited" };
+        grow_entry(engine, &mut batch, &id, HistoryKind::Received, &journal.mint, deposit.amount_paid, memo).await?;
     }
     if !request.deposits.iter().any(|d| d.coin == deposit.coin) {
         request.deposits.push(deposit);
@@ -962,6 +1031,8 @@ async fn refund_expired(engine: &Engine, mint: &MintUrl) -> Result<(usize, u64, 
     let key = account_key(engine, mint).await?;
     let receipt_key = receipt_key(engine, mint).await?;
     let (mut count, mut value, mut pending) = (0usize, 0u64, 0usize);
+    // One history entry for this sync's refunds, growing with each coin.
+    let history = format!("{HISTORY_REFUND}{}", new_id()?);
     for mut record in due {
         let coin = wallet_coin(seed.as_bytes(), &identity, &record.coin, record.counter, &record.a0, &record.b0)?;
         let proof = coin.prove_ownership(&identity_secret, account.as_bytes())?;
@@ -987,6 +1058,10 @@ async fn refund_expired(engine: &Engine, mint: &MintUrl) -> Result<(usize, u64, 
         };
         let mut batch = Batch::new();
         batch.put(Table::OfflineCoins, record.coin.a_point.to_hex(), &record)?;
+        if let OfflineCoinState::Refunded { amount } = record.state {
+            let memo = "to your bank account";
+            grow_entry(engine, &mut batch, &history, HistoryKind::OfflineRefunded, mint, amount, memo).await?;
+        }
         engine.store.commit(batch).await?;
     }
     Ok((count, value, pending))
@@ -1050,7 +1125,7 @@ pub(crate) async fn recover(engine: &Engine, report: &mut RecoveryReport) -> Res
             }
         } else if let Some(mint) = key.strip_prefix(BOND_PREFIX) {
             let mint = MintUrl::parse(mint)?;
-            match send_bond(engine, &mint, &value).await {
+            match send_bond(engine, &mint, &BondJournal::parse(&value)).await {
                 Ok(Some(_)) => report.finished += 1,
                 Ok(None) => report.still_pending += 1,
                 Err(_) => report.rolled_back += 1,
@@ -1129,6 +1204,16 @@ mod tests {
             assert!(check_account(bad).is_err(), "{bad:?}");
         }
         assert!(check_account(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_bare_bond_body_is_a_journal_of_unknown_amount() {
+        let bare = r#"{"account":"a","bond":5,"limit":5,"signature":"00"}"#;
+        let journal = BondJournal::parse(bare);
+        assert_eq!((journal.body.as_str(), journal.added), (bare, 0));
+        let stored = to_json(&BondJournal { body: bare.to_owned(), added: 5 }).unwrap_or_default();
+        let journal = BondJournal::parse(&stored);
+        assert_eq!((journal.body.as_str(), journal.added), (bare, 5));
     }
 
     #[test]

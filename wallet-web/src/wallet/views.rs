@@ -157,6 +157,12 @@ pub enum HistoryKind {
     Paid,
     /// Notes recovered from the seed.
     Restored,
+    /// Offline coins withdrawn, paid for from the bank account at the mint.
+    OfflineWithdrawn,
+    /// Offline coins never deposited, refunded to the bank account after their keyset's deposit deadline.
+    OfflineRefunded,
+    /// A bond locked from the bank account at the mint, backing the offline limit.
+    BondLocked,
 }
 
 /// Where a history entry stands. Stored as `pending`, `done`, `failed` or `internal`.
