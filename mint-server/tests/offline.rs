@@ -849,6 +849,8 @@ async fn deposit_batches(store: Arc<dyn MintStore>) {
     let (_, receipt_key) = world.keyset().await;
     let payer = world.register(world.holder(100).await).await.unwrap();
     world.bond(&payer, 30, 30).await.unwrap();
+    let other_payer = world.register(world.holder(100).await).await.unwrap();
+    world.bond(&other_payer, 30, 30).await.unwrap();
     let (shop_a, shop_b) = (world.holder(0).await, world.holder(0).await);
     let mut coins = Vec::new();
     for amount in [1, 2, 4, 8] {
@@ -907,6 +909,29 @@ async fn deposit_batches(store: Arc<dyn MintStore>) {
     assert_eq!((world.balance(&shop_a.account).await, world.balance(&shop_b.account).await), (3 + 8, 4 + 1 + 8));
     assert!(world.account(&payer).await.blocked);
     assert_eq!(world.deposit_batch(mixed).await.unwrap(), results, "a retry gets the same answers");
+
+    // Fresh coins paid as blind signatures: one job verifies both, one signs all their outputs.
+    let mut anonymous = Vec::new();
+    let mut pendings = Vec::new();
+    for amount in [2, 4] {
+        let coin = world.withdraw(&other_payer, amount).await.unwrap();
+        let (transcript, payee) = world.pay(&other_payer, &coin);
+        let (request, pending, _) = world.anonymous_request(&transcript, &payee, &[amount / 2, amount / 2]).await;
+        anonymous.push(request);
+        pendings.push(pending);
+    }
+    let jobs = world.cpu_jobs().await;
+    let results = world.deposit_batch(anonymous.clone()).await.unwrap();
+    assert_eq!(world.cpu_jobs().await, jobs + 2, "one job verifies, one signs");
+    let keyset = world.mint.keyset().await;
+    for (result, pending) in results.iter().zip(&pendings) {
+        let answer = response(result);
+        assert_eq!(answer.receipt.outcome, DepositOutcome::Paid);
+        let signatures: Vec<_> = answer.signatures.iter().map(|s| s.clone().unwrap()).collect();
+        let notes = TestMint::unblind(&keyset, pending, &signatures);
+        assert_eq!(world.mint.swap(notes, &[answer.receipt.amount_paid]).await.unwrap().len(), 1);
+    }
+    assert_eq!(world.deposit_batch(anonymous).await.unwrap(), results, "a retry gets the same answers");
 
     // Bounds: no deposit, or more than the most, is a malformed request.
     assert_eq!(code(world.deposit_batch(Vec::new()).await.unwrap_err()), 13000);

@@ -28,7 +28,9 @@ use shared::offline::{
 };
 
 use super::{OfflineMint, OfflineMintError, OutputSigner, check_id, from_json, invalid, to_json};
-use crate::store::offline::{self as rows, BankMove, BondPayout, DepositRecord, OfflineCommit, OfflineConflict};
+use crate::store::offline::{
+    self as rows, BankMove, BondPayout, DepositRecord, FreshDeposit, OfflineCommit, OfflineConflict,
+};
 use crate::store::{Commit, StoreError};
 
 /// How often a deposit is decided again after losing a race, before giving up.
@@ -187,9 +189,9 @@ impl OfflineMint {
     }
 
     /// `POST /v1/offline/deposits`: each deposit decided as [`OfflineMint::deposit`] decides it, with the
-    /// curve work of all of them in one job on the CPU pool, and the deposits to accounts of coins not seen
-    /// before in one commit (if that commit meets a coin seen before or an unknown account, each deposit is
-    /// decided again on its own). A refusal answers its own deposit only; a failure of ours (the store, the
+    /// curve work of all of them in one job on the CPU pool, and the deposits of coins not seen before in
+    /// one commit, their outputs signed in one call ([`OfflineMint::deposit_fresh`]; if that does not go
+    /// through, each deposit is decided again on its own). A refusal answers its own deposit only; a failure of ours (the store, the
     /// CPU pool) fails the request, whose retry then gets the same answers for what was decided.
     pub async fn deposit_batch(
         &self,
@@ -230,7 +232,7 @@ impl OfflineMint {
                 Err(error) => results[index] = Some(Err(error)),
             }
         }
-        if let Some(answers) = self.deposit_fresh_to_accounts(&verified, now).await? {
+        if let Some(answers) = self.deposit_fresh(&verified, signer, now).await? {
             for ((index, _), answer) in verified.drain(..).zip(answers) {
                 results[index] = Some(Ok(answer));
             }
@@ -254,37 +256,67 @@ impl OfflineMint {
         Ok(DepositBatchResponse { results })
     }
 
-    /// The verified deposits of a batch in one commit, if all are to accounts (nothing read before: see
-    /// [`OfflineMint::deposit`]) and name distinct coins: each paid in full. `None` if that does not apply
-    /// or the commit meets a coin seen before or an unknown account (each is then decided on its own).
-    async fn deposit_fresh_to_accounts(
+    /// The verified deposits of a batch in one commit, if none was seen before (a deposit to an account
+    /// reads nothing before: see [`OfflineMint::deposit`]; one to outputs was looked up) and they name
+    /// distinct coins: each paid in full, the outputs of all signed in one call. `None` if that does not
+    /// apply, if the outputs are refused, or if the commit meets a coin seen before, an unknown account or an
+    /// output signed before (each deposit is then decided on its own).
+    async fn deposit_fresh(
         &self,
         verified: &[(usize, Box<Prepared>)],
+        signer: &dyn OutputSigner,
         now: u64,
     ) -> Result<Option<Vec<DepositResponse>>, OfflineMintError> {
         let coins: std::collections::HashSet<&str> = verified.iter().map(|(_, p)| p.coin.as_str()).collect();
-        if verified.is_empty()
-            || coins.len() != verified.len()
-            || verified.iter().any(|(_, p)| !matches!(p.destination(), Destination::Account(_)))
-        {
+        if verified.is_empty() || coins.len() != verified.len() || verified.iter().any(|(_, p)| !p.earlier.is_empty()) {
             return Ok(None);
+        }
+        let wanted: Vec<BlindedMessage> = verified
+            .iter()
+            .filter_map(|(_, p)| match p.destination() {
+                Destination::Outputs(outputs) => Some(outputs.iter().cloned()),
+                Destination::Account(_) => None,
+            })
+            .flatten()
+            .collect();
+        let mut signed = Vec::new().into_iter();
+        if !wanted.is_empty() {
+            match signer.sign(wanted).await {
+                Ok(all) => signed = all.into_iter(),
+                Err(error) if error.is_internal() || error.code() == 0 => return Err(error),
+                Err(_) => return Ok(None),
+            }
         }
         let mut answers = Vec::with_capacity(verified.len());
         let mut deposits = Vec::with_capacity(verified.len());
         for (_, prepared) in verified {
-            let Destination::Account(account) = prepared.destination() else { return Ok(None) };
             let transcript = &prepared.request.transcript;
             let amount = transcript.coin.amount;
             let receipt = DepositReceipt::sign(&self.receipt_key, transcript, DepositOutcome::Paid, amount, 0, now)
                 .map_err(|e| OfflineMintError::Internal(e.to_string()))?;
-            let response = DepositResponse { receipt, account: Some(account.to_owned()), signatures: Vec::new() };
-            let credit = BankMove {
-                account_id: account.to_owned(),
-                delta: i64::try_from(amount).map_err(|_| OfflineMintError::BadRequest("amount too large".into()))?,
-                reason: "offline-deposit",
-                reference: prepared.coin.clone(),
+            let (response, credit, outputs) = match prepared.destination() {
+                Destination::Account(account) => {
+                    let credit = BankMove {
+                        account_id: account.to_owned(),
+                        delta: i64::try_from(amount)
+                            .map_err(|_| OfflineMintError::BadRequest("amount too large".into()))?,
+                        reason: "offline-deposit",
+                        reference: prepared.coin.clone(),
+                    };
+                    let response =
+                        DepositResponse { receipt, account: Some(account.to_owned()), signatures: Vec::new() };
+                    (response, Some(credit), Vec::new())
+                }
+                Destination::Outputs(wanted) => {
+                    let outputs: Vec<_> = signed.by_ref().take(wanted.len()).collect();
+                    if outputs.len() != wanted.len() {
+                        return Err(OfflineMintError::Internal("fewer signatures than outputs".into()));
+                    }
+                    let signatures = outputs.iter().map(|(_, signature)| Some(signature.clone())).collect();
+                    (DepositResponse { receipt, account: None, signatures }, None, outputs)
+                }
             };
-            deposits.push((prepared.record(&response)?, credit));
+            deposits.push(FreshDeposit { deposit: prepared.record(&response)?, credit, outputs });
             answers.push(response);
         }
         match self.store.commit(&Commit::Offline(OfflineCommit::DepositBatch { deposits })).await {
@@ -293,7 +325,8 @@ impl OfflineMint {
                 OfflineConflict::CoinSeen
                 | OfflineConflict::AlreadyDeposited
                 | OfflineConflict::BondChanged
-                | OfflineConflict::NotRegistered,
+                | OfflineConflict::NotRegistered
+                | OfflineConflict::OutputsAlreadySigned,
             )) => Ok(None),
             Err(error) => Err(error.into()),
         }

@@ -231,11 +231,11 @@ pub enum OfflineCommit {
         /// Or the blind signatures on the payee's outputs, with the `B'` they sign.
         outputs: Vec<(PublicKey, BlindSignature)>,
     },
-    /// `POST /v1/offline/deposits`: first deposits of several coins to accounts, each as
-    /// [`OfflineCommit::Deposit`] with a credit; all or none.
+    /// `POST /v1/offline/deposits`: first deposits of several coins, each as [`OfflineCommit::Deposit`];
+    /// all or none.
     DepositBatch {
-        /// Each deposit with its payee's credit.
-        deposits: Vec<(DepositRecord, BankMove)>,
+        /// The deposits.
+        deposits: Vec<FreshDeposit>,
     },
     /// `POST /v1/offline/refund`: a never-deposited coin enters the spent set and its value is credited to
     /// its owner's account (ledger reason `offline-refund`); the request's key and answer are kept for retries.
@@ -348,6 +348,17 @@ fn deposit_rows(deposit: &DepositRecord, now: i64) -> Result<Stmt, StoreError> {
         Expect::Any,
         OfflineConflict::AlreadyDeposited,
     ))
+}
+
+/// One first deposit of a coin in an [`OfflineCommit::DepositBatch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreshDeposit {
+    /// The deposit.
+    pub deposit: DepositRecord,
+    /// The payee's account credit.
+    pub credit: Option<BankMove>,
+    /// Or the blind signatures on the payee's outputs, with the `B'` they sign.
+    pub outputs: Vec<(PublicKey, BlindSignature)>,
 }
 
 impl OfflineCommit {
@@ -476,7 +487,7 @@ impl OfflineCommit {
             OfflineCommit::DepositBatch { deposits } => {
                 // One balance update per account credited (the sum), one ledger entry per coin.
                 let mut sums: Vec<(&str, i64)> = Vec::new();
-                for (_, credit) in deposits {
+                for credit in deposits.iter().filter_map(|d| d.credit.as_ref()) {
                     match sums.iter_mut().find(|(account, _)| *account == credit.account_id) {
                         Some((_, sum)) => *sum = sum.saturating_add(credit.delta),
                         None => sums.push((&credit.account_id, credit.delta)),
@@ -490,7 +501,7 @@ impl OfflineCommit {
                         C::AlreadyDeposited,
                     ));
                 }
-                for (deposit, credit) in deposits {
+                for FreshDeposit { deposit, credit, outputs } in deposits {
                     out.push(stmt(
                         INSERT_SPENT,
                         vec![
@@ -503,7 +514,10 @@ impl OfflineCommit {
                         C::CoinSeen,
                     ));
                     out.push(deposit_rows(deposit, now)?);
-                    out.push(ledger_entry(credit, now));
+                    if let Some(credit) = credit {
+                        out.push(ledger_entry(credit, now));
+                    }
+                    out.extend(signature_stmts(outputs, now)?);
                 }
             }
             OfflineCommit::DoubleSpend { deposit, evidence, payout, credit, outputs } => {
