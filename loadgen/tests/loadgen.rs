@@ -56,6 +56,16 @@ fn loadgen_measures_a_spawned_sqlite_mint() {
 /// payment's size.
 #[test]
 fn loadgen_measures_offline_deposits_at_a_spawned_sqlite_mint() {
+    offline_deposits(1);
+}
+
+/// The same with four deposits per request (`POST /v1/offline/deposits`).
+#[test]
+fn loadgen_measures_batches_of_offline_deposits_at_a_spawned_sqlite_mint() {
+    offline_deposits(4);
+}
+
+fn offline_deposits(per_request: usize) {
     let loadgen = std::path::Path::new(env!("CARGO_BIN_EXE_loadgen"));
     let mint = std::env::var_os("MINT_BIN").map_or_else(|| loadgen.with_file_name("mint-server"), Into::into);
     assert!(mint.is_file(), "no mint binary at {} (cargo build -p mint-server, or set MINT_BIN)", mint.display());
@@ -64,6 +74,7 @@ fn loadgen_measures_offline_deposits_at_a_spawned_sqlite_mint() {
         .arg(&mint)
         .args(["--concurrency", "4", "--seconds", "0.5", "--ceiling-seconds", "0.2", "--max-notes", "48"])
         .args(["--slice-seconds", "0.25", "--paired-ceiling-seconds", "0.05", "--ceiling-threads", "1"])
+        .args(["--deposit-batch", &per_request.to_string()])
         .env_remove("MINT_DATABASE_URL")
         .output()
         .unwrap();
@@ -72,13 +83,14 @@ fn loadgen_measures_offline_deposits_at_a_spawned_sqlite_mint() {
     assert!(output.status.success(), "loadgen failed:\n{stderr}");
     let row = stdout
         .lines()
-        .find(|line| line.starts_with("| SQLite | 4 |"))
+        .find(|line| line.starts_with(&format!("| SQLite | 4 | {per_request} |")))
         .unwrap_or_else(|| panic!("no row for c=4:\n{stdout}"));
     let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
-    assert_eq!(cells[12], "0", "errors: {row}");
-    assert!(cells[2].parse::<usize>().unwrap() > 0, "no deposits: {row}");
-    assert!(cells[13].split(' ').next().unwrap().parse::<usize>().unwrap() > 0, "no receipt verified: {row}");
+    assert_eq!(cells[13], "0", "errors: {row}");
+    let deposits = cells[3].parse::<usize>().unwrap();
+    assert!(deposits > 0 && deposits % per_request == 0, "deposits: {row}");
+    assert!(cells[14].split(' ').next().unwrap().parse::<usize>().unwrap() > 0, "no receipt verified: {row}");
     // The mint's CPU per deposit was measured (and the CPU ratio computed from it).
-    assert!(cells[8].trim_end_matches(" µs").parse::<f64>().unwrap() > 0.0, "no mint CPU: {row}");
+    assert!(cells[9].trim_end_matches(" µs").parse::<f64>().unwrap() > 0.0, "no mint CPU: {row}");
     assert!(stdout.contains("A one-coin payment's JSON"), "{stdout}");
 }
