@@ -332,6 +332,17 @@ fn ledger_entry(change: &BankMove, now: i64) -> Stmt {
     )
 }
 
+/// A coin into the offline spent set (its first deposit or its refund); a coin there already is
+/// [`OfflineConflict::CoinSeen`].
+fn spent_row(coin: &str, keyset_id: &str, amount: u64, now: i64) -> Result<Stmt, StoreError> {
+    Ok(stmt(
+        INSERT_SPENT,
+        vec![text(coin.to_owned()), text(keyset_id.to_owned()), int(amount)?, OfflineValue::Int(now)],
+        Expect::Any,
+        OfflineConflict::CoinSeen,
+    ))
+}
+
 fn deposit_rows(deposit: &DepositRecord, now: i64) -> Result<Stmt, StoreError> {
     Ok(stmt(
         INSERT_DEPOSIT,
@@ -467,17 +478,7 @@ impl OfflineCommit {
                 ));
             }
             OfflineCommit::Deposit { deposit, credit, outputs } => {
-                out.push(stmt(
-                    INSERT_SPENT,
-                    vec![
-                        text(deposit.coin.clone()),
-                        text(deposit.keyset_id.clone()),
-                        int(deposit.amount)?,
-                        OfflineValue::Int(now),
-                    ],
-                    Expect::Any,
-                    C::CoinSeen,
-                ));
+                out.push(spent_row(&deposit.coin, &deposit.keyset_id, deposit.amount, now)?);
                 out.push(deposit_rows(deposit, now)?);
                 if let Some(credit) = credit {
                     out.extend(bank_move(credit, now));
@@ -502,17 +503,7 @@ impl OfflineCommit {
                     ));
                 }
                 for FreshDeposit { deposit, credit, outputs } in deposits {
-                    out.push(stmt(
-                        INSERT_SPENT,
-                        vec![
-                            text(deposit.coin.clone()),
-                            text(deposit.keyset_id.clone()),
-                            int(deposit.amount)?,
-                            OfflineValue::Int(now),
-                        ],
-                        Expect::Any,
-                        C::CoinSeen,
-                    ));
+                    out.push(spent_row(&deposit.coin, &deposit.keyset_id, deposit.amount, now)?);
                     out.push(deposit_rows(deposit, now)?);
                     if let Some(credit) = credit {
                         out.push(ledger_entry(credit, now));
@@ -553,12 +544,7 @@ impl OfflineCommit {
                 out.extend(signature_stmts(outputs, now)?);
             }
             OfflineCommit::Refund { coin, keyset_id, amount, credit, request_key, response } => {
-                out.push(stmt(
-                    INSERT_SPENT,
-                    vec![text(coin.clone()), text(keyset_id.clone()), int(*amount)?, OfflineValue::Int(now)],
-                    Expect::Any,
-                    C::CoinSeen,
-                ));
+                out.push(spent_row(coin, keyset_id, *amount, now)?);
                 out.push(stmt(
                     INSERT_REFUND,
                     vec![
