@@ -27,19 +27,19 @@ use ciborium::Value;
 use serde_bytes::Bytes;
 
 /// Texts up to this many bytes are shown as ONE static QR code holding the text itself (no UR): at error
-/// correction level L that is a version 13 code (69 × 69 modules) in byte mode, about as dense as one
-/// animated frame, so a one- or two-note token stays a single code (cashu.me also shows up to two proofs
+/// correction level L that is a version 13 code (69 × 69 modules) in byte mode, a little larger than one
+/// animated frame (version 10), so a one- or two-note token stays a single code (cashu.me also shows up to two proofs
 /// statically).
 pub const MAX_STATIC_QR_BYTES: usize = 400;
 
-/// Bytes of message per animated frame. 150 is cashu.me's default ("L"): a frame is then about 360
+/// Bytes of message per animated frame. 150 is cashu.me's default ("L"): a frame is then at most 360
 /// alphanumeric characters, a version 10 QR code at level L (57 modules across) that a phone camera reads at
-/// arm's length in one video frame; a 20 KB token takes about 140 fragments, a 128 KB offline payment 880.
+/// arm's length in one video frame; a 20 KB token is 137 fragments, a 128 KiB offline payment 874.
 pub const FRAGMENT_LEN: usize = 150;
 
 /// Milliseconds each animated frame is shown: 150 ms is 6.7 frames per second (cashu.me's default "fast").
 /// A 30 fps camera sees each frame in four or five video frames, enough for a decoder that reads every
-/// other video frame, while a 20 KB token still moves in about 25 s with no frame missed.
+/// other video frame; a 20 KB token then moves in 21 s (137 frames) when no frame is missed.
 pub const FRAME_INTERVAL_MS: u32 = 150;
 
 /// The longest text an [`Assembler`] puts together (and [`qr_frames`] accepts): a 128 KiB offline
