@@ -43,38 +43,6 @@ pub fn decode_luma(width: usize, height: usize, luma: &[u8]) -> Option<String> {
     image.detect_grids().into_iter().find_map(|grid| grid.decode().ok().map(|(_meta, text)| text))
 }
 
-/// What one code read by the camera adds up to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scanned {
-    /// The whole text: a static code's, or an animated code's payload with every part in.
-    Complete(String),
-    /// A part of an animated code: `resolved` of `total` parts are known.
-    Partial {
-        /// Parts known so far.
-        resolved: usize,
-        /// Parts in all.
-        total: usize,
-    },
-    /// A code that does not belong (another animated code's part, a broken part): why, in words.
-    Rejected(String),
-}
-
-/// Collects the codes a scanner reads, frame after frame, into whole texts.
-#[derive(Debug, Default)]
-pub struct Collector {}
-
-impl Collector {
-    /// A collector with nothing read yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds one code's text.
-    pub fn push(&mut self, text: &str) -> Scanned {
-        Scanned::Complete(text.to_owned())
-    }
-}
-
 /// The progress line of a multipart (animated) code: "part 14 of 37" (parts resolved of the total).
 pub fn progress_text(resolved: usize, total: usize) -> String {
     format!("part {} of {}", resolved.min(total), total)

@@ -2,7 +2,7 @@
 //! browser's `BarcodeDetector` where it exists (reached through `js_sys::Reflect`, as web-sys does not bind
 //! it), and everywhere else through a canvas (`drawImage` + `getImageData`, at most [`scan::SCAN_WIDTH`] px
 //! wide) to greyscale and the `rqrr` decoder in wasm ([`crate::scan`]). Every code read feeds a
-//! [`scan::Collector`], so an animated (multipart) code fills in part by part with visible progress. Torch and
+//! [`Assembler`] (NUT-16), so an animated (multipart) code fills in part by part with visible progress. Torch and
 //! camera switch appear where the device has them; Cancel stops every track. Pasting always works too.
 
 use leptos::prelude::*;
@@ -10,7 +10,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::browser::sleep_ms;
-use crate::scan::{self, Collector, Scanned};
+use shared::nut16::{Assembler, ScanProgress};
+
+use crate::scan;
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|value| !value.is_undefined() && !value.is_null())
@@ -250,7 +252,7 @@ impl Scan {
             (_, reader) => reader.ok(),
         };
         self.decoder.set(if detector.is_some() { "barcode-detector" } else { "rqrr" });
-        let mut collector = Collector::new();
+        let mut assembler = Assembler::default();
         let mut last_frame_time = -1.0;
         while self.session.try_get_value() == Some(session) {
             // One decode at a time; frames that arrive meanwhile are skipped, and a frame already read is not
@@ -273,21 +275,21 @@ impl Scan {
             if self.session.try_get_value() != Some(session) {
                 break;
             }
-            match collector.push(&text) {
-                Scanned::Complete(text) => {
+            match assembler.push(&text) {
+                ScanProgress::Complete(text) => {
                     self.target.set(text);
                     self.message.set("QR code read.".to_owned());
                     self.stop();
                     self.scanning.set(false);
                 }
-                Scanned::Partial { resolved, total } => {
+                ScanProgress::Partial { resolved, total } => {
                     self.progress.set(Some((resolved, total)));
                     self.message.set(format!(
                         "Animated code: {}. Keep the camera on it.",
                         scan::progress_text(resolved, total)
                     ));
                 }
-                Scanned::Rejected(reason) => self.message.set(reason),
+                ScanProgress::Rejected(error) => self.message.set(format!("That code could not be used: {error}.")),
             }
         }
     }
