@@ -191,8 +191,10 @@ test('with both browsers offline, B requests, A pays exactly (or refuses in plai
   paymentToBob = await alicePage.getByTestId('offline-payment-text').inputValue();
   assert.match(paymentToBob, /^offlinepay1[A-Za-z0-9_-]+$/);
   // Several coins (the spread 1, 1, 2, 2, 4, 4, 8, 8 pays 21 as 8 + 8 + 4 + 1) are too long for one QR
-  // code: the page says so and offers the text.
-  assert.ok(await alicePage.getByTestId('offline-paid').getByText('This is too long for a QR code').isVisible());
+  // code: the page animates it (NUT-16 frames) and offers the text too.
+  const animated = alicePage.getByTestId('offline-paid').locator('.qr[data-frames]');
+  assert.ok(Number(await animated.getAttribute('data-frames')) > 1, 'the payment is an animated QR code');
+  assert.ok(await alicePage.getByTestId('offline-paid').getByText(/^Animated code: \d+ parts/).isVisible());
   assert.equal(sats(await alicePage.getByTestId('offline-balance').textContent()), 9);
   await shot(alicePage, '07-paid');
 

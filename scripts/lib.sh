@@ -98,6 +98,15 @@ ensure_chromium() {
   fi
 }
 
+# ffmpeg (Debian's) turns the wallet's screenshots of its animated QR codes into the .y4m video that headless
+# Chromium plays as a fake camera (e2e/camera.test.mjs).
+ensure_ffmpeg() {
+  if ! command -v ffmpeg >/dev/null 2>&1; then
+    say "installing ffmpeg"
+    apt_install ffmpeg
+  fi
+}
+
 ensure_node() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     say "installing node and npm"

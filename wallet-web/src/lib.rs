@@ -10,6 +10,7 @@
 //! - [`mint_url`]: a mint's address ([`MintUrl`]), normalized one way.
 //! - [`platform`]: the clock, the lock between tabs and the passphrase cipher, as traits (browser and
 //!   native), and timers.
+//! - [`scan`]: reading QR codes from camera frames (greyscale, the `rqrr` decoder) and the scanner's words.
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
@@ -21,6 +22,7 @@ pub mod error;
 pub mod mint_url;
 pub mod offline;
 pub mod platform;
+pub mod scan;
 pub mod store;
 pub mod wallet;
 
