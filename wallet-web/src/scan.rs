@@ -7,6 +7,10 @@
 /// version 25, which `rqrr` reads, and one decode stays in the tens of milliseconds in wasm.
 pub const SCAN_WIDTH: u32 = 640;
 
+/// The most pixels a frame handed to the decoder may have (1920 x 1080): the decoder worker refuses larger
+/// frames unread.
+pub const MAX_SCAN_PIXELS: usize = 1920 * 1080;
+
 /// The size (width, height) a `video_width` x `video_height` camera frame is decoded at: at most
 /// [`SCAN_WIDTH`] wide, same aspect ratio, never zero. `None` while the camera has no frame yet (0x0).
 pub fn scan_size(video_width: u32, video_height: u32) -> Option<(u32, u32)> {

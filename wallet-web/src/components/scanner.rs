@@ -1,7 +1,8 @@
 //! Scanning QR codes with the camera, in every browser with `getUserMedia`: the camera's frames go to the
 //! browser's `BarcodeDetector` where it exists (reached through `js_sys::Reflect`, as web-sys does not bind
 //! it), and everywhere else through a canvas (`drawImage` + `getImageData`, at most [`scan::SCAN_WIDTH`] px
-//! wide) to greyscale and the `rqrr` decoder in wasm ([`crate::scan`]). Every code read feeds a
+//! wide) to the decoder worker ([`QrDecoder`]: greyscale and the `rqrr` decoder in wasm, [`crate::scan`], off
+//! the page's thread and out of the app's bundle). Every code read feeds a
 //! [`Assembler`] (NUT-16), so an animated (multipart) code fills in part by part with visible progress. Torch and
 //! camera switch appear where the device has them; Cancel stops every track. Pasting always works too.
 
@@ -12,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::browser::sleep_ms;
 use shared::nut16::{Assembler, ScanProgress};
 
+use crate::platform::qr_decoder::QrDecoder;
 use crate::scan;
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {
@@ -49,12 +51,11 @@ async fn detect(detector: &JsValue, video: &web_sys::HtmlVideoElement) -> Result
 }
 
 /// The wasm path: a canvas of its own (never in the page) that video frames are drawn into, downscaled to
-/// [`scan::scan_size`], read back, turned to greyscale and decoded by `rqrr`. Buffers are kept between frames.
+/// [`scan::scan_size`] and read back as RGBA for the decoder worker.
 #[derive(Debug)]
 pub struct FrameReader {
     canvas: web_sys::HtmlCanvasElement,
     context: web_sys::CanvasRenderingContext2d,
-    luma: Vec<u8>,
 }
 
 impl FrameReader {
@@ -65,11 +66,11 @@ impl FrameReader {
         let options = js_sys::Object::new();
         set(&options, "willReadFrequently", &JsValue::TRUE)?;
         let context = canvas.get_context_with_context_options("2d", &options)?.ok_or("no 2d context")?.dyn_into()?;
-        Ok(Self { canvas, context, luma: Vec::new() })
+        Ok(Self { canvas, context })
     }
 
-    /// The text of a QR code in `video`'s current frame, if any (`Ok(None)` too while it has no frame).
-    pub fn read(&mut self, video: &web_sys::HtmlVideoElement) -> Result<Option<String>, JsValue> {
+    /// `video`'s current frame, downscaled to [`scan::scan_size`] (`Ok(None)` while it has no frame).
+    pub fn frame(&mut self, video: &web_sys::HtmlVideoElement) -> Result<Option<web_sys::ImageData>, JsValue> {
         let Some((width, height)) = scan::scan_size(video.video_width(), video.video_height()) else {
             return Ok(None);
         };
@@ -79,9 +80,18 @@ impl FrameReader {
         }
         let (w, h) = (f64::from(width), f64::from(height));
         self.context.draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w, h)?;
-        let rgba = self.context.get_image_data(0.0, 0.0, w, h)?.data();
-        scan::rgba_to_luma(&rgba, &mut self.luma);
-        Ok(scan::decode_luma(width as usize, height as usize, &self.luma))
+        self.context.get_image_data(0.0, 0.0, w, h).map(Some)
+    }
+
+    /// The text of a QR code in `video`'s current frame, decoded by `decoder`, if any.
+    pub async fn read(
+        &mut self,
+        video: &web_sys::HtmlVideoElement,
+        decoder: &QrDecoder,
+    ) -> Result<Option<String>, JsValue> {
+        let Some(frame) = self.frame(video)? else { return Ok(None) };
+        let decoded = decoder.decode(&frame).await.map_err(|error| JsValue::from_str(&error))?;
+        Ok(decoded.texts.into_iter().next())
     }
 }
 
@@ -242,14 +252,16 @@ impl Scan {
 
     async fn read_frames(self, session: u32, video: &web_sys::HtmlVideoElement) {
         let detector = new_detector().ok();
-        let mut reader = match (&detector, FrameReader::new()) {
-            (None, Err(_)) => {
+        // The decoder worker starts only where there is no `BarcodeDetector`, and stops with this loop.
+        let worker = if detector.is_none() { QrDecoder::start().ok() } else { None };
+        let mut reader = match (&detector, FrameReader::new(), &worker) {
+            (None, Err(_), _) | (None, _, None) => {
                 self.message.set("This browser cannot read camera frames. Paste the text instead.".to_owned());
                 self.stop();
                 self.scanning.set(false);
                 return;
             }
-            (_, reader) => reader.ok(),
+            (_, reader, _) => reader.ok(),
         };
         self.decoder.set(if detector.is_some() { "barcode-detector" } else { "rqrr" });
         let mut assembler = Assembler::default();
@@ -266,7 +278,10 @@ impl Scan {
             let started = now_ms();
             let read = match (&detector, reader.as_mut()) {
                 (Some(detector), _) => detect(detector, video).await,
-                (None, Some(reader)) => reader.read(video),
+                (None, Some(reader)) => match &worker {
+                    Some(worker) => reader.read(video, worker).await,
+                    None => Ok(None),
+                },
                 (None, None) => Ok(None),
             };
             self.frames.update(|frames| *frames += 1);

@@ -3,9 +3,10 @@
 //! the [`PassphraseCipher`] over the recovery words ([`cipher`]). Browser implementations ([`BrowserClock`],
 //! [`WebLocks`]: the Web Locks API, [`WebCrypto`]) and native ones ([`SystemClock`], [`ProcessLocks`],
 //! [`RustCrypto`]), so the engine runs in the browser and in native tests. Also the browser's timer
-//! ([`sleep`]).
+//! ([`sleep`]), and the QR decoder that runs in a Web Worker ([`qr_decoder`]).
 
 pub mod cipher;
+pub mod qr_decoder;
 
 use std::any::Any;
 use std::cell::RefCell;
