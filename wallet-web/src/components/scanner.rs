@@ -253,7 +253,7 @@ impl Scan {
     async fn read_frames(self, session: u32, video: &web_sys::HtmlVideoElement) {
         let detector = new_detector().ok();
         // The decoder worker starts only where there is no `BarcodeDetector`, and stops with this loop.
-        let worker = if detector.is_none() { QrDecoder::start().ok() } else { None };
+        let worker = if detector.is_none() { QrDecoder::start().await.ok() } else { None };
         let mut reader = match (&detector, FrameReader::new(), &worker) {
             (None, Err(_), _) | (None, _, None) => {
                 self.message.set("This browser cannot read camera frames. Paste the text instead.".to_owned());

@@ -32,15 +32,22 @@ fn message(error: JsValue) -> String {
 }
 
 impl QrDecoder {
-    /// Starts the worker (the browser fetches its code the first time).
-    pub fn start() -> Result<Self, String> {
-        web_sys::Worker::new(WORKER_URL).map(|worker| Self { worker }).map_err(message)
+    /// Starts the worker (the browser fetches its code the first time) and waits until it listens: its
+    /// wasm starts asynchronously, and a frame posted before would be dropped.
+    pub async fn start() -> Result<Self, String> {
+        let decoder = web_sys::Worker::new(WORKER_URL).map(|worker| Self { worker }).map_err(message)?;
+        let ready = decoder.answer();
+        let ready = JsFuture::from(ready).await.map_err(message)?;
+        match js_sys::Reflect::get(&ready, &JsValue::from_str("ready")).ok().and_then(|ready| ready.as_bool()) {
+            Some(true) => Ok(decoder),
+            _ => Err("the QR decoder did not start".to_owned()),
+        }
     }
 
-    /// Decodes one RGBA frame in the worker. Call it again only after it has returned.
-    pub async fn decode(&self, frame: &web_sys::ImageData) -> Result<Decoded, String> {
+    /// A promise of the worker's next message (rejected if the worker fails).
+    fn answer(&self) -> js_sys::Promise {
         let worker = self.worker.clone();
-        let answer = js_sys::Promise::new(&mut |resolve, reject| {
+        js_sys::Promise::new(&mut |resolve, reject| {
             let on_message = Closure::once_into_js(move |event: web_sys::MessageEvent| {
                 let _ = resolve.call1(&JsValue::NULL, &event.data());
             });
@@ -49,7 +56,12 @@ impl QrDecoder {
             });
             worker.set_onmessage(Some(on_message.unchecked_ref()));
             worker.set_onerror(Some(on_error.unchecked_ref()));
-        });
+        })
+    }
+
+    /// Decodes one RGBA frame in the worker. Call it again only after it has returned.
+    pub async fn decode(&self, frame: &web_sys::ImageData) -> Result<Decoded, String> {
+        let answer = self.answer();
         self.worker.post_message(frame).map_err(message)?;
         let answer = JsFuture::from(answer).await.map_err(message)?;
         let texts = js_sys::Reflect::get(&answer, &JsValue::from_str("texts"))

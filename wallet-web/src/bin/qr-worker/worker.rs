@@ -1,4 +1,4 @@
-//! The worker's message loop: a frame in, `{texts, ms}` out.
+//! The worker's message loop: `{ready: true}` once it listens, then for each frame in, `{texts, ms}` out.
 
 use wallet_web::scan;
 use wasm_bindgen::JsCast;
@@ -46,4 +46,9 @@ pub fn listen() {
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // Messages posted before this point found no listener and were dropped: the page waits for this one
+    // before it posts a frame.
+    let ready = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&ready, &JsValue::from_str("ready"), &JsValue::TRUE);
+    let _ = scope.post_message(&ready);
 }
