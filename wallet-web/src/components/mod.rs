@@ -7,7 +7,8 @@
 //! here), [`activity`] (pending sends, history), [`settings`] (recovery words, passphrase,
 //! account key, mints), [`unlock`] (the passphrase of a sealed wallet). Shared pieces: [`context`]
 //! ([`context::Ctx`], [`context::Tab`]: what every screen shares; imports no screen), [`common`] (status line,
-//! copy button, mint picker, passphrase pair), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus).
+//! copy button, mint picker, passphrase pair), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus, share, links, local time), [`incoming`] (what a scanned,
+//! pasted or linked text is and which screen opens it).
 
 pub mod activity;
 pub mod add_money;
@@ -17,6 +18,7 @@ pub mod context;
 pub mod evidence;
 pub mod format;
 pub mod home;
+pub mod incoming;
 pub mod offline;
 pub mod offline_account;
 pub mod offline_pay;

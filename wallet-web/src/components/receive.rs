@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::common::{Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, plural, short_url, tidy_token};
+use super::incoming::Incoming;
 use super::scanner::ScanButton;
 use crate::{DleqStatus, TokenPreview, WalletError};
 
@@ -12,7 +13,8 @@ use crate::{DleqStatus, TokenPreview, WalletError};
 #[component]
 pub fn Receive() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let token = RwSignal::new(String::new());
+    // A token scanned on Home or opened from a link arrives filled in.
+    let token = RwSignal::new(ctx.take_incoming(|found| matches!(found, Incoming::Token(_))).unwrap_or_default());
     let preview = RwSignal::new(None::<TokenPreview>);
     let trust = RwSignal::new(false);
     let status = RwSignal::new(Status::Idle);

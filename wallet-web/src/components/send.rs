@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::browser::focus_id;
-use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
+use super::common::{AmountField, CopyButton, MintSelect, ShareButton, Status, StatusLine};
 use super::context::{Ctx, Tab};
 use super::format::{format_amount, parse_amount};
 use super::qr::QrCode;
@@ -102,7 +102,8 @@ pub fn Send() -> impl IntoView {
                             <label for="sent-token" class="label">"Token"</label>
                             <textarea id="sent-token" class="input mono token" rows="5" readonly=true data-testid="token">{token.clone()}</textarea>
                             <div class="actions">
-                                <CopyButton text=token label="Copy token" />
+                                <CopyButton text=token.clone() label="Copy token" />
+                                <ShareButton text=token title="Cashu token" />
                             </div>
                             <p class="hint">
                                 "Until the receiver redeems it, the token is listed under Activity as a pending send; "
