@@ -14,6 +14,8 @@
 //! - [`derivation`]: deterministic secrets and blinding factors from a BIP-39 mnemonic (NUT-13).
 //! - [`offline`]: offline coins (Brands' scheme): a second protocol beside Cashu's, with its own types.
 //! - [`token`]: `cashuA` (v3, JSON) and `cashuB` (v4, CBOR) tokens.
+//! - [`nut16`]: animated QR codes (BC-UR `ur:bytes` frames with a fountain code) and their assembly.
+//! - [`nut18`]: payment requests (`creqA`) and the payload that pays them.
 //! - [`nuts`]: request and response types of every endpoint, with serde names as the specs write them.
 //! - [`error`]: this crate's error type; [`nuts::error`] holds the wire error codes.
 //!
@@ -32,6 +34,8 @@ pub mod dleq;
 pub mod error;
 pub mod keys;
 pub mod keyset;
+pub mod nut16;
+pub mod nut18;
 pub mod nuts;
 pub mod offline;
 pub mod secret;
