@@ -4,6 +4,8 @@
 // text is routed by what it is (a token to Receive, an offline request to Offline) and anything else is
 // refused in plain words. A `cashu:` link (`/?cashu=web+cashu:<token>`, as a registered protocol handler opens
 // it) lands on Receive with the token filled in. Times are in the person's own time zone (history showed UTC).
+// Payment requests (NUT-18): B shows a creqA for 21 sat, A pastes it and pays in one step, B receives the
+// token; a request for more than A has is refused.
 //
 // Needs MINT_BIN and WALLET_DIR (scripts/test sets both).
 import { test, before, after } from 'node:test';
@@ -135,4 +137,56 @@ test('B opens a cashu link: Receive with the token filled in, and receives it', 
   await bobPage.getByTestId('receive-status').locator('.done').waitFor({ timeout: 120_000 });
   assert.equal(await balance(bobPage), 21);
   assert.deepEqual(bob.problems, []);
+});
+
+test('B requests 21 sat; A pastes the creqA and pays in one step; B receives the token', STEP, async () => {
+  await go(bobPage, 'Receive');
+  const requestCard = bobPage.getByRole('region', { name: 'Request a payment' });
+  await requestCard.getByLabel('Amount (sat)').fill('21');
+  await requestCard.getByLabel('What it is for (optional)').fill('two coffees');
+  await requestCard.getByRole('button', { name: 'Show request' }).click();
+  const request = await bobPage.getByTestId('payment-request-text').inputValue();
+  assert.match(request, /^creqA[A-Za-z0-9_-]+=*$/);
+  assert.ok(await bobPage.getByRole('img', { name: 'QR code of the request for 21 sat' }).isVisible());
+  await fitsThePhone(bobPage, 'Request a payment');
+  await bobPage.getByRole('heading', { name: 'Request for 21 sat' }).screenshot({ path: join(shots, 'phone-request-heading.png') });
+  await bobPage.screenshot({ path: join(shots, 'phone-request.png') });
+
+  // A pastes it on Home: Send opens with what it asks, and one tap pays it.
+  const before = await balance(alicePage);
+  await alicePage.getByLabel('Or paste a token or request').fill(`cashu:${request}`);
+  await alicePage.getByRole('button', { name: 'Open', exact: true }).click();
+  const payCard = alicePage.getByRole('region', { name: 'Pay a request' });
+  const preview = payCard.getByTestId('pay-request-preview');
+  await preview.waitFor();
+  assert.match(await preview.textContent(), /Request for 21 sat.*two coffees.*127\.0\.0\.1/s);
+  await payCard.getByRole('button', { name: 'Pay', exact: true }).click();
+  const token = await payCard.getByTestId('pay-request-token').inputValue();
+  assert.match(token, /^cashuB/);
+  assert.ok(await payCard.getByRole('img', { name: 'QR code of the token for 21 sat' }).isVisible());
+  await fitsThePhone(alicePage, 'Pay a request');
+  await alicePage.screenshot({ path: join(shots, 'phone-request-paid.png') });
+  assert.equal(await balance(alicePage), before - 21);
+
+  // B takes the token in: exactly what was asked.
+  const bobBefore = await balance(bobPage);
+  await go(bobPage, 'Receive');
+  await bobPage.getByLabel('Token', { exact: true }).fill(token);
+  await bobPage.getByRole('button', { name: 'Check token' }).click();
+  assert.match(await bobPage.getByTestId('token-preview').textContent(), /Token for 21 sat/);
+  await bobPage.getByRole('main').getByRole('button', { name: 'Receive', exact: true }).click();
+  await bobPage.getByTestId('receive-status').locator('.done').waitFor({ timeout: 120_000 });
+  assert.equal(await balance(bobPage), bobBefore + 21);
+
+  // A request this wallet cannot pay is refused in plain words: more than A has.
+  await go(bobPage, 'Receive');
+  await requestCard.getByLabel('Amount (sat)').fill('100000');
+  await requestCard.getByRole('button', { name: 'Show request' }).click();
+  const tooMuch = await bobPage.getByTestId('payment-request-text').inputValue();
+  await go(alicePage, 'Send');
+  await payCard.getByLabel('Request', { exact: true }).fill(tooMuch);
+  await payCard.getByRole('button', { name: 'Check request' }).click();
+  await payCard.getByRole('button', { name: 'Pay', exact: true }).click();
+  await alicePage.getByTestId('pay-request-status').getByText('Not enough funds').waitFor();
+  assert.deepEqual([...alice.problems, ...bob.problems], []);
 });

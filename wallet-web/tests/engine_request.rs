@@ -88,3 +88,26 @@ async fn what_the_wallet_cannot_honour_is_refused_and_changes_nothing() {
     assert!(alice.pending_sends().await.unwrap().is_empty());
     assert_eq!(ops(&*store).await, 0);
 }
+
+#[tokio::test]
+async fn a_request_made_by_one_wallet_is_read_and_paid_by_another() {
+    let mints = Mints::start().await;
+    let (alice, _, _) = fresh_wallet(&mints).await;
+    let (bob, _, _) = fresh_wallet(&mints).await;
+    fund(&alice, 64).await;
+
+    let text = bob.payment_request(sat(21), Some("two coffees".into())).await.unwrap();
+    let ask = wallet_web::Wallet::read_payment_request(&text).unwrap();
+    assert_eq!(
+        (ask.amount, ask.mints.clone(), ask.description.as_deref()),
+        (Some(sat(21)), vec![MINT.to_owned()], Some("two coffees"))
+    );
+    // Each request has its own id.
+    let again = wallet_web::Wallet::read_payment_request(&bob.payment_request(sat(21), None).await.unwrap()).unwrap();
+    assert!(ask.id.is_some() && ask.id != again.id);
+
+    let paid = alice.pay_request(&ask, None).await.unwrap();
+    assert_eq!(paid.amount, sat(21));
+    assert_eq!(bob.receive(&paid.token, false).await.unwrap().amount, sat(21));
+    assert_eq!((alice.balance().await.unwrap(), bob.balance().await.unwrap()), (sat(43), sat(21)));
+}

@@ -2,7 +2,7 @@
 //! number formatting they share is plain logic in [`format`], testable without a browser.
 //!
 //! Screens: [`onboarding`] (create or restore), [`home`] (balance, mints), [`add_money`] (top up, withdraw),
-//! [`send`], [`receive`], [`offline`] (offline coins: balance, [`offline_pay`], [`offline_receive`],
+//! [`send`], [`receive`] (with [`payment_request`]: make and pay `creqA` requests), [`offline`] (offline coins: balance, [`offline_pay`], [`offline_receive`],
 //! [`offline_account`]; [`offline_sync`] runs by itself when online), [`evidence`] (double spends, verified
 //! here), [`activity`] (pending sends, history), [`settings`] (recovery words, passphrase,
 //! account key, mints), [`unlock`] (the passphrase of a sealed wallet). Shared pieces: [`context`]
@@ -25,6 +25,7 @@ pub mod offline_pay;
 pub mod offline_receive;
 pub mod offline_sync;
 pub mod onboarding;
+pub mod payment_request;
 pub mod qr;
 pub mod receive;
 pub mod scanner;

@@ -1,4 +1,5 @@
 //! Receiving: paste (or scan) a token, see what it holds checked offline, confirm an unknown mint, redeem.
+//! Below, "Request a payment" ([`super::payment_request::RequestPayment`]).
 
 use leptos::prelude::*;
 
@@ -6,6 +7,7 @@ use super::common::{Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, plural, short_url, tidy_token};
 use super::incoming::Incoming;
+use super::payment_request::RequestPayment;
 use super::scanner::ScanButton;
 use crate::{DleqStatus, TokenPreview, WalletError};
 
@@ -13,6 +15,11 @@ use crate::{DleqStatus, TokenPreview, WalletError};
 #[component]
 pub fn Receive() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    // Home's Request: straight to "Request a payment".
+    if ctx.request_first.get_untracked() {
+        ctx.request_first.set(false);
+        super::browser::focus_id("request-heading");
+    }
     // A token scanned on Home or opened from a link arrives filled in.
     let token = RwSignal::new(ctx.take_incoming(|found| matches!(found, Incoming::Token(_))).unwrap_or_default());
     let preview = RwSignal::new(None::<TokenPreview>);
@@ -144,6 +151,7 @@ pub fn Receive() -> impl IntoView {
             </Show>
             <StatusLine status testid="receive-status" />
         </section>
+        <RequestPayment />
     }
 }
 

@@ -295,6 +295,18 @@ impl Wallet {
         Ok(SendView { send_id: send.id, token: send.token, amount: send.amount, fee })
     }
 
+    /// A payment request (NUT-18 `creqA…`, in-band, single use) for `amount` sat at this wallet's mints, with
+    /// a fresh random id.
+    pub async fn payment_request(&self, amount: Amount, description: Option<String>) -> Result<String, WalletError> {
+        let mints = self.mints().await?;
+        request::make(engine::new_id()?, amount, description, &mints)
+    }
+
+    /// Reads a payment request (`creqA…`) into what it asks, without changing anything.
+    pub fn read_payment_request(text: &str) -> Result<RequestAsk, WalletError> {
+        request::read(text)
+    }
+
     /// Pays a payment request (NUT-18, in-band) in one step: checks what it asks against this wallet (unit,
     /// spending condition, amount, accepted mints, balance; see `request::choose`), then makes a token of
     /// exactly that amount at an accepted mint, to hand over. `typed`: the amount when the request names none.
