@@ -190,3 +190,26 @@ test('B requests 21 sat; A pastes the creqA and pays in one step; B receives the
   await alicePage.getByTestId('pay-request-status').getByText('Not enough funds').waitFor();
   assert.deepEqual([...alice.problems, ...bob.problems], []);
 });
+
+test('Share: hidden where the browser cannot share; hands the token to the share sheet where it can', STEP, async () => {
+  // Debian's headless Chromium has no Web Share API: Copy is the one way, and no Share button shows.
+  await go(alicePage, 'Send');
+  assert.equal(await alicePage.evaluate(() => typeof navigator.share), 'undefined');
+  const token = await send(alicePage, 2);
+  assert.equal(await alicePage.getByTestId('send-result').getByRole('button', { name: 'Share' }).count(), 0);
+  await alicePage.getByRole('button', { name: 'Send another' }).click();
+
+  // A browser that has it (as phones do): stand-in for the system's share sheet that records what it got.
+  await alice.context.addInitScript(() => {
+    window.sharedWith = [];
+    navigator.share = (data) => { window.sharedWith.push(data); return Promise.resolve(); };
+  });
+  await alicePage.reload();
+  const sent = await send(alicePage, 3);
+  assert.notEqual(sent, token);
+  await alicePage.getByTestId('send-result').getByRole('button', { name: 'Share' }).click();
+  await alicePage.waitForFunction(() => window.sharedWith.length === 1);
+  assert.deepEqual(await alicePage.evaluate(() => window.sharedWith), [{ title: 'Cashu token', text: sent }]);
+  await fitsThePhone(alicePage, 'Share');
+  assert.deepEqual(alice.problems, []);
+});
