@@ -5,7 +5,8 @@
 // refused in plain words. A `cashu:` link (`/?cashu=web+cashu:<token>`, as a registered protocol handler opens
 // it) lands on Receive with the token filled in. Times are in the person's own time zone (history showed UTC).
 // Payment requests (NUT-18): B shows a creqA for 21 sat, A pastes it and pays in one step, B receives the
-// token; a request for more than A has is refused.
+// token; a request for more than A has is refused. Share: absent without the Web Share API (Debian's headless
+// Chromium), and hands over exactly the token where the browser has it.
 //
 // Needs MINT_BIN and WALLET_DIR (scripts/test sets both).
 import { test, before, after } from 'node:test';
