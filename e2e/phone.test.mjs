@@ -130,6 +130,8 @@ test('B opens a cashu link: Receive with the token filled in, and receives it', 
   const field = bobPage.getByLabel('Token', { exact: true });
   await bobPage.waitForFunction(() => document.querySelector('#receive-token')?.value?.startsWith('cashuB'));
   assert.equal(await field.inputValue(), token);
+  // Taken from the address bar, so a reload does not open it again.
+  assert.equal(await bobPage.evaluate(() => location.search + location.hash), '');
   await fitsThePhone(bobPage, 'Receive from a link');
   await bobPage.screenshot({ path: join(shots, 'phone-link-receive.png') });
   await bobPage.getByRole('button', { name: 'Check token' }).click();

@@ -33,7 +33,7 @@ pub fn App() -> impl IntoView {
             offline_sync::start(ctx);
             // Opened from a link (`/?cashu=…`, a registered `web+cashu:` handler, or `#cashuB…`): route it like
             // a scan.
-            if let Some(text) = browser::page_link_text()
+            if let Some(text) = browser::take_page_link_text()
                 && let Err(reason) = ctx.open_text(&text)
             {
                 ctx.banner.set(Some(format!("The link could not be opened. {reason}")));

@@ -124,8 +124,20 @@ pub fn register_links() -> Result<(), String> {
         .map_err(|_| "The browser refused to register the wallet for cashu links.".to_owned())
 }
 
-/// The text a link to the page carries (`?cashu=…` or `#…`; see [`super::incoming::link_text`]).
-pub fn page_link_text() -> Option<String> {
-    let location = web_sys::window()?.location();
-    super::incoming::link_text(&location.search().unwrap_or_default(), &location.hash().unwrap_or_default())
+/// The text a link to the page carries (`?cashu=…` or `#…`; see [`super::incoming::link_text`]). Taking it
+/// also removes it from the address bar (`history.replaceState`), so a reload does not open it again.
+pub fn take_page_link_text() -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let text =
+        super::incoming::link_text(&location.search().unwrap_or_default(), &location.hash().unwrap_or_default())?;
+    let history = js_sys::Reflect::get(&window, &JsValue::from_str("history")).ok();
+    let replace = history
+        .as_ref()
+        .and_then(|history| js_sys::Reflect::get(history, &JsValue::from_str("replaceState")).ok())
+        .and_then(|value| value.dyn_into::<js_sys::Function>().ok());
+    if let (Some(history), Some(replace), Ok(path)) = (history, replace, location.pathname()) {
+        let _ = replace.call3(&history, &JsValue::NULL, &JsValue::from_str(""), &JsValue::from_str(&path));
+    }
+    Some(text)
 }
