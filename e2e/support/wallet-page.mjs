@@ -17,10 +17,11 @@ export function launchBrowser() {
 
 /**
  * A browser context standing for one person, with every request body the page (or its service worker) sends
- * kept in `requests`, and page errors in `problems`.
+ * kept in `requests`, and page errors in `problems`. `options`: more of Playwright's context options (e.g.
+ * `timezoneId`, `isMobile`).
  */
-export async function person(browser, name, { viewport = { width: 1000, height: 800 } } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function person(browser, name, { viewport = { width: 1000, height: 800 }, ...options } = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   context.setDefaultTimeout(UI_TIMEOUT);
   const who = { name, context, requests: [], problems: [] };
   // The page runs under the mint's Content-Security-Policy: any violation is reported as a console error,

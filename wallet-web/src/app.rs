@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::components::context::{Ctx, Phase, Tab, open};
 use crate::components::format::format_amount;
 use crate::components::{
-    activity, add_money, evidence, home, offline, offline_sync, onboarding, receive, send, settings, unlock,
+    activity, add_money, browser, evidence, home, offline, offline_sync, onboarding, receive, send, settings, unlock,
 };
 
 /// Mounts the wallet on `<body>`: the bundle's entry point (`main.rs` calls only this). The views are
@@ -31,6 +31,13 @@ pub fn App() -> impl IntoView {
         let ready = ctx.phase.get() == Phase::Ready;
         if ready {
             offline_sync::start(ctx);
+            // Opened from a link (`/?cashu=…`, a registered `web+cashu:` handler, or `#cashuB…`): route it like
+            // a scan.
+            if let Some(text) = browser::take_page_link_text()
+                && let Err(reason) = ctx.open_text(&text)
+            {
+                ctx.banner.set(Some(format!("The link could not be opened. {reason}")));
+            }
         }
         ready
     });
@@ -85,7 +92,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The navigation between screens.
+/// The navigation between screens: a row under the title bar on wide screens, a bar fixed at the bottom of
+/// a phone's screen (style.css, under 600 px).
 #[component]
 fn Nav() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -99,7 +107,8 @@ fn Nav() -> impl IntoView {
                         view! {
                             <li>
                                 <button type="button" class="tab" aria-current=current on:click=move |_| ctx.go(tab)>
-                                    {tab.label()}
+                                    <span class="tab-icon" aria-hidden="true">{tab.icon()}</span>
+                                    <span class="tab-label">{tab.label()}</span>
                                 </button>
                             </li>
                         }

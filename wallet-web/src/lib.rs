@@ -31,5 +31,5 @@ pub use error::WalletError;
 pub use mint_url::MintUrl;
 pub use wallet::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, InvoiceQuoteView, MintView, PaymentView, PendingSendView,
-    QuoteView, ReceiveView, RecoveryReport, SendView, TokenPreview, Wallet, WordsAtRest,
+    QuoteView, ReceiveView, RecoveryReport, RequestAsk, SendView, TokenPreview, Wallet, WordsAtRest,
 };

@@ -2,9 +2,10 @@
 
 use leptos::prelude::*;
 
+use super::browser::local_time_ms;
 use super::common::{CopyButton, Status, StatusLine};
 use super::context::Ctx;
-use super::format::{format_amount, format_time_ms, plural, short_url};
+use super::format::{format_amount, plural, short_url};
 use crate::{HistoryEntry, HistoryKind, HistoryStatus, PendingSendView};
 
 /// The "Activity" screen.
@@ -114,7 +115,7 @@ fn PendingSend(send: PendingSendView) -> impl IntoView {
             <div class="pending-head">
                 <div>
                     <p class="pending-amount">{format_amount(amount, "sat")}</p>
-                    <p class="muted small">{format!("{} · {}", short_url(&mint), format_time_ms(created_at))}</p>
+                    <p class="muted small">{format!("{} · {}", short_url(&mint), local_time_ms(created_at))}</p>
                 </div>
                 <button type="button" class="button secondary" aria-label=format!("Take back {description}") on:click=reclaim>
                     "Take back"
@@ -127,6 +128,18 @@ fn PendingSend(send: PendingSendView) -> impl IntoView {
             </details>
             <StatusLine status />
         </li>
+    }
+}
+
+/// The entry's local time, date and time each unbroken (on a phone the cell wraps between them).
+fn when(at: f64) -> impl IntoView {
+    let text = local_time_ms(at);
+    match text.split_once(' ') {
+        Some((date, time)) => {
+            let (date, time) = (date.to_owned(), time.to_owned());
+            view! { <span class="nowrap">{date}</span>" "<span class="nowrap">{time}</span> }.into_any()
+        }
+        None => view! { <span>{text}</span> }.into_any(),
     }
 }
 
@@ -174,7 +187,7 @@ fn HistoryRow(entry: HistoryEntry) -> impl IntoView {
     };
     view! {
         <tr data-testid="history-row" data-kind=kind_label(kind) data-status=status.as_str()>
-            <td class="nowrap">{format_time_ms(at)}</td>
+            <td class="nowrap when">{when(at)}</td>
             <td>
                 {kind_label(kind)}
                 {memo.map(|text| view! { <span class="muted small">{format!(" · {text}")}</span> })}

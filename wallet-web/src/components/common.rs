@@ -91,6 +91,35 @@ pub fn CopyButton(
     }
 }
 
+/// A "Share" button for `text` (the system's share sheet: Web Share API). Renders nothing where the browser
+/// cannot share, so Copy stays the one way there.
+#[component]
+pub fn ShareButton(
+    /// What to share.
+    #[prop(into)]
+    text: Signal<String>,
+    /// What it is, e.g. "Cashu token" (the share sheet's title).
+    title: &'static str,
+) -> impl IntoView {
+    let feedback = RwSignal::new(String::new());
+    let share = move |_| {
+        let value = text.get_untracked();
+        leptos::task::spawn_local(async move {
+            if let Err(reason) = super::browser::share_text(title, &value).await {
+                feedback.set(reason);
+            }
+        });
+    };
+    view! {
+        <Show when=super::browser::can_share>
+            <span class="copy">
+                <button type="button" class="button secondary" on:click=share>"Share"</button>
+                <span class="copy-feedback" role="status" aria-live="polite">{move || feedback.get()}</span>
+            </span>
+        </Show>
+    }
+}
+
 /// A `<select>` of the wallet's mints, showing each one's balance. Keeps `selected` on a mint that exists.
 #[component]
 pub fn MintSelect(
@@ -223,7 +252,8 @@ pub fn OfflineText(
         <label for=id.clone() class="label">{label}</label>
         <textarea id=id class="input mono token" rows="4" readonly=true data-testid=testid>{text.clone()}</textarea>
         <div class="actions">
-            <CopyButton text label="Copy" />
+            <CopyButton text=text.clone() label="Copy" />
+            <ShareButton text title=label />
         </div>
     }
 }

@@ -7,6 +7,7 @@ use shared::Amount;
 
 use super::browser::{focus_id, page_origin};
 use super::format::{capitalized, plural};
+use super::incoming::{Incoming, classify};
 use crate::offline::records::OfflineBalanceView;
 use crate::{HistoryEntry, MintView, PendingSendView, Wallet, WalletError};
 
@@ -35,6 +36,20 @@ impl Tab {
     /// Every tab, in navigation order.
     pub const ALL: [Tab; 7] =
         [Tab::Home, Tab::AddMoney, Tab::Send, Tab::Receive, Tab::Offline, Tab::Activity, Tab::Settings];
+
+    /// Its symbol in the navigation (beside the name; hidden from screen readers).
+    pub fn icon(self) -> &'static str {
+        match self {
+            Tab::Home => "◎",
+            Tab::AddMoney => "+",
+            Tab::Send => "↑",
+            Tab::Receive => "↓",
+            Tab::Activity => "≡",
+            Tab::Offline => "⇄",
+            Tab::Evidence => "!",
+            Tab::Settings => "⚙",
+        }
+    }
 
     /// Its name in the navigation.
     pub fn label(self) -> &'static str {
@@ -90,6 +105,11 @@ pub struct Ctx {
     pub banner: RwSignal<Option<String>>,
     /// Why the last data refresh failed, if it did.
     pub load_error: RwSignal<Option<String>>,
+    /// A text scanned, pasted or linked ([`Ctx::open_text`]) that the screen it opened takes
+    /// ([`Ctx::take_incoming`]) to fill in its field.
+    pub incoming: RwSignal<Option<Incoming>>,
+    /// Whether the Receive screen opens at its "Request a payment" part (Home's Request).
+    pub request_first: RwSignal<bool>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -112,6 +132,8 @@ impl Ctx {
             offline_syncing: RwSignal::new(false),
             banner: RwSignal::new(None),
             load_error: RwSignal::new(None),
+            incoming: RwSignal::new(None),
+            request_first: RwSignal::new(false),
         }
     }
 
@@ -124,6 +146,30 @@ impl Ctx {
     pub fn go(&self, tab: Tab) {
         self.tab.set(tab);
         focus_id("screen-heading");
+    }
+
+    /// Opens a scanned, pasted or linked text on its screen: a token on Receive, a payment request on Send,
+    /// an offline request or payment on Offline. Says in plain words what it cannot open.
+    pub fn open_text(&self, text: &str) -> Result<(), String> {
+        let found = classify(text)?;
+        let tab = match found {
+            Incoming::Token(_) => Tab::Receive,
+            Incoming::PaymentRequest(_) => Tab::Send,
+            Incoming::OfflineRequest(_) | Incoming::OfflinePayment(_) => Tab::Offline,
+        };
+        self.incoming.set(Some(found));
+        // Setting the tab builds the screen anew, even the one shown: it takes the text then.
+        self.go(tab);
+        Ok(())
+    }
+
+    /// The text [`Ctx::open_text`] left for a screen, if `pick` says it is for this one (it is then gone).
+    pub fn take_incoming(&self, pick: impl Fn(&Incoming) -> bool) -> Option<String> {
+        let wanted = self.incoming.with_untracked(|found| found.as_ref().is_some_and(&pick));
+        if !wanted {
+            return None;
+        }
+        self.incoming.try_update_untracked(Option::take).flatten().map(|found| found.text().to_owned())
     }
 
     /// Reloads balance, mints, pending sends, history and the offline balance from the wallet (no network).

@@ -59,6 +59,22 @@ pub fn format_time_ms(milliseconds: f64) -> String {
     }
 }
 
+/// `2026-11-24 00:18` for a time in milliseconds since 1970 in a time zone `offset_minutes` east of UTC (the
+/// page passes the browser's offset for that instant: `components::browser::local_time_ms`). Times before
+/// 1970 in that zone read as 1970-01-01 00:00.
+pub fn format_local_time_ms(milliseconds: f64, offset_minutes: i32) -> String {
+    if !milliseconds.is_finite() || milliseconds < 0.0 {
+        return "unknown time".to_owned();
+    }
+    // Whole seconds (the cast saturates for absurd values), shifted into the zone.
+    let seconds = (milliseconds / 1000.0) as u64;
+    let shift = u64::from(offset_minutes.unsigned_abs()) * 60;
+    let local = if offset_minutes >= 0 { seconds.saturating_add(shift) } else { seconds.saturating_sub(shift) };
+    let full = format_unix_time(local);
+    // `YYYY-MM-DD HH:MM:SS UTC` → `YYYY-MM-DD HH:MM`.
+    full.get(..16).map_or(full.clone(), str::to_owned)
+}
+
 /// `2024-09-02 19:14:40 UTC` for Unix time `seconds`.
 pub fn format_unix_time(seconds: u64) -> String {
     let days = seconds / 86_400;
@@ -267,6 +283,18 @@ mod tests {
         assert_eq!(format_time_ms(f64::NAN), "unknown time");
         assert_eq!(short_url("https://mint.example.com/"), "mint.example.com");
         assert_eq!(short_url("http://127.0.0.1:3338"), "127.0.0.1:3338");
+    }
+
+    #[test]
+    fn local_times_shift_by_the_zone_offset() {
+        let at = 1_725_304_480_123.0; // 2024-09-02 19:14:40 UTC
+        assert_eq!(format_local_time_ms(at, 0), "2024-09-02 19:14");
+        assert_eq!(format_local_time_ms(at, 120), "2024-09-02 21:14");
+        assert_eq!(format_local_time_ms(at, 330), "2024-09-03 00:44", "India, past midnight");
+        assert_eq!(format_local_time_ms(at, -420), "2024-09-02 12:14", "California");
+        assert_eq!(format_local_time_ms(0.0, -60), "1970-01-01 00:00", "clamped at 1970");
+        assert_eq!(format_local_time_ms(f64::NAN, 60), "unknown time");
+        assert_eq!(format_local_time_ms(-1.0, 60), "unknown time");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::common::{Status, StatusLine};
 use super::context::{Ctx, Tab};
 use super::format::{format_amount, method_label, short_url};
+use super::scanner::ScanButton;
 use crate::MintView;
 
 /// Balance, actions, mints.
@@ -25,10 +26,9 @@ pub fn Home() -> impl IntoView {
                 </p>
             })}
             {move || ctx.load_error.get().map(|error| view! { <p class="status failed" role="alert">{error}</p> })}
+            <QuickActions />
             <div class="actions">
-                <button type="button" class="button primary" on:click=move |_| ctx.go(Tab::AddMoney)>"Add money"</button>
-                <button type="button" class="button secondary" on:click=move |_| ctx.go(Tab::Send)>"Send"</button>
-                <button type="button" class="button secondary" on:click=move |_| ctx.go(Tab::Receive)>"Receive"</button>
+                <button type="button" class="button secondary" on:click=move |_| ctx.go(Tab::AddMoney)>"Add money"</button>
             </div>
         </section>
         <section class="card" aria-labelledby="mints-heading">
@@ -45,6 +45,65 @@ pub fn Home() -> impl IntoView {
             </ul>
             <AddMint />
         </section>
+    }
+}
+
+/// The three one-tap actions: Scan (a token, a request or an offline payment, routed by what it is), Request
+/// (the Receive screen's payment request) and Pay (Send); and a field to paste what was not scanned.
+#[component]
+fn QuickActions() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let scanned = RwSignal::new(String::new());
+    let pasted = RwSignal::new(String::new());
+    let status = RwSignal::new(Status::Idle);
+    let open = move |text: String| {
+        if let Err(reason) = ctx.open_text(&text) {
+            status.set(Status::Failed(reason));
+        }
+    };
+    // What the scanner read goes where it belongs.
+    Effect::new(move |_| {
+        let text = scanned.get();
+        if !text.is_empty() {
+            open(text);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        open(pasted.get_untracked());
+    };
+    let request = move |_| {
+        ctx.request_first.set(true);
+        ctx.go(Tab::Receive);
+    };
+    view! {
+        <div class="quick-actions" data-testid="quick-actions">
+            <div class="quick-scan">
+                <ScanButton target=scanned label="Scan" />
+            </div>
+            <button type="button" class="button secondary quick" on:click=request>"Request"</button>
+            <button type="button" class="button secondary quick" on:click=move |_| ctx.go(Tab::Send)>"Pay"</button>
+        </div>
+        <form class="form open-form" on:submit=submit>
+            <div class="field">
+                <label for="home-open">"Or paste a token or request"</label>
+                <div class="row">
+                    <input
+                        id="home-open"
+                        class="input mono"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        placeholder="cashuB…, creqA…, offlinereq1…"
+                        prop:value=move || pasted.get()
+                        on:input=move |ev| pasted.set(event_target_value(&ev))
+                    />
+                    <button type="submit" class="button secondary">"Open"</button>
+                </div>
+            </div>
+            <StatusLine status testid="home-open-status" />
+        </form>
     }
 }
 

@@ -5,8 +5,9 @@
 
 use leptos::prelude::*;
 
+use super::browser::local_unix_time;
 use super::context::{Ctx, Tab};
-use super::format::{format_amount, format_unix_time, plural, short_url};
+use super::format::{format_amount, plural, short_url};
 use super::offline_account::OfflineAccount;
 use super::offline_pay::PayOffline;
 use super::offline_receive::ReceiveOffline;
@@ -120,8 +121,8 @@ fn OfflineBalance() -> impl IntoView {
                             <p class="hint">
                                 {format!(
                                     "Pay with them until {}; coins received must be deposited by {}.",
-                                    format_unix_time(keyset.valid_until),
-                                    format_unix_time(keyset.deposit_deadline),
+                                    local_unix_time(keyset.valid_until),
+                                    local_unix_time(keyset.deposit_deadline),
                                 )}
                             </p>
                         </li>

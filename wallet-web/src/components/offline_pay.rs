@@ -6,10 +6,11 @@
 use leptos::prelude::*;
 use shared::offline::PaymentRequest;
 
-use super::browser::focus_id;
+use super::browser::{focus_id, local_time_ms, local_unix_time};
 use super::common::{OfflineText, Status, StatusLine};
 use super::context::Ctx;
-use super::format::{Payable, format_amount, format_time_ms, format_unix_time, payable, plural, short_key};
+use super::format::{Payable, format_amount, payable, plural, short_key};
+use super::incoming::Incoming;
 use super::scanner::ScanButton;
 use crate::offline::records::OfflinePaymentView;
 use crate::{Wallet, WalletError};
@@ -21,7 +22,9 @@ pub fn PayOffline(
     payments: RwSignal<Vec<OfflinePaymentView>>,
 ) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let text = RwSignal::new(String::new());
+    // A request scanned on Home or opened from a link arrives filled in.
+    let text =
+        RwSignal::new(ctx.take_incoming(|found| matches!(found, Incoming::OfflineRequest(_))).unwrap_or_default());
     let preview = RwSignal::new(None::<PaymentRequest>);
     let paid = RwSignal::new(None::<OfflinePaymentView>);
     let status = RwSignal::new(Status::Idle);
@@ -155,7 +158,7 @@ fn RequestPreview(
                         <span class="mono">{short_key(&request.payee.to_hex())}</span>
                     </dd>
                 </div>
-                <div class="fact"><dt>"Asked at"</dt><dd>{format_unix_time(request.time)}</dd></div>
+                <div class="fact"><dt>"Asked at"</dt><dd>{local_unix_time(request.time)}</dd></div>
             </dl>
             {move || match verdict() {
                 Some(Payable::No(reason)) => view! { <p class="check bad" data-testid="offline-pay-refusal">{reason}</p> }.into_any(),
@@ -191,7 +194,7 @@ fn PaymentsMade(payments: RwSignal<Vec<OfflinePaymentView>>) -> impl IntoView {
                                     "{} in {}, {}",
                                     format_amount(shared::Amount::from_u64(payment.amount), "sat"),
                                     plural(payment.coins, "coin", "coins"),
-                                    format_time_ms(payment.at),
+                                    local_time_ms(payment.at),
                                 )}
                             </summary>
                             <OfflineText text=payment.text.clone() label="Payment" testid="offline-payment-made" />

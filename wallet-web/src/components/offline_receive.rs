@@ -5,10 +5,11 @@
 use leptos::prelude::*;
 use shared::offline::OfflineError;
 
-use super::browser::focus_id;
+use super::browser::{focus_id, local_time_ms};
 use super::common::{AmountField, OfflineText, Status, StatusLine};
 use super::context::Ctx;
-use super::format::{format_amount, format_time_ms, parse_amount};
+use super::format::{format_amount, parse_amount};
+use super::incoming::Incoming;
 use super::scanner::ScanButton;
 use crate::WalletError;
 use crate::offline::records::OfflineRequestView;
@@ -45,7 +46,9 @@ pub fn ReceiveOffline(
     let ctx = expect_context::<Ctx>();
     let amount = RwSignal::new(String::new());
     let shown = RwSignal::new(None::<OfflineRequestView>);
-    let payment = RwSignal::new(String::new());
+    // A payment scanned on Home or opened from a link arrives filled in.
+    let payment =
+        RwSignal::new(ctx.take_incoming(|found| matches!(found, Incoming::OfflinePayment(_))).unwrap_or_default());
     let request_status = RwSignal::new(Status::Idle);
     let status = RwSignal::new(Status::Idle);
     let no_keys = move || ctx.offline.get().is_some_and(|balance| balance.keysets.is_empty());
@@ -188,7 +191,7 @@ fn RequestsMade(requests: RwSignal<Vec<OfflineRequestView>>) -> impl IntoView {
                         <li data-testid="offline-request-item">
                             <details>
                                 <summary>
-                                    {format!("{amount}, asked {} ", format_time_ms(request.created_at))}
+                                    {format!("{amount}, asked {} ", local_time_ms(request.created_at))}
                                     <span class=class>{state}</span>
                                 </summary>
                                 <OfflineText text=request.text.clone() label="Payment request" testid="offline-request-again" />

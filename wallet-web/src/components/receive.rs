@@ -1,10 +1,13 @@
 //! Receiving: paste (or scan) a token, see what it holds checked offline, confirm an unknown mint, redeem.
+//! Below, "Request a payment" ([`super::payment_request::RequestPayment`]).
 
 use leptos::prelude::*;
 
 use super::common::{Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, plural, short_url, tidy_token};
+use super::incoming::Incoming;
+use super::payment_request::RequestPayment;
 use super::scanner::ScanButton;
 use crate::{DleqStatus, TokenPreview, WalletError};
 
@@ -12,7 +15,13 @@ use crate::{DleqStatus, TokenPreview, WalletError};
 #[component]
 pub fn Receive() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let token = RwSignal::new(String::new());
+    // Home's Request: straight to "Request a payment".
+    if ctx.request_first.get_untracked() {
+        ctx.request_first.set(false);
+        super::browser::focus_id("request-heading");
+    }
+    // A token scanned on Home or opened from a link arrives filled in.
+    let token = RwSignal::new(ctx.take_incoming(|found| matches!(found, Incoming::Token(_))).unwrap_or_default());
     let preview = RwSignal::new(None::<TokenPreview>);
     let trust = RwSignal::new(false);
     let status = RwSignal::new(Status::Idle);
@@ -142,6 +151,7 @@ pub fn Receive() -> impl IntoView {
             </Show>
             <StatusLine status testid="receive-status" />
         </section>
+        <RequestPayment />
     }
 }
 

@@ -1,4 +1,5 @@
-//! Sending: pick a mint and an amount, get a `cashuB` token to hand over (copy or QR). The notes stay in
+//! Sending: pick a mint and an amount, get a `cashuB` token to hand over (copy or QR); or pay a request
+//! (`creqA`, [`super::payment_request::PayRequest`]) with such a token in one step. The notes stay in
 //! "pending sends" until the receiver redeems them or the sender takes them back. Or pay a Lightning
 //! invoice through a mint ([`PayInvoice`]): its amount and the most the fee may be first, then what the
 //! payment cost and what came back as change.
@@ -6,9 +7,10 @@
 use leptos::prelude::*;
 
 use super::browser::focus_id;
-use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
+use super::common::{AmountField, CopyButton, MintSelect, ShareButton, Status, StatusLine};
 use super::context::{Ctx, Tab};
 use super::format::{format_amount, parse_amount};
+use super::payment_request::PayRequest;
 use super::qr::QrCode;
 use crate::{InvoiceQuoteView, SendView};
 
@@ -102,7 +104,8 @@ pub fn Send() -> impl IntoView {
                             <label for="sent-token" class="label">"Token"</label>
                             <textarea id="sent-token" class="input mono token" rows="5" readonly=true data-testid="token">{token.clone()}</textarea>
                             <div class="actions">
-                                <CopyButton text=token label="Copy token" />
+                                <CopyButton text=token.clone() label="Copy token" />
+                                <ShareButton text=token title="Cashu token" />
                             </div>
                             <p class="hint">
                                 "Until the receiver redeems it, the token is listed under Activity as a pending send; "
@@ -120,6 +123,7 @@ pub fn Send() -> impl IntoView {
                 }
             }}
         </section>
+        <PayRequest />
         <PayInvoice />
     }
 }

@@ -1,9 +1,9 @@
 //! Settings: the recovery words (behind a warning, and the passphrase when one is set), the passphrase (set,
-//! change, remove), the account key, the mints.
+//! change, remove), the account key, opening `web+cashu:` links here, the mints.
 
 use leptos::prelude::*;
 
-use super::browser::focus_id;
+use super::browser::{can_register_links, focus_id, register_links};
 use super::common::{CopyButton, PassphrasePair, Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, mnemonic_words, passphrase_choice, short_url};
@@ -31,6 +31,7 @@ pub fn Settings() -> impl IntoView {
             account_keys.set(keys);
         });
     });
+    let links_status = RwSignal::new(Status::Idle);
     view! {
         <section class="card" aria-labelledby="screen-heading">
             <h1 id="screen-heading" class="screen-title" tabindex="-1">"Settings"</h1>
@@ -56,6 +57,26 @@ pub fn Settings() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
+        <Show when=can_register_links>
+            <section class="card" aria-labelledby="links-heading">
+                <h2 id="links-heading" class="section-heading">"Cashu links"</h2>
+                <p class="hint">
+                    "Let this browser open cashu links (web+cashu:…) in this wallet: a token opens on Receive, a "
+                    "request on Send. The browser asks you to confirm."
+                </p>
+                <div class="actions">
+                    <button type="button" class="button secondary" on:click=move |_| {
+                        links_status.set(match register_links() {
+                            Ok(()) => Status::Done("Asked the browser; confirm there if it asks.".to_owned()),
+                            Err(reason) => Status::Failed(reason),
+                        });
+                    }>
+                        "Open cashu links here"
+                    </button>
+                </div>
+                <StatusLine status=links_status testid="links-status" />
+            </section>
+        </Show>
         <section class="card" aria-labelledby="settings-mints-heading">
             <h2 id="settings-mints-heading" class="section-heading">"Mints"</h2>
             <ul class="plain-list">

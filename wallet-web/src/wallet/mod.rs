@@ -30,6 +30,7 @@ mod receive;
 mod reclaim;
 pub mod records;
 mod recover;
+mod request;
 mod restore;
 pub mod select;
 mod send;
@@ -46,7 +47,7 @@ use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 pub use vault::WordsAtRest;
 pub use views::{
     DleqStatus, HistoryEntry, HistoryKind, HistoryStatus, InvoiceQuoteView, MintView, PaymentView, PendingSendView,
-    QuoteView, ReceiveView, RecoveryReport, SendView, TokenPreview,
+    QuoteView, ReceiveView, RecoveryReport, RequestAsk, SendView, TokenPreview,
 };
 
 /// The IndexedDB database of the browser wallet.
@@ -292,6 +293,27 @@ impl Wallet {
         let _held = self.exclusive().await?;
         let (send, fee) = send::send(&self.inner.engine, mint, amount, memo).await?;
         Ok(SendView { send_id: send.id, token: send.token, amount: send.amount, fee })
+    }
+
+    /// A payment request (NUT-18 `creqA…`, in-band, single use) for `amount` sat at this wallet's mints, with
+    /// a fresh random id.
+    pub async fn payment_request(&self, amount: Amount, description: Option<String>) -> Result<String, WalletError> {
+        let mints = self.mints().await?;
+        request::make(engine::new_id()?, amount, description, &mints)
+    }
+
+    /// Reads a payment request (`creqA…`) into what it asks, without changing anything.
+    pub fn read_payment_request(text: &str) -> Result<RequestAsk, WalletError> {
+        request::read(text)
+    }
+
+    /// Pays a payment request (NUT-18, in-band) in one step: checks what it asks against this wallet (unit,
+    /// spending condition, amount, accepted mints, balance; see `request::choose`), then makes a token of
+    /// exactly that amount at an accepted mint, to hand over. `typed`: the amount when the request names none.
+    pub async fn pay_request(&self, ask: &RequestAsk, typed: Option<Amount>) -> Result<SendView, WalletError> {
+        let mints = self.mints().await?;
+        let (mint, amount) = request::choose(ask, typed, &mints)?;
+        self.send(&mint, amount, ask.description.clone()).await
     }
 
     /// Decodes and checks a token offline (DLEQ against known keys) without changing anything.

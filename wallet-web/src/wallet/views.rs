@@ -249,3 +249,21 @@ mod tests {
         }
     }
 }
+
+/// What a payment request (NUT-18 `creqA…`) asks, as the wallet checks it before paying
+/// ([`crate::Wallet::pay_request`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestAsk {
+    /// The payee's id for the request, if it has one.
+    pub id: Option<String>,
+    /// The amount asked; `None`: the payer chooses.
+    pub amount: Option<Amount>,
+    /// The unit asked (`sat`); `None`: any.
+    pub unit: Option<String>,
+    /// The mints the payee accepts, as written in the request; empty: any.
+    pub mints: Vec<String>,
+    /// What the payment is for.
+    pub description: Option<String>,
+    /// Whether the request locks the payment to a spending condition (NUT-10), which this wallet cannot make.
+    pub locked: bool,
+}
