@@ -100,8 +100,11 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     /// Random texts through frames with 30 % of them dropped, some repeated, in random order within a
-    /// sliding window (a scanner joining late and missing frames): complete within 3 × fragments + 20
-    /// shown frames.
+    /// sliding window (a scanner joining late and missing frames): complete, and within the frames the
+    /// assembler waits for (10 × fragments + 100 distinct frames). A fountain code has no fixed bound: with
+    /// these losses a text of 20 or more fragments took a median 1.75 × fragments scanned frames, 2.14 at
+    /// the 90th percentile and 2.93 at most (175 cases), and one case in a CI run needed more than
+    /// 3 × fragments + 20 shown frames, the bound this test used to assert.
     #[test]
     fn texts_survive_dropped_repeated_and_reordered_frames(
         text in payload(),
@@ -114,7 +117,7 @@ proptest! {
             }
             QrFrames::Animated(mut frames) => {
                 let n = frames.fragment_count();
-                let shown: Vec<String> = (0..3 * n + 20).map(|_| frames.next_frame()).collect();
+                let shown: Vec<String> = (0..10 * n + 100).map(|_| frames.next_frame()).collect();
                 let mut rng = XorShift(seed | 1);
                 let mut scanned = Vec::new();
                 for frame in &shown {
@@ -134,7 +137,7 @@ proptest! {
                         chunk.swap(i, j);
                     }
                 }
-                let (assembled, used) = assemble(&scanned).expect("incomplete after 3n+20 frames");
+                let (assembled, used) = assemble(&scanned).expect("incomplete after 10n+100 frames");
                 prop_assert_eq!(assembled, text);
                 prop_assert!(used <= scanned.len());
             }
