@@ -15,6 +15,7 @@ use shared::nut16::{Assembler, ScanProgress};
 
 use crate::platform::qr_decoder::QrDecoder;
 use crate::scan;
+use crate::wallet::PartNotLoaded;
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|value| !value.is_undefined() && !value.is_null())
@@ -198,7 +199,32 @@ struct Scan {
     decoder: RwSignal<&'static str>,
 }
 
+/// Starts a scanning session ([`Scan::start`]) once the camera loop's code is loaded: it loads on demand
+/// (see `components::on_demand`), with the NUT-16 assembler it drives.
+#[cfg(feature = "split")]
+#[leptos::wasm_split::wasm_split(scanner, fallible, wasm_split_path = leptos::wasm_split)]
+fn start_session(scan: Scan, device: Option<String>) -> Result<(), PartNotLoaded> {
+    scan.start(device);
+    Ok(())
+}
+/// Starts a scanning session ([`Scan::start`]).
+#[cfg(not(feature = "split"))]
+async fn start_session(scan: Scan, device: Option<String>) -> Result<(), PartNotLoaded> {
+    scan.start(device);
+    Ok(())
+}
+
 impl Scan {
+    /// Opens the camera (`device`, or the back one) once the scanner's code is loaded; says so when it
+    /// cannot be.
+    fn open(self, device: Option<String>) {
+        leptos::task::spawn_local(async move {
+            if let Err(missing) = start_session(self, device).await {
+                self.message.set(missing.to_string());
+            }
+        });
+    }
+
     /// Ends the running session (if any) and stops every camera track.
     fn stop(self) {
         self.session.try_update_value(|session| *session = session.wrapping_add(1));
@@ -347,7 +373,7 @@ pub fn ScanButton(
         if cameras.len() > 1 {
             let next = (scan.camera.get_untracked() + 1) % cameras.len();
             scan.camera.set(next);
-            scan.start(cameras.get(next).cloned());
+            scan.open(cameras.get(next).cloned());
         }
     };
     let toggle_torch = move |_| {
@@ -377,7 +403,7 @@ pub fn ScanButton(
                 <Show
                     when=move || scan.scanning.get()
                     fallback=move || view! {
-                        <button type="button" class="button secondary" on:click=move |_| scan.start(None)>{label}</button>
+                        <button type="button" class="button secondary" on:click=move |_| scan.open(None)>{label}</button>
                     }
                 >
                     <div class="scanner-view">
