@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::browser::sleep_ms;
 use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
 use super::context::Ctx;
 use super::format::{format_amount, method_label, parse_amount};
 use super::qr::QrCode;
+use crate::platform::sleep;
 use shared::nuts::{MintQuoteState, PaymentMethod};
 
 use crate::{QuoteView, Wallet, WalletError};
@@ -188,7 +188,7 @@ async fn top_up(
                 paid = true;
                 break;
             }
-            sleep_ms(1000).await;
+            sleep(1000).await;
         }
         if !paid {
             return Err(WalletError::QuoteNotPaid);

@@ -79,7 +79,7 @@ pub fn CopyButton(
                 Ok(()) => feedback.set("Copied.".to_owned()),
                 Err(reason) => feedback.set(reason),
             }
-            super::browser::sleep_ms(4000).await;
+            crate::platform::sleep(4000).await;
             feedback.set(String::new());
         });
     };
