@@ -6,11 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use wallet_web::platform::sleep;
-use wallet_web::scan;
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+// The decoder worker's own decoding, compiled here as the worker compiles it (the library does not have it).
+#[path = "../src/bin/qr-worker/decode.rs"]
+mod decode;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
@@ -50,8 +53,8 @@ fn through_canvas(rgba: &[u8]) -> Vec<u8> {
 }
 
 fn decode(rgba: &[u8], luma: &mut Vec<u8>) -> Option<String> {
-    scan::rgba_to_luma(rgba, luma);
-    scan::decode_luma(WIDTH as usize, HEIGHT as usize, luma)
+    decode::rgba_to_luma(rgba, luma);
+    decode::decode_luma(WIDTH as usize, HEIGHT as usize, luma)
 }
 
 #[wasm_bindgen_test]

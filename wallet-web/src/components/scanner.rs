@@ -1,7 +1,7 @@
 //! Scanning QR codes with the camera, in every browser with `getUserMedia`: the camera's frames go to the
 //! browser's `BarcodeDetector` where it exists (reached through `js_sys::Reflect`, as web-sys does not bind
 //! it), and everywhere else through a canvas (`drawImage` + `getImageData`, at most [`scan::SCAN_WIDTH`] px
-//! wide) to the decoder worker ([`QrDecoder`]: greyscale and the `rqrr` decoder in wasm, [`crate::scan`], off
+//! wide) to the decoder worker ([`QrDecoder`]: greyscale and the `rqrr` decoder in wasm, `src/bin/qr-worker/`, off
 //! the page's thread and out of the app's bundle). Every code read feeds a
 //! [`Assembler`] (NUT-16), so an animated (multipart) code fills in part by part with visible progress. Torch and
 //! camera switch appear where the device has them; Cancel stops every track. Pasting always works too.
