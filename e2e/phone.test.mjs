@@ -11,16 +11,11 @@
 // Needs MINT_BIN and WALLET_DIR (scripts/test sets both).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startMint, stopMint } from './support/mint-process.mjs';
-import { addMoneyByInvoice, balance, createWallet, go, launchBrowser, open, person, send } from './support/wallet-page.mjs';
+import { join } from 'node:path';
+import {
+  addMoneyByInvoice, balance, createWallet, endWalletTest, go, open, send, shots, startWalletTest, STEP,
+} from './support/wallet-page.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const walletDir = process.env.WALLET_DIR ?? resolve(here, '..', 'dist');
-const shots = process.env.SCREENSHOT_DIR ?? resolve(here, '..', 'target', 'screenshots');
-const STEP = { timeout: 240_000 };
 const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
 // Fourteen hours east of UTC: a time shown in UTC is a different hour here, mostly a different day.
 const ZONE = 'Pacific/Kiritimati';
@@ -34,20 +29,13 @@ let alicePage;
 let bobPage;
 
 before(async () => {
-  await access(join(walletDir, 'index.html')).catch(() => {
-    throw new Error(`no wallet bundle in ${walletDir}: run trunk build --release (or set WALLET_DIR)`);
-  });
-  await mkdir(shots, { recursive: true });
-  mint = await startMint({ name: 'E2E Phone Mint', walletDir });
-  browser = await launchBrowser();
-  alice = await person(browser, 'A', { ...PHONE, timezoneId: ZONE });
-  bob = await person(browser, 'B', PHONE);
+  ({ mint, browser, people: [alice, bob] } = await startWalletTest({
+    mint: { name: 'E2E Phone Mint' },
+    people: [{ name: 'A', ...PHONE, timezoneId: ZONE }, { name: 'B', ...PHONE }],
+  }));
 });
 
-after(async () => {
-  await browser?.close();
-  await stopMint(mint);
-});
+after(() => endWalletTest({ mint, browser }));
 
 /** Checks the page fits 360 px and the navigation is a visible bar at the bottom of the screen. */
 async function fitsThePhone(page, what) {

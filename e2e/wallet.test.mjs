@@ -9,20 +9,12 @@
 // Needs MINT_BIN and WALLET_DIR (scripts/test sets both). Screenshots go to target/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { admin, startMint, stopMint } from './support/mint-process.mjs';
+import { join } from 'node:path';
+import { admin } from './support/mint-process.mjs';
 import {
-  addMoneyByInvoice, balance, createWallet, dumpWalletDatabase, go, launchBrowser, open, person, receive, sats, send,
-  pendingTotal, valuesUnder,
+  addMoneyByInvoice, balance, createWallet, dumpWalletDatabase, endWalletTest, go, open, pendingTotal, person,
+  receive, sats, send, shots, startWalletTest, STEP, valuesUnder,
 } from './support/wallet-page.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const walletDir = process.env.WALLET_DIR ?? resolve(here, '..', 'dist');
-// Screenshots are build output: target/screenshots/ (SCREENSHOT_DIR overrides), never the committed tree.
-const shots = process.env.SCREENSHOT_DIR ?? resolve(here, '..', 'target', 'screenshots');
-const STEP = { timeout: 240_000 };
 
 let mint;
 let browser;
@@ -36,20 +28,13 @@ let tokenToReclaim;
 let bankAccount;
 
 before(async () => {
-  await access(join(walletDir, 'index.html')).catch(() => {
-    throw new Error(`no wallet bundle in ${walletDir}: run trunk build --release (or set WALLET_DIR)`);
-  });
-  await mkdir(shots, { recursive: true });
-  mint = await startMint({ name: 'E2E Wallet Mint', walletDir, args: ['--description', 'Started by the wallet end-to-end test.'] });
-  browser = await launchBrowser();
-  alice = await person(browser, 'A');
-  bob = await person(browser, 'B');
+  ({ mint, browser, people: [alice, bob] } = await startWalletTest({
+    mint: { name: 'E2E Wallet Mint', args: ['--description', 'Started by the wallet end-to-end test.'] },
+    people: [{ name: 'A' }, { name: 'B' }],
+  }));
 });
 
-after(async () => {
-  await browser?.close();
-  await stopMint(mint);
-});
+after(() => endWalletTest({ mint, browser }));
 
 test('A creates a wallet; the mint that served the page is in it', STEP, async () => {
   alicePage = await open(alice, mint.base);

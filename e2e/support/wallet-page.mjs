@@ -1,10 +1,22 @@
 // Drives the wallet page the way a person does: by roles and labels, as a screen reader would find them.
-// Shared by the end-to-end tests (wallet.test.mjs) and the Nutshell variant (wallet-nutshell.mjs).
+// Shared by the end-to-end tests (*.test.mjs) and the Nutshell variant (wallet-nutshell.mjs); also the setup
+// they share (`startWalletTest`: bundle, mint, browser, people).
 import assert from 'node:assert/strict';
+import { access, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startMint, stopMint } from './mint-process.mjs';
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const UI_TIMEOUT = 60_000;
+/** The wallet bundle the mint serves: WALLET_DIR (scripts/test sets it), else dist/ (trunk's output). */
+export const walletDir = process.env.WALLET_DIR ?? join(root, 'dist');
+/** Screenshots are build output: target/screenshots/ (SCREENSHOT_DIR overrides), never the committed tree. */
+export const shots = process.env.SCREENSHOT_DIR ?? join(root, 'target', 'screenshots');
+/** Options of a `test` that clicks through the wallet: its time limit. */
+export const STEP = { timeout: 240_000 };
 
 export function launchBrowser() {
   return chromium.launch({
@@ -36,6 +48,36 @@ export async function person(browser, name, { viewport = { width: 1000, height: 
   });
   context.on('page', (page) => watch(who, page));
   return who;
+}
+
+/**
+ * The start of a test with people on the wallet page: checks that the bundle in `walletDir` is built, makes
+ * the screenshot folder, starts the real mint binary serving the bundle (`mint`: more of `startMint`'s
+ * options), headless Chromium, and one `person` for each entry of `people` (`{ name, ...person's options }`).
+ * Resolves to `{ mint, browser, people }`, which `endWalletTest` stops; when a step fails, what it started is
+ * stopped before the error is thrown.
+ */
+export async function startWalletTest({ mint: mintOptions = {}, people = [] } = {}) {
+  await access(join(walletDir, 'index.html')).catch(() => {
+    throw new Error(`no wallet bundle in ${walletDir}: run trunk build --release (or set WALLET_DIR)`);
+  });
+  await mkdir(shots, { recursive: true });
+  const started = { people: [] };
+  try {
+    started.mint = await startMint({ ...mintOptions, walletDir });
+    started.browser = await launchBrowser();
+    for (const { name, ...options } of people) started.people.push(await person(started.browser, name, options));
+    return started;
+  } catch (error) {
+    await endWalletTest(started);
+    throw error;
+  }
+}
+
+/** Stops what `startWalletTest` started (any part of it may be missing). */
+export async function endWalletTest({ mint, browser } = {}) {
+  await browser?.close();
+  await stopMint(mint);
 }
 
 function watch(who, page) {

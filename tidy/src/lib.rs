@@ -3,6 +3,8 @@
 //! - **No import cycles between the files of a crate.** [`import_cycles`] reads a crate target from its root
 //!   file (`lib.rs`, `main.rs`, a test), builds the graph of its modules as files, and returns every knot
 //!   of files that import each other, directly or around a longer circle.
+//! - **Which crate names a dependency.** [`paths_into_crate`] lists where a crate target names another crate
+//!   (`use rqrr::..`, `rqrr::f()`), so a dependency can be kept to the one target that may use it.
 //! - **Crate-level lints.** [`crate_attrs`] reads the inner attributes of a crate root (`#![no_std]`,
 //!   `#![warn(missing_docs, unreachable_pub)]`).
 //!
@@ -102,9 +104,36 @@ impl ImportGraph {
 
 /// Read the crate target whose root file is `root` from disk and build its import graph.
 pub fn import_graph(root: &Path) -> Result<ImportGraph, Error> {
-    import_graph_with(root, &mut |path| {
-        std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })
-    })
+    import_graph_with(root, &mut read_from_disk)
+}
+
+/// Where the crate target whose root file is `root` names the crate `name`: every `use` leaf or path (in code,
+/// types, attributes, macro tokens) whose first segment is `name`, as `file: reference` lines (empty when none).
+/// Doc comments and strings do not count.
+pub fn paths_into_crate(root: &Path, name: &str) -> Result<Vec<String>, Error> {
+    paths_into_crate_with(root, name, &mut read_from_disk)
+}
+
+/// [`paths_into_crate`] with files read by `read` (see [`import_graph_with`]).
+pub fn paths_into_crate_with(
+    root: &Path,
+    name: &str,
+    read: &mut dyn FnMut(&Path) -> Result<String, Error>,
+) -> Result<Vec<String>, Error> {
+    let tree = ModuleTree::load(root, read)?;
+    let mut found = Vec::new();
+    for (file, source) in tree.files() {
+        for reference in references::collect(&source.syntax, &source.module).references {
+            if reference.path.first().is_some_and(|first| first == name) {
+                found.push(format!("{}: {reference}", file.display()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn read_from_disk(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })
 }
 
 /// [`import_graph`] with files read by `read` (so tests can give sources from memory). `read` must answer
@@ -325,5 +354,25 @@ mod tests {
             ("src/b.rs", ""),
         ];
         assert!(edges(&files).is_empty());
+    }
+
+    #[test]
+    fn paths_into_a_crate_are_found_in_uses_code_and_macros_but_not_in_docs_or_strings() {
+        let files = [
+            ("src/lib.rs", "//! Uses `rqrr::decode`.\nmod a; mod b;\nfn f() -> &'static str { \"rqrr::x\" }"),
+            ("src/a.rs", "use rqrr::PreparedImage;\nfn g() { let _ = rqrr::PreparedImage::prepare(); }"),
+            ("src/b.rs", "fn h() { println!(\"{:?}\", rqrr::VERSION); let _ = rqrr_like::x(); }"),
+        ];
+        let found = paths_into_crate_with(Path::new("src/lib.rs"), "rqrr", &mut memory_reader(&files)).unwrap();
+        assert_eq!(
+            found,
+            [
+                "src/a.rs: `use rqrr::PreparedImage` (line 1)",
+                "src/a.rs: `rqrr::PreparedImage::prepare` (line 2)",
+                "src/b.rs: `rqrr::VERSION` (line 1)",
+            ]
+        );
+        let none = [("src/lib.rs", "use std::fmt; fn f() { crate::g(); }")];
+        assert!(paths_into_crate_with(Path::new("src/lib.rs"), "rqrr", &mut memory_reader(&none)).unwrap().is_empty());
     }
 }

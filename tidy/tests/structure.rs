@@ -81,6 +81,30 @@ fn library_crates_warn_on_missing_docs_and_unreachable_pub() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The QR decoder crate (`rqrr`) is named only by the wallet's decoder worker (`src/bin/qr-worker/`, a wasm
+/// module of its own): the app (the library and its `wallet-web` binary) cannot call the decoder, and its wasm
+/// bundle carries none of it.
+#[test]
+fn only_the_qr_worker_names_the_qr_decoder_crate() {
+    let wallet = members().into_iter().find(|package| package.name == "wallet-web").unwrap();
+    let app: Vec<_> = wallet
+        .targets
+        .iter()
+        .filter(|target| {
+            target.is_library() || (target.kinds.iter().any(|kind| kind == "bin") && target.name != "qr-worker")
+        })
+        .collect();
+    assert!(app.len() >= 2, "the wallet's library and app binary: {:?}", wallet.targets);
+    let named: Vec<String> =
+        app.iter().flat_map(|target| tidy::paths_into_crate(&target.root, "rqrr").unwrap()).collect();
+    assert!(named.is_empty(), "the wallet app names rqrr (keep it in src/bin/qr-worker/):\n{}", named.join("\n"));
+    let worker = wallet.targets.iter().find(|target| target.name == "qr-worker").unwrap();
+    assert!(
+        !tidy::paths_into_crate(&worker.root, "rqrr").unwrap().is_empty(),
+        "the worker decodes with rqrr (else this check looks at nothing)"
+    );
+}
+
 /// `shared` performs no I/O: it is `#![no_std]`, so `std::fs`, `std::net` and `std::time` do not exist in it
 /// (`std` may be linked for its unit tests only).
 #[test]

@@ -10,7 +10,7 @@
 //! - [`mint_url`]: a mint's address ([`MintUrl`]), normalized one way.
 //! - [`platform`]: the clock, the lock between tabs and the passphrase cipher, as traits (browser and
 //!   native), and timers.
-//! - [`scan`]: reading QR codes from camera frames (greyscale, the `rqrr` decoder) and the scanner's words.
+//! - [`scan`]: the scanner's frame sizes and words (the decoding is the decoder worker's, `src/bin/qr-worker/`).
 //! - [`app`] and [`components`]: Leptos components, render only.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]

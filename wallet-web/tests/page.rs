@@ -3,20 +3,11 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use wallet_web::platform::sleep;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn sleep(milliseconds: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
 
 #[wasm_bindgen_test]
 async fn opens_on_the_first_run_screen() {
@@ -43,7 +34,7 @@ async fn opens_on_the_first_run_screen() {
 }
 
 /// Polls every `interval` milliseconds, 100 times at most, for an element matching `selector` in `root`.
-async fn wait_for(root: &web_sys::HtmlElement, selector: &str, interval: i32) -> Option<web_sys::Element> {
+async fn wait_for(root: &web_sys::HtmlElement, selector: &str, interval: u32) -> Option<web_sys::Element> {
     for _ in 0..100 {
         if let Some(found) = root.query_selector(selector).unwrap() {
             return Some(found);

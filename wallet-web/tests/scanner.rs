@@ -5,11 +5,15 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use wallet_web::scan;
+use wallet_web::platform::sleep;
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+// The decoder worker's own decoding, compiled here as the worker compiles it (the library does not have it).
+#[path = "../src/bin/qr-worker/decode.rs"]
+mod decode;
 
 const WIDTH: u32 = 640;
 const HEIGHT: u32 = 480;
@@ -49,8 +53,8 @@ fn through_canvas(rgba: &[u8]) -> Vec<u8> {
 }
 
 fn decode(rgba: &[u8], luma: &mut Vec<u8>) -> Option<String> {
-    scan::rgba_to_luma(rgba, luma);
-    scan::decode_luma(WIDTH as usize, HEIGHT as usize, luma)
+    decode::rgba_to_luma(rgba, luma);
+    decode::decode_luma(WIDTH as usize, HEIGHT as usize, luma)
 }
 
 #[wasm_bindgen_test]
@@ -64,16 +68,6 @@ fn reads_a_token_drawn_into_a_canvas() {
 fn reads_nothing_from_a_blank_frame() {
     let rgba = through_canvas(&vec![255u8; (WIDTH * HEIGHT * 4) as usize]);
     assert_eq!(decode(&rgba, &mut Vec::new()), None);
-}
-
-async fn sleep(milliseconds: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -112,7 +106,7 @@ async fn a_long_text_animates_and_its_frames_read_back_whole() {
         if frames_seen > parts + 2 {
             break;
         }
-        sleep(FRAME_INTERVAL_MS as i32 / 2).await;
+        sleep(FRAME_INTERVAL_MS / 2).await;
     }
     assert!(frames_seen > parts, "the code cycled through {frames_seen} frames of {parts}");
     // The frames the component shows are `qr_frames`' sequence: read them through pixels and rqrr.
@@ -133,7 +127,7 @@ async fn a_long_text_animates_and_its_frames_read_back_whole() {
 
     // Unmounted: the interval is cleared (no panic from a disposed component while waiting).
     drop(mounted);
-    sleep(FRAME_INTERVAL_MS as i32 * 3).await;
+    sleep(FRAME_INTERVAL_MS * 3).await;
 }
 
 /// Frames a second the wasm decoder reads at the scanner's resolution: a frame with an animated code's part

@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::browser::sleep_ms;
-use super::common::{AmountField, CopyButton, MintSelect, Status, StatusLine};
+use super::common::{AmountField, CopyButton, MintField, Status, StatusLine, SubmitRow, typed_amount};
 use super::context::Ctx;
-use super::format::{format_amount, method_label, parse_amount};
+use super::format::{format_amount, method_label};
 use super::qr::QrCode;
+use crate::platform::sleep;
 use shared::nuts::{MintQuoteState, PaymentMethod};
 
 use crate::{QuoteView, Wallet, WalletError};
@@ -54,10 +54,7 @@ pub fn AddMoney() -> impl IntoView {
         if status.get_untracked().is_working() {
             return;
         }
-        let value = match parse_amount(&amount.get_untracked()) {
-            Ok(value) => value,
-            Err(reason) => return status.set(Status::Failed(reason)),
-        };
+        let Some(value) = typed_amount(amount, status) else { return };
         let Some(chosen) = method.get_untracked() else {
             return status.set(Status::Failed("This mint offers no way to add money.".to_owned()));
         };
@@ -90,10 +87,7 @@ pub fn AddMoney() -> impl IntoView {
         <section class="card" aria-labelledby="screen-heading">
             <h1 id="screen-heading" class="screen-title" tabindex="-1">"Add money"</h1>
             <form class="form" on:submit=submit>
-                <div class="field">
-                    <label for="add-mint">"Mint"</label>
-                    <MintSelect selected=mint id="add-mint" />
-                </div>
+                <MintField selected=mint id="add-mint" label="Mint" />
                 <fieldset class="field">
                     <legend>"Pay with"</legend>
                     {move || {
@@ -153,9 +147,7 @@ pub fn AddMoney() -> impl IntoView {
                         <CopyButton text=quote.request.clone() label="Copy invoice" />
                     </div>
                 })}
-                <div class="actions">
-                    <button type="submit" class="button primary" disabled=move || status.get().is_working()>"Add money"</button>
-                </div>
+                <SubmitRow status label="Add money" />
             </form>
         </section>
         <Withdraw account />
@@ -188,7 +180,7 @@ async fn top_up(
                 paid = true;
                 break;
             }
-            sleep_ms(1000).await;
+            sleep(1000).await;
         }
         if !paid {
             return Err(WalletError::QuoteNotPaid);
@@ -231,10 +223,7 @@ fn Withdraw(account: RwSignal<String>) -> impl IntoView {
         if status.get_untracked().is_working() {
             return;
         }
-        let value = match parse_amount(&amount.get_untracked()) {
-            Ok(value) => value,
-            Err(reason) => return status.set(Status::Failed(reason)),
-        };
+        let Some(value) = typed_amount(amount, status) else { return };
         let account_id = account.get_untracked().trim().to_owned();
         if account_id.is_empty() {
             return status.set(Status::Failed("Enter the account number to pay into.".to_owned()));
@@ -257,10 +246,7 @@ fn Withdraw(account: RwSignal<String>) -> impl IntoView {
         <section class="card" aria-labelledby="withdraw-heading">
             <h2 id="withdraw-heading" class="section-heading">"Withdraw to a bank account"</h2>
             <form class="form" on:submit=submit>
-                <div class="field">
-                    <label for="withdraw-mint">"From mint"</label>
-                    <MintSelect selected=mint id="withdraw-mint" />
-                </div>
+                <MintField selected=mint id="withdraw-mint" label="From mint" />
                 <Show
                     when=has_bank
                     fallback=|| view! { <p class="hint">"This mint does not pay out to bank accounts."</p> }

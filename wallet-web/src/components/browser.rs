@@ -1,4 +1,4 @@
-//! Small browser services the screens use: clipboard, timers, focus, and the camera QR scanner's feature test.
+//! Small browser services the screens use: clipboard, focus, and the camera QR scanner's feature test.
 //! Every call degrades to an error value or `false`, never a panic, when the browser lacks the feature.
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,26 +18,11 @@ pub async fn copy_text(text: &str) -> Result<(), String> {
     JsFuture::from(clipboard.write_text(text)).await.map(|_| ()).map_err(|_| refused())
 }
 
-/// Waits `milliseconds` (a `setTimeout` promise).
-pub async fn sleep_ms(milliseconds: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            // If scheduling fails the promise never settles; resolve at once instead.
-            if window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, milliseconds).is_err() {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        } else {
-            let _ = resolve.call0(&JsValue::NULL);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 /// Moves keyboard focus to the element with `id` (headings carry `tabindex="-1"` for this), after the
 /// current render. Screen readers then read the new screen from its heading.
 pub fn focus_id(id: &'static str) {
     leptos::task::spawn_local(async move {
-        sleep_ms(0).await;
+        crate::platform::sleep(0).await;
         let element = web_sys::window()
             .and_then(|window| window.document())
             .and_then(|document| document.get_element_by_id(id))

@@ -1,12 +1,14 @@
-//! Pieces every screen uses: the status line of an operation, the copy button, the mint picker, the amount field,
-//! the passphrase typed twice, a text to hand over with its QR code.
+//! Pieces every screen uses: the status line of an operation, the copy and share buttons, the mint picker (and
+//! its labelled field), the amount field, an optional text field, a form's submit row, the passphrase typed
+//! twice, a text to hand over with its QR code.
 
 use leptos::prelude::*;
 
 use super::browser::copy_text;
 use super::context::Ctx;
-use super::format::{format_amount, short_url};
+use super::format::{format_amount, parse_amount, short_url};
 use super::qr::QrCode;
+use shared::Amount;
 
 /// Where an operation stands, as the page tells it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -27,6 +29,17 @@ impl Status {
     pub fn is_working(&self) -> bool {
         matches!(self, Status::Working(_))
     }
+}
+
+/// The amount typed into a form's `amount` field ([`parse_amount`]); `None` once `status` says why it is
+/// not one (the form then stops).
+pub fn typed_amount(amount: RwSignal<String>, status: RwSignal<Status>) -> Option<Amount> {
+    parse_amount(&amount.get_untracked()).map_err(|reason| status.set(Status::Failed(reason))).ok()
+}
+
+/// The text typed into an optional field, trimmed; `None` when it is empty.
+pub fn typed_note(text: RwSignal<String>) -> Option<String> {
+    Some(text.get_untracked().trim().to_owned()).filter(|text| !text.is_empty())
 }
 
 /// The status of one form: a polite live region for progress and success, an alert for failures.
@@ -79,7 +92,7 @@ pub fn CopyButton(
                 Ok(()) => feedback.set("Copied.".to_owned()),
                 Err(reason) => feedback.set(reason),
             }
-            super::browser::sleep_ms(4000).await;
+            crate::platform::sleep(4000).await;
             feedback.set(String::new());
         });
     };
@@ -166,6 +179,24 @@ pub fn MintSelect(
     }
 }
 
+/// A labelled [`MintSelect`] field of a form ("From mint", "Mint").
+#[component]
+pub fn MintField(
+    /// The chosen mint's URL.
+    selected: RwSignal<String>,
+    /// The select's id.
+    id: &'static str,
+    /// The label, e.g. "From mint".
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <MintSelect selected id />
+        </div>
+    }
+}
+
 /// The labelled "Amount (sat)" field of a form: a numeric text input bound to `value`, with an optional hint.
 #[component]
 pub fn AmountField(
@@ -194,6 +225,48 @@ pub fn AmountField(
                 on:input=move |ev| value.set(event_target_value(&ev))
             />
             {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+        </div>
+    }
+}
+
+/// A labelled one-line text field of at most 200 characters that may stay empty (a note for the receiver,
+/// what a request is for), bound to `value`.
+#[component]
+pub fn TextField(
+    /// The typed text.
+    value: RwSignal<String>,
+    /// The input's id (its label points at it).
+    id: &'static str,
+    /// The label, e.g. "Note for the receiver (optional)".
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                class="input"
+                type="text"
+                maxlength="200"
+                autocomplete="off"
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </div>
+    }
+}
+
+/// The row that ends a form: its primary submit button, disabled while the form's operation is under way.
+#[component]
+pub fn SubmitRow(
+    /// The form's status: the button is disabled while it is [`Status::Working`].
+    status: RwSignal<Status>,
+    /// What the button says, e.g. "Create token".
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="actions">
+            <button type="submit" class="button primary" disabled=move || status.get().is_working()>{label}</button>
         </div>
     }
 }
@@ -235,8 +308,41 @@ pub const NEW_PASSPHRASE_HINT: &str = "Optional. With a passphrase, your recover
     this browser and the wallet asks for it each time it opens. Without one (leave both empty) they are stored \
     as they are. If you forget it, restore the wallet from your recovery words.";
 
-/// A text to hand over (a request or a payment): its QR code, the text itself (read-only, selectable) and
-/// a copy button.
+/// A text to hand over (a token, a request, a payment): its QR code, the text itself (labelled, read-only,
+/// selectable), and the Copy and Share buttons.
+#[component]
+pub fn HandOverText(
+    /// The text.
+    text: String,
+    /// The QR code's name for screen readers, e.g. "QR code of the token for 21 sat".
+    qr_label: String,
+    /// The text field's label, e.g. "Token".
+    label: &'static str,
+    /// The text field's id (its label points at it).
+    #[prop(into)]
+    id: String,
+    /// `data-testid` of the text field.
+    testid: &'static str,
+    /// Rows of the text field.
+    #[prop(default = 4)]
+    rows: u32,
+    /// What the copy button says, e.g. "Copy token".
+    copy_label: &'static str,
+    /// What the text is, for the share sheet's title, e.g. "Cashu token".
+    share_title: &'static str,
+) -> impl IntoView {
+    view! {
+        <QrCode text=text.clone() label=qr_label />
+        <label for=id.clone() class="label">{label}</label>
+        <textarea id=id class="input mono token" rows=rows readonly=true data-testid=testid>{text.clone()}</textarea>
+        <div class="actions">
+            <CopyButton text=text.clone() label=copy_label />
+            <ShareButton text title=share_title />
+        </div>
+    }
+}
+
+/// An offline request or payment to hand over ([`HandOverText`]), named by `label` throughout.
 #[component]
 pub fn OfflineText(
     /// The text.
@@ -246,14 +352,37 @@ pub fn OfflineText(
     /// `data-testid` of the text field.
     testid: &'static str,
 ) -> impl IntoView {
-    let id = format!("{testid}-field");
     view! {
-        <QrCode text=text.clone() label=format!("QR code of the {}", label.to_lowercase()) />
-        <label for=id.clone() class="label">{label}</label>
-        <textarea id=id class="input mono token" rows="4" readonly=true data-testid=testid>{text.clone()}</textarea>
-        <div class="actions">
-            <CopyButton text=text.clone() label="Copy" />
-            <ShareButton text title=label />
-        </div>
+        <HandOverText
+            text
+            qr_label=format!("QR code of the {}", label.to_lowercase())
+            label
+            id=format!("{testid}-field")
+            testid
+            copy_label="Copy"
+            share_title=label
+        />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_amount_or_the_reason_in_the_status() {
+        let amount = RwSignal::new(" 21 sat".to_owned());
+        let status = RwSignal::new(Status::Idle);
+        assert_eq!(typed_amount(amount, status), Some(Amount::from_u64(21)));
+        assert_eq!(status.get_untracked(), Status::Idle);
+        amount.set("twenty".to_owned());
+        assert_eq!(typed_amount(amount, status), None);
+        assert!(matches!(status.get_untracked(), Status::Failed(reason) if !reason.is_empty()));
+    }
+
+    #[test]
+    fn an_optional_note_is_trimmed_and_empty_is_none() {
+        assert_eq!(typed_note(RwSignal::new("  lunch ".to_owned())).as_deref(), Some("lunch"));
+        assert_eq!(typed_note(RwSignal::new(" \t ".to_owned())), None);
     }
 }

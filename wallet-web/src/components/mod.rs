@@ -7,7 +7,7 @@
 //! here), [`activity`] (pending sends, history), [`settings`] (recovery words, passphrase,
 //! account key, mints), [`unlock`] (the passphrase of a sealed wallet). Shared pieces: [`context`]
 //! ([`context::Ctx`], [`context::Tab`]: what every screen shares; imports no screen), [`common`] (status line,
-//! copy button, mint picker, passphrase pair), [`qr`], [`scanner`], [`browser`] (clipboard, timers, focus, share, links, local time), [`incoming`] (what a scanned,
+//! copy button, mint picker, passphrase pair), [`qr`], [`scanner`], [`browser`] (clipboard, focus, share, links, local time), [`incoming`] (what a scanned,
 //! pasted or linked text is and which screen opens it).
 
 pub mod activity;

@@ -7,11 +7,10 @@
 use leptos::prelude::*;
 
 use super::browser::focus_id;
-use super::common::{AmountField, CopyButton, ShareButton, Status, StatusLine};
+use super::common::{AmountField, HandOverText, Status, StatusLine, SubmitRow, TextField, typed_amount, typed_note};
 use super::context::{Ctx, Tab};
-use super::format::{format_amount, parse_amount, short_url};
+use super::format::{format_amount, short_url};
 use super::incoming::{Incoming, classify};
-use super::qr::QrCode;
 use crate::{RequestAsk, SendView, Wallet};
 
 /// "Request a payment": amount and an optional description give a `creqA` request to show the payer.
@@ -29,11 +28,8 @@ pub fn RequestPayment() -> impl IntoView {
         if status.get_untracked().is_working() {
             return;
         }
-        let value = match parse_amount(&amount.get_untracked()) {
-            Ok(value) => value,
-            Err(reason) => return status.set(Status::Failed(reason)),
-        };
-        let text = Some(description.get_untracked().trim().to_owned()).filter(|text| !text.is_empty());
+        let Some(value) = typed_amount(amount, status) else { return };
+        let text = typed_note(description);
         status.set(Status::Working("Making the request…".to_owned()));
         leptos::task::spawn_local(async move {
             match async { ctx.wallet()?.payment_request(value, text).await }.await {
@@ -58,24 +54,9 @@ pub fn RequestPayment() -> impl IntoView {
                             "of your mints, and shows you the token to receive."
                         </p>
                         <AmountField value=amount id="request-amount" placeholder="21" />
-                        <div class="field">
-                            <label for="request-description">"What it is for (optional)"</label>
-                            <input
-                                id="request-description"
-                                class="input"
-                                type="text"
-                                maxlength="200"
-                                autocomplete="off"
-                                prop:value=move || description.get()
-                                on:input=move |ev| description.set(event_target_value(&ev))
-                            />
-                        </div>
+                        <TextField value=description id="request-description" label="What it is for (optional)" />
                         <StatusLine status testid="request-status" />
-                        <div class="actions">
-                            <button type="submit" class="button primary" disabled=move || status.get().is_working()>
-                                "Show request"
-                            </button>
-                        </div>
+                        <SubmitRow status label="Show request" />
                     </form>
                 }
                 .into_any(),
@@ -84,15 +65,15 @@ pub fn RequestPayment() -> impl IntoView {
                         <h3 id="payment-request-heading" class="form-title" tabindex="-1">
                             {format!("Request for {amount_text}")}
                         </h3>
-                        <QrCode text=request.clone() label=format!("QR code of the request for {amount_text}") />
-                        <label for="payment-request-text" class="label">"Payment request"</label>
-                        <textarea id="payment-request-text" class="input mono token" rows="4" readonly=true data-testid="payment-request-text">
-                            {request.clone()}
-                        </textarea>
-                        <div class="actions">
-                            <CopyButton text=request.clone() label="Copy request" />
-                            <ShareButton text=request title="Payment request" />
-                        </div>
+                        <HandOverText
+                            text=request
+                            qr_label=format!("QR code of the request for {amount_text}")
+                            label="Payment request"
+                            id="payment-request-text"
+                            testid="payment-request-text"
+                            copy_label="Copy request"
+                            share_title="Payment request"
+                        />
                         <p class="hint">"Paste or scan the token the payer shows you above, under Token."</p>
                         <div class="actions">
                             <button type="button" class="button secondary" on:click=move |_| made.set(None)>
@@ -163,10 +144,8 @@ pub fn PayRequest() -> impl IntoView {
         let typed = if found.amount.is_some() {
             None
         } else {
-            match parse_amount(&amount.get_untracked()) {
-                Ok(value) => Some(value),
-                Err(reason) => return status.set(Status::Failed(reason)),
-            }
+            let Some(value) = typed_amount(amount, status) else { return };
+            Some(value)
         };
         status.set(Status::Working("Paying the request…".to_owned()));
         leptos::task::spawn_local(async move {
@@ -223,7 +202,6 @@ pub fn PayRequest() -> impl IntoView {
             </Show>
             <StatusLine status testid="pay-request-status" />
             {move || paid.get().map(|sent| {
-                let token = sent.token.clone();
                 let amount_text = format_amount(sent.amount, "sat");
                 view! {
                     <div class="send-result" data-testid="pay-request-result">
@@ -231,15 +209,15 @@ pub fn PayRequest() -> impl IntoView {
                             {format!("Paid: token for {amount_text}")}
                         </h3>
                         <p class="hint">"Show this to the payee (QR code), or send them the text: it is the payment."</p>
-                        <QrCode text=token.clone() label=format!("QR code of the token for {amount_text}") />
-                        <label for="pay-request-token" class="label">"Token"</label>
-                        <textarea id="pay-request-token" class="input mono token" rows="4" readonly=true data-testid="pay-request-token">
-                            {token.clone()}
-                        </textarea>
-                        <div class="actions">
-                            <CopyButton text=token.clone() label="Copy token" />
-                            <ShareButton text=token title="Cashu token" />
-                        </div>
+                        <HandOverText
+                            text=sent.token
+                            qr_label=format!("QR code of the token for {amount_text}")
+                            label="Token"
+                            id="pay-request-token"
+                            testid="pay-request-token"
+                            copy_label="Copy token"
+                            share_title="Cashu token"
+                        />
                     </div>
                 }
             })}

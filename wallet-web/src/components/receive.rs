@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::common::{Status, StatusLine};
+use super::common::{Status, StatusLine, SubmitRow};
 use super::context::Ctx;
 use super::format::{format_amount, plural, short_url, tidy_token};
 use super::incoming::Incoming;
@@ -129,11 +129,7 @@ pub fn Receive() -> impl IntoView {
                 </div>
                 <ScanButton target=token label="Scan a QR code" />
                 <Show when=move || preview.get().is_none()>
-                    <div class="actions">
-                        <button type="submit" class="button primary" disabled=move || status.get().is_working()>
-                            "Check token"
-                        </button>
-                    </div>
+                    <SubmitRow status label="Check token" />
                 </Show>
             </form>
             {move || preview.get().map(|found| view! { <Preview found trust /> })}

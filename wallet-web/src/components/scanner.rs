@@ -1,7 +1,7 @@
 //! Scanning QR codes with the camera, in every browser with `getUserMedia`: the camera's frames go to the
 //! browser's `BarcodeDetector` where it exists (reached through `js_sys::Reflect`, as web-sys does not bind
 //! it), and everywhere else through a canvas (`drawImage` + `getImageData`, at most [`scan::SCAN_WIDTH`] px
-//! wide) to the decoder worker ([`QrDecoder`]: greyscale and the `rqrr` decoder in wasm, [`crate::scan`], off
+//! wide) to the decoder worker ([`QrDecoder`]: greyscale and the `rqrr` decoder in wasm, `src/bin/qr-worker/`, off
 //! the page's thread and out of the app's bundle). Every code read feeds a
 //! [`Assembler`] (NUT-16), so an animated (multipart) code fills in part by part with visible progress. Torch and
 //! camera switch appear where the device has them; Cancel stops every track. Pasting always works too.
@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::browser::sleep_ms;
+use crate::platform::sleep;
 use shared::nut16::{Assembler, ScanProgress};
 
 use crate::platform::qr_decoder::QrDecoder;
@@ -246,7 +246,7 @@ impl Scan {
         self.message.set("Point the camera at the QR code.".to_owned());
         leptos::task::spawn_local(async move {
             // The <video> exists after this render.
-            sleep_ms(0).await;
+            sleep(0).await;
             let Some(video) = self.video.get_untracked() else { return };
             let stream = match open_camera(device.as_deref()).await {
                 Ok(stream) => stream,
@@ -295,7 +295,7 @@ impl Scan {
         while self.session.try_get_value() == Some(session) {
             // One decode at a time; frames that arrive meanwhile are skipped, and a frame already read is not
             // read again. 20 ms between looks at the video bounds the work when decoding is fast.
-            sleep_ms(20).await;
+            sleep(20).await;
             let frame_time = video.current_time();
             if frame_time == last_frame_time || video.video_width() == 0 {
                 continue;

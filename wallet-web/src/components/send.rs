@@ -7,11 +7,12 @@
 use leptos::prelude::*;
 
 use super::browser::focus_id;
-use super::common::{AmountField, CopyButton, MintSelect, ShareButton, Status, StatusLine};
+use super::common::{
+    AmountField, HandOverText, MintField, Status, StatusLine, SubmitRow, TextField, typed_amount, typed_note,
+};
 use super::context::{Ctx, Tab};
-use super::format::{format_amount, parse_amount};
+use super::format::format_amount;
 use super::payment_request::PayRequest;
-use super::qr::QrCode;
 use crate::{InvoiceQuoteView, SendView};
 
 /// The "Send" screen.
@@ -29,11 +30,8 @@ pub fn Send() -> impl IntoView {
         if status.get_untracked().is_working() {
             return;
         }
-        let value = match parse_amount(&amount.get_untracked()) {
-            Ok(value) => value,
-            Err(reason) => return status.set(Status::Failed(reason)),
-        };
-        let note = Some(memo.get_untracked().trim().to_owned()).filter(|text| !text.is_empty());
+        let Some(value) = typed_amount(amount, status) else { return };
+        let note = typed_note(memo);
         let mint_url = mint.get_untracked();
         status.set(Status::Working("Preparing the token…".to_owned()));
         leptos::task::spawn_local(async move {
@@ -64,34 +62,15 @@ pub fn Send() -> impl IntoView {
                 None => view! {
                     <form class="form" on:submit=submit>
                         <p>"Make a token to give to someone: by message, email or QR code. Whoever has it can redeem it."</p>
-                        <div class="field">
-                            <label for="send-mint">"From mint"</label>
-                            <MintSelect selected=mint id="send-mint" />
-                        </div>
+                        <MintField selected=mint id="send-mint" label="From mint" />
                         <AmountField value=amount id="send-amount" placeholder="100" />
-                        <div class="field">
-                            <label for="send-memo">"Note for the receiver (optional)"</label>
-                            <input
-                                id="send-memo"
-                                class="input"
-                                type="text"
-                                maxlength="200"
-                                autocomplete="off"
-                                prop:value=move || memo.get()
-                                on:input=move |ev| memo.set(event_target_value(&ev))
-                            />
-                        </div>
+                        <TextField value=memo id="send-memo" label="Note for the receiver (optional)" />
                         <StatusLine status testid="send-status" />
-                        <div class="actions">
-                            <button type="submit" class="button primary" disabled=move || status.get().is_working()>
-                                "Create token"
-                            </button>
-                        </div>
+                        <SubmitRow status label="Create token" />
                     </form>
                 }
                 .into_any(),
                 Some(sent) => {
-                    let token = sent.token.clone();
                     view! {
                         <div class="send-result" data-testid="send-result">
                             <h2 id="send-result-heading" class="section-heading" tabindex="-1">
@@ -100,13 +79,16 @@ pub fn Send() -> impl IntoView {
                             {(sent.fee.to_u64() > 0).then(|| view! {
                                 <p class="hint">{format!("The mint charged a fee of {} to prepare it.", format_amount(sent.fee, "sat"))}</p>
                             })}
-                            <QrCode text=token.clone() label=format!("QR code of the token for {}", format_amount(sent.amount, "sat")) />
-                            <label for="sent-token" class="label">"Token"</label>
-                            <textarea id="sent-token" class="input mono token" rows="5" readonly=true data-testid="token">{token.clone()}</textarea>
-                            <div class="actions">
-                                <CopyButton text=token.clone() label="Copy token" />
-                                <ShareButton text=token title="Cashu token" />
-                            </div>
+                            <HandOverText
+                                text=sent.token
+                                qr_label=format!("QR code of the token for {}", format_amount(sent.amount, "sat"))
+                                label="Token"
+                                id="sent-token"
+                                testid="token"
+                                rows=5
+                                copy_label="Copy token"
+                                share_title="Cashu token"
+                            />
                             <p class="hint">
                                 "Until the receiver redeems it, the token is listed under Activity as a pending send; "
                                 "you can take the money back there if it is never redeemed."
@@ -186,10 +168,7 @@ fn PayInvoice() -> impl IntoView {
         <section class="card" aria-labelledby="pay-invoice-heading">
             <h2 id="pay-invoice-heading" class="section-heading">"Pay a Lightning invoice"</h2>
             <form class="form" on:submit=check>
-                <div class="field">
-                    <label for="pay-invoice-mint">"From mint"</label>
-                    <MintSelect selected=mint id="pay-invoice-mint" />
-                </div>
+                <MintField selected=mint id="pay-invoice-mint" label="From mint" />
                 <div class="field">
                     <label for="pay-invoice-text">"Invoice"</label>
                     <textarea

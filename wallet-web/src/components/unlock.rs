@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::browser::focus_id;
-use super::common::{Status, StatusLine};
+use super::common::{Status, StatusLine, SubmitRow};
 use super::context::{Ctx, start};
 
 /// The "Unlock" screen.
@@ -47,9 +47,7 @@ pub fn Unlock() -> impl IntoView {
                         prop:value=move || passphrase.get() on:input=move |ev| passphrase.set(event_target_value(&ev)) />
                 </div>
                 <StatusLine status testid="unlock-status" />
-                <div class="actions">
-                    <button type="submit" class="button primary" disabled=move || status.get().is_working()>"Unlock"</button>
-                </div>
+                <SubmitRow status label="Unlock" />
             </form>
             <p class="hint">
                 "Forgot it? Your money is not lost: restore the wallet from your 12 recovery words in a new browser "

@@ -3,15 +3,19 @@
 //! of the app's bundle or its start-up (the page starts the worker when a scanner opens; the service worker
 //! caches it for offline use), and decoding a camera frame never blocks the page. The page posts a frame (an
 //! `ImageData`, RGBA) and gets back `{texts: [...], ms}`: the texts of the QR codes found in it and the
-//! milliseconds the decode took. The decoding itself is [`wallet_web::scan`] (tested natively and in the
-//! browser); the page side is `wallet_web::platform::qr_decoder`.
+//! milliseconds the decode took. The decoding itself is `decode.rs`, this binary's own so that the app cannot
+//! call it (tested natively here and in the browser by `tests/scanner.rs`); the page side is
+//! `wallet_web::platform::qr_decoder`.
 #![forbid(unsafe_code)]
 
+// Natively only its unit tests use it.
+#[cfg(any(target_arch = "wasm32", test))]
+mod decode;
 #[cfg(target_arch = "wasm32")]
 mod worker;
 
 fn main() {
-    // Natively there is no worker to run; the decoding's tests are `wallet_web::scan`'s.
+    // Natively there is no worker to run; the decoding's tests are `decode.rs`'s.
     #[cfg(target_arch = "wasm32")]
     worker::listen();
 }

@@ -1,5 +1,6 @@
 //! The worker's message loop: `{ready: true}` once it listens, then for each frame in, `{texts, ms}` out.
 
+use crate::decode::{decode_luma, rgba_to_luma};
 use wallet_web::scan;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -23,8 +24,8 @@ fn decode(frame: &JsValue, luma: &mut Vec<u8>) -> Vec<String> {
     if data.length() as usize != pixels * 4 {
         return Vec::new();
     }
-    scan::rgba_to_luma(&data.to_vec(), luma);
-    scan::decode_luma(width, height, luma).into_iter().collect()
+    rgba_to_luma(&data.to_vec(), luma);
+    decode_luma(width, height, luma).into_iter().collect()
 }
 
 /// Answers every frame the page posts, one at a time.
