@@ -15,75 +15,100 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use super::context::Ctx;
-use super::{evidence, offline, offline_sync};
+use super::{add_money, evidence, offline, offline_sync, settings};
 use crate::MintUrl;
-use crate::wallet::PartNotLoaded;
+use crate::wallet::split_fn;
 
-/// The "Offline" screen.
-#[cfg(feature = "split")]
-#[leptos::wasm_split::wasm_split(offline, fallible, wasm_split_path = leptos::wasm_split)]
-fn offline_screen() -> Result<AnyView, PartNotLoaded> {
-    Ok(view! { <offline::Offline /> }.into_any())
-}
-#[cfg(not(feature = "split"))]
-async fn offline_screen() -> Result<AnyView, PartNotLoaded> {
-    Ok(view! { <offline::Offline /> }.into_any())
+split_fn! {
+    in offline:
+    /// The "Offline" screen.
+    fn offline_screen() -> AnyView {
+        view! { <offline::Offline /> }.into_any()
+    }
 }
 
-/// The double-spend evidence screen.
-#[cfg(feature = "split")]
-#[leptos::wasm_split::wasm_split(offline, fallible, wasm_split_path = leptos::wasm_split)]
-fn evidence_screen() -> Result<AnyView, PartNotLoaded> {
-    Ok(view! { <evidence::Evidence /> }.into_any())
-}
-#[cfg(not(feature = "split"))]
-async fn evidence_screen() -> Result<AnyView, PartNotLoaded> {
-    Ok(view! { <evidence::Evidence /> }.into_any())
+split_fn! {
+    in offline:
+    /// The double-spend evidence screen.
+    fn evidence_screen() -> AnyView {
+        view! { <evidence::Evidence /> }.into_any()
+    }
 }
 
-/// The full offline sync ([`offline_sync::sync_now`]), as a future (a split function cannot be `async`).
-#[cfg(feature = "split")]
-#[leptos::wasm_split::wasm_split(offline, fallible, wasm_split_path = leptos::wasm_split)]
-fn full_sync(ctx: Ctx) -> Result<Pin<Box<dyn Future<Output = ()>>>, PartNotLoaded> {
-    Ok(Box::pin(offline_sync::sync_now(ctx)))
+split_fn! {
+    in offline:
+    /// The full offline sync ([`offline_sync::sync_now`]), as a future.
+    fn full_sync(ctx: Ctx) -> Pin<Box<dyn Future<Output = ()>>> {
+        Box::pin(offline_sync::sync_now(ctx))
+    }
 }
-#[cfg(not(feature = "split"))]
-async fn full_sync(ctx: Ctx) -> Result<Pin<Box<dyn Future<Output = ()>>>, PartNotLoaded> {
-    Ok(Box::pin(offline_sync::sync_now(ctx)))
+
+split_fn! {
+    in add_money:
+    /// The "Add money" screen.
+    fn add_money_screen() -> AnyView {
+        view! { <add_money::AddMoney /> }.into_any()
+    }
+}
+
+split_fn! {
+    in settings:
+    /// The "Settings" screen.
+    fn settings_screen() -> AnyView {
+        view! { <settings::Settings /> }.into_any()
+    }
 }
 
 /// Which on-demand screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// The "Add money" screen.
+    AddMoney,
+    /// The "Settings" screen.
+    Settings,
     /// The "Offline" screen.
     Offline,
     /// The double-spend evidence screen.
     Evidence,
 }
 
-/// An on-demand screen: "Loading…" while its code is fetched, then the screen, or plain words when it could
-/// not be fetched.
+impl Part {
+    /// The screen's title (its heading while its code loads, or when it cannot).
+    fn title(self) -> &'static str {
+        match self {
+            Part::AddMoney => "Add money",
+            Part::Settings => "Settings",
+            Part::Offline => "Offline coins",
+            Part::Evidence => "Double-spend evidence",
+        }
+    }
+}
+
+/// An on-demand screen: its heading and "Loading…" while its code is fetched, then the screen; its heading and
+/// plain words when the code could not be fetched (opening the screen again tries again).
 #[component]
 pub fn OnDemand(
     /// Which screen.
     part: Part,
 ) -> impl IntoView {
+    let stand_in = move |words: String, testid: &'static str, role: &'static str| {
+        view! {
+            <section class="card" aria-labelledby="screen-heading">
+                <h1 id="screen-heading" class="screen-title" tabindex="-1">{part.title()}</h1>
+                <p class="hint" role=role data-testid=testid>{words}</p>
+            </section>
+        }
+    };
     view! {
-        <Suspense fallback=|| view! { <p class="hint" data-testid="part-loading">"Loading…"</p> }>
+        <Suspense fallback=move || stand_in("Loading…".to_owned(), "part-loading", "status")>
             {move || Suspend::new(async move {
                 let screen = match part {
+                    Part::AddMoney => add_money_screen().await,
+                    Part::Settings => settings_screen().await,
                     Part::Offline => offline_screen().await,
                     Part::Evidence => evidence_screen().await,
                 };
-                match screen {
-                    Ok(view) => view,
-                    Err(missing) => {
-                        view! {
-                            <p class="status error" role="alert" data-testid="part-not-loaded">{missing.to_string()}</p>
-                        }
-                            .into_any()
-                    }
-                }
+                screen.unwrap_or_else(|missing| stand_in(missing.to_string(), "part-not-loaded", "alert").into_any())
             })}
         </Suspense>
     }

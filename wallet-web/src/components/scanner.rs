@@ -15,7 +15,7 @@ use shared::nut16::{Assembler, ScanProgress};
 
 use crate::platform::qr_decoder::QrDecoder;
 use crate::scan;
-use crate::wallet::PartNotLoaded;
+use crate::wallet::split_fn;
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|value| !value.is_undefined() && !value.is_null())
@@ -199,19 +199,13 @@ struct Scan {
     decoder: RwSignal<&'static str>,
 }
 
-/// Starts a scanning session ([`Scan::start`]) once the camera loop's code is loaded: it loads on demand
-/// (see `components::on_demand`), with the NUT-16 assembler it drives.
-#[cfg(feature = "split")]
-#[leptos::wasm_split::wasm_split(scanner, fallible, wasm_split_path = leptos::wasm_split)]
-fn start_session(scan: Scan, device: Option<String>) -> Result<(), PartNotLoaded> {
-    scan.start(device);
-    Ok(())
-}
-/// Starts a scanning session ([`Scan::start`]).
-#[cfg(not(feature = "split"))]
-async fn start_session(scan: Scan, device: Option<String>) -> Result<(), PartNotLoaded> {
-    scan.start(device);
-    Ok(())
+split_fn! {
+    in scanner:
+    /// Starts a scanning session ([`Scan::start`]): the camera loop and the NUT-16 assembler it drives load on
+    /// demand (see `components::on_demand`).
+    fn start_session(scan: Scan, device: Option<String>) -> () {
+        scan.start(device)
+    }
 }
 
 impl Scan {

@@ -45,6 +45,7 @@ pub use offline_mint::{
     EXCHANGE_BEFORE_SECS, MAX_COINS_PER_SYNC, MAX_EVIDENCE, MAX_OFFLINE_KEYSETS, MAX_TRANSCRIPTS, RESTORE_WINDOW,
 };
 pub use on_demand::PartNotLoaded;
+pub(crate) use on_demand::split_fn;
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 pub use vault::WordsAtRest;
 pub use views::{

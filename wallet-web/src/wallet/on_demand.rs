@@ -30,6 +30,27 @@ impl From<leptos::wasm_split::SplitLoaderError> for PartNotLoaded {
     }
 }
 
+/// Defines a function whose code loads on demand: with the `split` feature (the bundle), a split function of
+/// the named part (`in offline:` puts it in that part's wasm file), which fetches its part first and fails with
+/// [`PartNotLoaded`] when it cannot; without it, a plain `async fn` of the same signature. The body is not
+/// `async` (a split function cannot be): it returns a value, a view, or a boxed future.
+macro_rules! split_fn {
+    (in $part:ident: $(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty $body:block) => {
+        $(#[$doc])*
+        #[cfg(feature = "split")]
+        #[leptos::wasm_split::wasm_split($part, fallible, wasm_split_path = leptos::wasm_split)]
+        $vis fn $name($($arg: $ty),*) -> Result<$ret, $crate::wallet::PartNotLoaded> {
+            Ok($body)
+        }
+        $(#[$doc])*
+        #[cfg(not(feature = "split"))]
+        $vis async fn $name($($arg: $ty),*) -> Result<$ret, $crate::wallet::PartNotLoaded> {
+            Ok($body)
+        }
+    };
+}
+pub(crate) use split_fn;
+
 /// What a recovery of the offline journal returns: the future that runs it (a split function cannot be
 /// `async`).
 pub(crate) type OfflineRecovery = Pin<Box<dyn Future<Output = Result<RecoveryReport, WalletError>>>>;
@@ -42,14 +63,10 @@ fn recovery(wallet: Wallet) -> OfflineRecovery {
     })
 }
 
-/// Re-drives the offline journal ([`offline_mint::recover`]) once its code is loaded.
-#[cfg(feature = "split")]
-#[leptos::wasm_split::wasm_split(offline, fallible, wasm_split_path = leptos::wasm_split)]
-pub(crate) fn offline_recovery(wallet: Wallet) -> Result<OfflineRecovery, PartNotLoaded> {
-    Ok(recovery(wallet))
-}
-/// Re-drives the offline journal ([`offline_mint::recover`]).
-#[cfg(not(feature = "split"))]
-pub(crate) async fn offline_recovery(wallet: Wallet) -> Result<OfflineRecovery, PartNotLoaded> {
-    Ok(recovery(wallet))
+split_fn! {
+    in offline:
+    /// Re-drives the offline journal ([`offline_mint::recover`]).
+    pub(crate) fn offline_recovery(wallet: Wallet) -> OfflineRecovery {
+        recovery(wallet)
+    }
 }
