@@ -70,6 +70,16 @@ ensure_trunk() {
   fi
 }
 
+# wasm-split (the `wasm-split-cli` binary of `wasm_split_cli_support`): cuts the wallet's on-demand parts out
+# of its wasm (wallet-web/split-build.sh, trunk's post_build hook).
+WASM_SPLIT_VERSION=0.2.4
+ensure_wasm_split() {
+  if ! cargo install --list | grep -q "^wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    say "installing wasm-split $WASM_SPLIT_VERSION (about 2 minutes)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked
+  fi
+}
+
 ensure_wasm_pack() {
   if ! command -v wasm-pack >/dev/null 2>&1; then
     say "installing wasm-pack $WASM_PACK_VERSION (about 3 minutes)"
@@ -188,7 +198,8 @@ ensure_nutshell() {
   cp "$requirements" "$stamp"
 }
 
-# Builds the wallet bundle into ./dist (size-optimised: profile wasm-release, then wasm-opt -Oz).
+# Builds the wallet bundle into ./dist: profile wasm-release, the on-demand parts split out (the `split` feature,
+# index.html), then wasm-opt -Oz (wallet-web/split-build.sh, trunk's post_build hook; needs ensure_wasm_split).
 build_wallet() {
   trunk build --release --dist "$ROOT/dist"
 }

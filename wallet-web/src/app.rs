@@ -6,9 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::context::{Ctx, Phase, Tab, open};
 use crate::components::format::format_amount;
-use crate::components::{
-    activity, add_money, browser, evidence, home, offline, offline_sync, onboarding, receive, send, settings, unlock,
-};
+use crate::components::{activity, browser, home, on_demand, onboarding, receive, send, unlock};
 
 /// Mounts the wallet on `<body>`: the bundle's entry point (`main.rs` calls only this). The views are
 /// instantiated here, in the library crate, and nowhere else.
@@ -30,7 +28,7 @@ pub fn App() -> impl IntoView {
         }
         let ready = ctx.phase.get() == Phase::Ready;
         if ready {
-            offline_sync::start(ctx);
+            on_demand::start_sync(ctx);
             // Opened from a link (`/?cashu=…`, a registered `web+cashu:` handler, or `#cashuB…`): route it like
             // a scan.
             if let Some(text) = browser::take_page_link_text()
@@ -125,12 +123,12 @@ fn Screen() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     move || match ctx.tab.get() {
         Tab::Home => view! { <home::Home /> }.into_any(),
-        Tab::AddMoney => view! { <add_money::AddMoney /> }.into_any(),
+        Tab::AddMoney => view! { <on_demand::OnDemand part=on_demand::Part::AddMoney /> }.into_any(),
         Tab::Send => view! { <send::Send /> }.into_any(),
         Tab::Receive => view! { <receive::Receive /> }.into_any(),
         Tab::Activity => view! { <activity::Activity /> }.into_any(),
-        Tab::Offline => view! { <offline::Offline /> }.into_any(),
-        Tab::Evidence => view! { <evidence::Evidence /> }.into_any(),
-        Tab::Settings => view! { <settings::Settings /> }.into_any(),
+        Tab::Offline => view! { <on_demand::OnDemand part=on_demand::Part::Offline /> }.into_any(),
+        Tab::Evidence => view! { <on_demand::OnDemand part=on_demand::Part::Evidence /> }.into_any(),
+        Tab::Settings => view! { <on_demand::OnDemand part=on_demand::Part::Settings /> }.into_any(),
     }
 }

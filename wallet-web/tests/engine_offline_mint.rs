@@ -193,6 +193,37 @@ async fn register_bond_withdraw_pay_and_deposit_with_a_verified_receipt() {
     assert_eq!(payee.balance().await.unwrap(), shared::Amount::from(37));
 }
 
+/// What decides whether the wallet page loads the offline part at start (`components::on_demand`): a wallet
+/// that holds no offline coins, payments, requests or journal is not "in use" and only refreshes its cache
+/// of the mint's offline keysets, which is enough to receive an offline payment later with no network.
+#[tokio::test]
+async fn a_wallet_uses_offline_coins_once_it_holds_any() {
+    let world = world().await;
+    let (payer, _, _) = world.wallet().await;
+    let (payee, payee_store, _) = world.wallet().await;
+    assert!(!payer.offline_in_use().await.unwrap());
+    assert!(!payee.offline_in_use().await.unwrap());
+
+    // Registered with a bond but no coins yet: still nothing for a sync to move.
+    let account = world.account(&payer, 1_000).await;
+    payer.offline_register(&url(), &account).await.unwrap();
+    payer.offline_lock_bond(&url(), 100).await.unwrap();
+    assert!(!payer.offline_in_use().await.unwrap());
+    payer.offline_withdraw(&url(), 50, |_, _| {}).await.unwrap();
+    assert!(payer.offline_in_use().await.unwrap());
+
+    // The payee only refreshed the keysets (no full sync), yet receives offline.
+    assert!(get_all_json::<serde_json::Value>(&*payee_store, Table::OfflineKeysets).await.unwrap().is_empty());
+    assert!(payee.offline_refresh_keysets(&url()).await.unwrap() >= 1);
+    assert!(!get_all_json::<serde_json::Value>(&*payee_store, Table::OfflineKeysets).await.unwrap().is_empty());
+    assert!(!payee.offline_in_use().await.unwrap());
+    let request = payee.request_offline(21).await.unwrap();
+    assert!(payee.offline_in_use().await.unwrap());
+    let payment = payer.pay_offline(&request.text).await.unwrap();
+    payee.receive_offline(&payment.text).await.unwrap();
+    assert!(payee.offline_requests().await.unwrap()[0].received_at.is_some());
+}
+
 /// The coins of received payments go to the mint in one batch (`POST /v1/offline/deposits`), each settled
 /// from its own result; a batch the mint refuses as a whole is sent again one deposit at a time; a refusal
 /// in a batch's answer for outputs the mint did sign still ends with the notes (found by `/v1/restore`).

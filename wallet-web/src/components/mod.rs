@@ -24,6 +24,7 @@ pub mod offline_account;
 pub mod offline_pay;
 pub mod offline_receive;
 pub mod offline_sync;
+pub mod on_demand;
 pub mod onboarding;
 pub mod payment_request;
 pub mod qr;

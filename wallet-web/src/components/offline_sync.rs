@@ -3,8 +3,6 @@
 //! expiring coins exchanged ([`crate::Wallet::offline_sync`]). What was deposited is told in the banner.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 
 use super::context::Ctx;
 use super::format::{capitalized, format_amount};
@@ -69,17 +67,6 @@ pub async fn sync_now(ctx: Ctx) {
     ctx.reload_now().await;
     if let Some(text) = sync_words(&total) {
         ctx.banner.set(Some(text));
-    }
-}
-
-/// Syncs now, and again each time the browser says it is back online (the `online` event).
-pub fn start(ctx: Ctx) {
-    leptos::task::spawn_local(sync_now(ctx));
-    let Some(window) = web_sys::window() else { return };
-    let listener = Closure::<dyn Fn()>::new(move || leptos::task::spawn_local(sync_now(ctx)));
-    if window.add_event_listener_with_callback("online", listener.as_ref().unchecked_ref()).is_ok() {
-        // The page's whole life: the listener is never removed.
-        listener.forget();
     }
 }
 

@@ -15,6 +15,7 @@ use shared::nut16::{Assembler, ScanProgress};
 
 use crate::platform::qr_decoder::QrDecoder;
 use crate::scan;
+use crate::wallet::split_fn;
 
 fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     js_sys::Reflect::get(target, &JsValue::from_str(key)).ok().filter(|value| !value.is_undefined() && !value.is_null())
@@ -198,7 +199,26 @@ struct Scan {
     decoder: RwSignal<&'static str>,
 }
 
+split_fn! {
+    in scanner:
+    /// Starts a scanning session ([`Scan::start`]): the camera loop and the NUT-16 assembler it drives load on
+    /// demand (see `components::on_demand`).
+    fn start_session(scan: Scan, device: Option<String>) -> () {
+        scan.start(device)
+    }
+}
+
 impl Scan {
+    /// Opens the camera (`device`, or the back one) once the scanner's code is loaded; says so when it
+    /// cannot be.
+    fn open(self, device: Option<String>) {
+        leptos::task::spawn_local(async move {
+            if let Err(missing) = start_session(self, device).await {
+                self.message.set(missing.to_string());
+            }
+        });
+    }
+
     /// Ends the running session (if any) and stops every camera track.
     fn stop(self) {
         self.session.try_update_value(|session| *session = session.wrapping_add(1));
@@ -347,7 +367,7 @@ pub fn ScanButton(
         if cameras.len() > 1 {
             let next = (scan.camera.get_untracked() + 1) % cameras.len();
             scan.camera.set(next);
-            scan.start(cameras.get(next).cloned());
+            scan.open(cameras.get(next).cloned());
         }
     };
     let toggle_torch = move |_| {
@@ -377,7 +397,7 @@ pub fn ScanButton(
                 <Show
                     when=move || scan.scanning.get()
                     fallback=move || view! {
-                        <button type="button" class="button secondary" on:click=move |_| scan.start(None)>{label}</button>
+                        <button type="button" class="button secondary" on:click=move |_| scan.open(None)>{label}</button>
                     }
                 >
                     <div class="scanner-view">

@@ -26,6 +26,7 @@ mod melt;
 mod mints;
 mod offline;
 mod offline_mint;
+mod on_demand;
 mod receive;
 mod reclaim;
 pub mod records;
@@ -43,6 +44,8 @@ pub use offline::PAYABLE_RANGES;
 pub use offline_mint::{
     EXCHANGE_BEFORE_SECS, MAX_COINS_PER_SYNC, MAX_EVIDENCE, MAX_OFFLINE_KEYSETS, MAX_TRANSCRIPTS, RESTORE_WINDOW,
 };
+pub use on_demand::PartNotLoaded;
+pub(crate) use on_demand::split_fn;
 use records::{MintRecord, NoteState, NoteSummary, SendRecord};
 pub use vault::WordsAtRest;
 pub use views::{
@@ -206,7 +209,7 @@ impl Wallet {
         if self.is_locked().await? {
             return Err(WalletError::Locked);
         }
-        recover::recover(&self.inner.engine).await
+        recover::recover(self).await
     }
 
     /// Adds (or refreshes) a mint by URL: `GET /v1/info`, `/v1/keysets`, `/v1/keys`; stores them.
@@ -531,6 +534,20 @@ impl Wallet {
     ) -> Result<u64, WalletError> {
         let _held = self.exclusive().await?;
         offline_mint::withdraw(&self.inner.engine, mint, amount, &progress).await
+    }
+
+    /// Whether this wallet holds anything a full [`Wallet::offline_sync`] moves on: offline coins, payments
+    /// or requests made, or an offline journal. A wallet that never used offline coins answers `false` and
+    /// needs only [`Wallet::offline_refresh_keysets`].
+    pub async fn offline_in_use(&self) -> Result<bool, WalletError> {
+        offline_mint::in_use(&self.inner.engine).await
+    }
+
+    /// Fetches and caches `mint`'s offline keysets (the first step of [`Wallet::offline_sync`]), so an offline
+    /// payment can later be received and checked with no network. Returns how many the mint lists.
+    pub async fn offline_refresh_keysets(&self, mint: &crate::MintUrl) -> Result<usize, WalletError> {
+        let _held = self.exclusive().await?;
+        Ok(offline_mint::refresh_keysets(&self.inner.engine, mint).await?.len())
     }
 
     /// When online: refreshes the offline keysets, exchanges own coins whose keyset stops paying soon,

@@ -242,7 +242,7 @@ async fn registered_account(engine: &Engine, mint: &MintUrl) -> Result<String, W
 }
 
 /// Fetches the mint's offline keysets (ids checked) and caches them; returns them.
-async fn refresh_keysets(engine: &Engine, mint: &MintUrl) -> Result<Vec<OfflineKeyset>, WalletError> {
+pub(crate) async fn refresh_keysets(engine: &Engine, mint: &MintUrl) -> Result<Vec<OfflineKeyset>, WalletError> {
     let answer: KeysetsResponse = get_bounded(engine, mint, "/v1/offline/keysets").await?;
     if answer.keysets.len() > MAX_OFFLINE_KEYSETS {
         return Err(WalletError::BadResponse("the mint lists too many offline keysets".into()));
@@ -1110,6 +1110,27 @@ async fn deposit_journals(engine: &Engine, mint: Option<&MintUrl>) -> Result<Vec
         }
     }
     Ok(out)
+}
+
+/// How many offline journal records (withdrawals, bonds, deposits) wait to be re-driven by [`recover`]: a
+/// count of the meta records by key.
+pub(crate) async fn journal_count(engine: &Engine) -> Result<usize, WalletError> {
+    let keys = engine.store.get_all(Table::Meta).await?;
+    Ok(keys
+        .iter()
+        .filter(|(key, _)| [WITHDRAWAL_PREFIX, BOND_PREFIX, DEPOSIT_PREFIX].iter().any(|p| key.starts_with(p)))
+        .count())
+}
+
+/// Whether the wallet holds offline coins, payments or requests made, or an offline journal
+/// ([`super::Wallet::offline_in_use`]).
+pub(crate) async fn in_use(engine: &Engine) -> Result<bool, WalletError> {
+    for table in [Table::OfflineCoins, Table::OfflinePayments, Table::OfflineRequests] {
+        if !engine.store.get_all(table).await?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(journal_count(engine).await? > 0)
 }
 
 /// Recovery of the offline journal: interrupted withdrawals, bonds and deposits are sent again, identical.

@@ -3,10 +3,12 @@
 //! minted are minted ([`super::issue::mint_if_paid`]); the offline journal is re-driven
 //! ([`super::offline_mint::recover`]); reservations whose op is gone are released.
 
+use super::Wallet;
 use super::engine::{Engine, QUOTE_PREFIX};
 use super::issue::mint_if_paid;
 use super::journal::{Outcome, drive};
 use super::offline_mint;
+use super::on_demand::offline_recovery;
 use super::records::{NoteState, OpKind, OpRecord, QuoteRecord};
 use super::restore::restore;
 use super::views::RecoveryReport;
@@ -14,7 +16,8 @@ use crate::WalletError;
 use crate::store::{Batch, Table, get_all_json};
 
 /// Finishes or rolls back every journaled operation. Operations whose mint is unreachable stay pending.
-pub(crate) async fn recover(engine: &Engine) -> Result<RecoveryReport, WalletError> {
+pub(crate) async fn recover(wallet: &Wallet) -> Result<RecoveryReport, WalletError> {
+    let engine: &Engine = &wallet.inner.engine;
     let mut report = RecoveryReport::default();
     let ops: Vec<OpRecord> = get_all_json(&*engine.store, Table::Ops).await?;
     for op in &ops {
@@ -47,8 +50,20 @@ pub(crate) async fn recover(engine: &Engine) -> Result<RecoveryReport, WalletErr
             Err(_) => report.still_pending += 1,
         }
     }
-    // Offline coins: withdrawals, bonds and deposits whose answer was lost.
-    offline_mint::recover(engine, &mut report).await?;
+    // Offline coins: withdrawals, bonds and deposits whose answer was lost. Their code loads on demand
+    // (`on_demand`), so only when there is such a journal; if it cannot be fetched they stay pending.
+    let journals = offline_mint::journal_count(engine).await?;
+    if journals > 0 {
+        match offline_recovery(wallet.clone()).await {
+            Ok(recovery) => {
+                let offline = recovery.await?;
+                report.finished += offline.finished;
+                report.rolled_back += offline.rolled_back;
+                report.still_pending += offline.still_pending;
+            }
+            Err(_) => report.still_pending += journals,
+        }
+    }
     // Reservations whose op is gone cannot happen with atomic commits; release any all the same.
     let ops: Vec<OpRecord> = get_all_json(&*engine.store, Table::Ops).await?;
     let mut batch = Batch::new();
