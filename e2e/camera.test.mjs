@@ -1,4 +1,4 @@
-// End-to-end: the camera path, in two tests. (1) A wallet shows a token (20 notes: an animated QR code, NUT-16 frames) on its
+// End-to-end: the camera path, in three tests. (1) A wallet shows a token (20 notes: an animated QR code, NUT-16 frames) on its
 // Send screen; the test screenshots the wallet's own QR element once per displayed frame, turns the pictures
 // into a video with Debian's ffmpeg (.y4m), and starts a second Chromium whose fake camera plays that video
 // (`--use-fake-device-for-media-stream --use-file-for-fake-video-capture`). That wallet opens Receive, presses
@@ -6,6 +6,8 @@
 // wasm decoder, rqrr, reads every frame), then receive it. (2) An offline payment of 10 coins with the network
 // off: the payee's request is filmed into the payer's camera, the payer's animated payment into the payee's
 // (each person is a persistent Chromium profile, relaunched with the next video), and the payee verifies it.
+// (3) With two fake cameras, Switch camera moves the scanner to the other one and stops the first; Cancel
+// stops the camera.
 //
 // Prints the benchmark lines `CAMERABENCH ...`: frames and seconds the scanner needed, frames it decoded a
 // second and milliseconds per decode at the camera's 640x480. Measured, never asserted.
@@ -96,16 +98,17 @@ async function video({ dir, shots: count }) {
 /**
  * A person in a Chromium of their own whose camera plays `file` (or Chromium's test pattern when null);
  * `profile` keeps their IndexedDB between runs (one Chromium process plays one video: the next one needs a
- * relaunch).
+ * relaunch). `devices`: how many fake cameras the browser lists (one unless given).
  */
-async function cameraPerson(name, file, profile) {
+async function cameraPerson(name, file, profile, { devices } = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     viewport: { width: 1000, height: 800 },
     permissions: ['camera'],
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--disable-sync', '--no-first-run', '--use-fake-ui-for-media-stream',
+      `--use-fake-device-for-media-stream${devices ? `=device-count=${devices}` : ''}`,
       ...(file ? [`--use-file-for-fake-video-capture=${file}`] : [])],
   });
   context.setDefaultTimeout(UI_TIMEOUT);
@@ -255,4 +258,52 @@ test('an offline payment of 10 coins: request and payment each filmed from one s
   const deposits = [...alice.requests, ...bob.requests].filter((r) => r.url.includes('/v1/offline/deposit'));
   assert.deepEqual(deposits, [], 'nothing was deposited while offline');
   assert.deepEqual([...alice.problems, ...bob.problems], []);
+});
+
+/** The device id of the camera the scanner's video plays (null while it has none). */
+function cameraOf(page) {
+  return page.evaluate(() => {
+    const track = document.querySelector('video.scanner-video')?.srcObject?.getVideoTracks?.()[0];
+    return track && track.readyState === 'live' ? track.getSettings().deviceId : null;
+  });
+}
+
+test('with two cameras, Switch camera moves the scanner to the other one; Cancel stops the camera', STEP, async () => {
+  const carol = await cameraPerson('C', null, await mkdtemp(join(work, 'carol-')), { devices: 2 });
+  // Every stream the page opens, kept to check that each one is stopped.
+  await carol.context.addInitScript(() => {
+    window.cameraStreams = [];
+    if (!navigator.mediaDevices) return;
+    const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (constraints) => {
+      const stream = await open(constraints);
+      window.cameraStreams.push(stream);
+      return stream;
+    };
+  });
+  const live = (page) => page.evaluate(() => window.cameraStreams
+    .map((stream) => stream.getTracks().filter((track) => track.readyState === 'live').length));
+  const page = await open(carol, mint.base);
+  await createWallet(page);
+  await go(page, 'Receive');
+  await page.getByRole('button', { name: 'Scan a QR code' }).click();
+  await page.waitForFunction(() => {
+    const track = document.querySelector('video.scanner-video')?.srcObject?.getVideoTracks?.()[0];
+    return track?.readyState === 'live';
+  });
+  const first = await cameraOf(page);
+  await page.getByRole('button', { name: 'Switch camera' }).click();
+  await page.waitForFunction((before) => {
+    const track = document.querySelector('video.scanner-video')?.srcObject?.getVideoTracks?.()[0];
+    return track?.readyState === 'live' && track.getSettings().deviceId !== before;
+  }, first);
+  assert.notEqual(await cameraOf(page), first);
+  assert.deepEqual(await live(page), [0, 1], 'the first camera is stopped when the scanner switches');
+  // Chromium's fake cameras have no torch: no torch button is offered.
+  assert.equal(await page.getByRole('button', { name: /^Torch/ }).count(), 0);
+  // At once, while the scanner may still be starting the second camera.
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Scan a QR code' }).waitFor();
+  assert.deepEqual(await live(page), [0, 0], 'Cancel stops the camera');
+  assert.deepEqual(carol.problems, []);
 });

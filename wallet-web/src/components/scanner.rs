@@ -255,14 +255,19 @@ impl Scan {
                 stop_tracks(&stream);
                 return;
             }
+            // Kept before anything else is awaited: a Cancel from here on finds this camera and stops it.
+            // `Clone::clone`: `MediaStream::clone` would be the JS method, a new stream with copies of the tracks.
+            self.stream.try_set_value(Some(Clone::clone(&stream)));
             video.set_src_object(Some(&stream));
             if let Ok(promise) = video.play() {
                 let _ = JsFuture::from(promise).await;
             }
+            if self.session.try_get_value() != Some(session) {
+                return;
+            }
             if let Some(track) = video_track(&stream) {
                 self.torch.set(has_torch(&track).then_some(false));
             }
-            self.stream.try_set_value(Some(stream));
             if self.cameras.with_untracked(Vec::is_empty) {
                 self.cameras.set(video_inputs().await);
             }
